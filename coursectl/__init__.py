@@ -1,0 +1,3 @@
+"""coursectl: course logistics and grading for TAs."""
+
+__version__ = "0.1.0"
