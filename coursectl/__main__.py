@@ -1,0 +1,3 @@
+from coursectl.cli import main
+
+main()

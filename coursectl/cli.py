@@ -1,0 +1,28 @@
+"""The `coursectl` application: assembles one Typer command per module in coursectl/commands.
+
+Only typer and the command modules (which import their heavy dependencies lazily, inside the
+command) are imported here, so `coursectl --help` starts as fast as any Typer app.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from coursectl.commands import deadlines, validate
+
+app = typer.Typer(
+    name="coursectl",
+    help="Course logistics and grading for TAs: schedule checks, deadlines, calendars, "
+    "peer-review assignment, reflection checks and the gradebook.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("validate")(validate.validate)
+app.command("deadlines")(deadlines.deadlines)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,298 @@
+"""Load a course folder (schedule.yaml, the roster, rubrics/) into one validated `Course`.
+
+`inspect_course` returns every problem it finds, each with its file and line; `load_course`
+raises them as a `UserError`. Both check cross-references between the files, so a command
+never starts work on a course that `coursectl validate` would reject.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from coursectl.errors import Problem, UserError
+from coursectl.model import (
+    DELIVERABLE_KINDS,
+    ExamDeliverable,
+    GradingPolicy,
+    PeerReviewDeliverable,
+    Rubric,
+    Schedule,
+    SelfAssessmentDeliverable,
+)
+from coursectl.roster import Student, read_roster
+from coursectl.yamlsource import PathKey, SourceMap, load_yaml
+
+COURSE_ENV = "COURSECTL_COURSE"
+SCHEDULE_FILE = "schedule.yaml"
+RUBRICS_DIR = "rubrics"
+POLICY_FILE = "grading-policy.yaml"
+
+
+@dataclass
+class Course:
+    """A loaded, validated course folder."""
+
+    root: Path
+    schedule: Schedule
+    students: list[Student]
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+    policy: GradingPolicy | None = None
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def student(self, sid: str) -> Student | None:
+        return next((s for s in self.students if s.sid == sid), None)
+
+
+def default_course_dir() -> Path:
+    """--course, else $COURSECTL_COURSE, else the current folder."""
+    return Path(os.environ.get(COURSE_ENV) or ".")
+
+
+def _display(root: Path, path: Path) -> str:
+    """Paths in messages as a TA typed them: relative to the current folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'; add it"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'; check its spelling or remove it"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{error['input']}' is not allowed here; use one of {expected}"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"unknown kind '{ctx.get('tag')}'; use one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "missing 'kind:'; say what this is (reflection, peer-review, exam, ...)"
+    if kind == "value_error":
+        message = str(error["msg"])
+        return message.removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        return f"'{error['input']}' is not a valid id; use lower-case letters, digits and '-'"
+    field_name = loc[-1] if loc else "value"
+    return f"{field_name}: {error['msg']} (got {error['input']!r})"
+
+
+def _yaml_path(loc: tuple[Any, ...]) -> PathKey:
+    """Drop the union tag pydantic inserts after a list index ('deliverables', 3, 'exam', 'due')."""
+    return tuple(
+        part
+        for index, part in enumerate(loc)
+        if not (part in DELIVERABLE_KINDS and index > 0 and isinstance(loc[index - 1], int))
+    )
+
+
+def validation_problems(exc: ValidationError, smap: SourceMap) -> list[Problem]:
+    return [smap.problem(_yaml_path(error["loc"]), _describe(error)) for error in exc.errors()]
+
+
+def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceMap, list[Problem]]:
+    data, smap, problems = load_yaml(path, _display(root, path))
+    if data is None:
+        return None, smap, problems
+    if not isinstance(data, dict):
+        return None, smap, [*problems, smap.problem((), f"expected a mapping of keys at the top of {path.name}")]
+    try:
+        return model.model_validate(data), smap, problems
+    except ValidationError as exc:
+        return None, smap, problems + validation_problems(exc, smap)
+
+
+def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
+    """Load everything in the course folder and check it; never raises for bad input."""
+    if not root.is_dir():
+        return None, [Problem(str(root), None, None, "not a folder; pass --course DIR or set COURSECTL_COURSE")]
+    schedule_path = root / SCHEDULE_FILE
+    schedule, smap, problems = _parse(Schedule, schedule_path, root)
+    rubrics: dict[str, Rubric] = {}
+    policy: GradingPolicy | None = None
+    rubric_maps: dict[str, SourceMap] = {}
+    rubric_dir = root / RUBRICS_DIR
+    policy_map: SourceMap | None = None
+    if rubric_dir.is_dir():
+        for rubric_path in sorted(rubric_dir.glob("*.yaml")):
+            if rubric_path.name == POLICY_FILE:
+                policy, policy_map, found = _parse(GradingPolicy, rubric_path, root)
+            else:
+                rubric, rubric_maps[rubric_path.stem], found = _parse(Rubric, rubric_path, root)
+                if rubric is not None:
+                    rubrics[rubric.id] = rubric
+            problems += found
+    if schedule is None:
+        return None, problems
+    roster_path = root / schedule.course.roster
+    students, found = read_roster(roster_path, _display(root, roster_path))
+    problems += found
+    problems += _cross_references(schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map)
+    course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
+    return course, sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message))
+
+
+def load_course(root: Path | None = None) -> Course:
+    """The validated course, or a `UserError` listing what to fix."""
+    course, problems = inspect_course(root or default_course_dir())
+    if problems or course is None:
+        raise UserError(problems)
+    return course
+
+
+def _duplicates(values: list[str]) -> dict[int, int]:
+    """Index of each repeated value -> index of its first occurrence."""
+    first: dict[str, int] = {}
+    repeats: dict[int, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            repeats[index] = first[value]
+        else:
+            first[value] = index
+    return repeats
+
+
+def _cross_references(
+    schedule: Schedule,
+    smap: SourceMap,
+    students: list[Student],
+    roster_name: str,
+    rubrics: dict[str, Rubric],
+    policy: GradingPolicy | None,
+    policy_map: SourceMap | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    info = schedule.course
+
+    for key, items in (
+        ("meetings", [m.id for m in schedule.meetings]),
+        ("breaks", [b.id for b in schedule.breaks]),
+        ("deliverables", [d.id for d in schedule.deliverables]),
+        ("weeks", [str(w.number) for w in schedule.weeks]),
+    ):
+        for index, first in _duplicates(items).items():
+            line = smap.locate((key, first))[0]
+            what = "week number" if key == "weeks" else "id"
+            problems.append(smap.problem((key, index), f"duplicate {what} '{items[index]}' (first on line {line}); make it unique"))
+
+    for index, item in enumerate(schedule.breaks):
+        if item.start < info.start or item.last_day > info.end:
+            problems.append(
+                smap.problem(
+                    ("breaks", index),
+                    f"break '{item.id}' ({item.start}..{item.last_day}) is outside the term "
+                    f"({info.start}..{info.end}); fix its dates or the term",
+                )
+            )
+
+    for index, meeting in enumerate(schedule.meetings):
+        first, last = meeting.first or info.start, meeting.last or info.end
+        if last < first:
+            problems.append(smap.problem(("meetings", index), f"meeting '{meeting.id}' ends ({last}) before it starts ({first})"))
+
+    ids = {d.id for d in schedule.deliverables}
+    for index, item in enumerate(schedule.deliverables):
+        local_due = item.due.astimezone(schedule.tz)
+        off = schedule.break_on(local_due.date())
+        if off is not None:
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "due"),
+                    f"'{item.id}' is due {local_due:%a %Y-%m-%d}, inside '{off.title}' "
+                    f"({off.start}..{off.last_day}); move the deadline out of the break",
+                )
+            )
+        if not info.start <= local_due.date() <= info.end:
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "due"),
+                    f"'{item.id}' is due {local_due:%Y-%m-%d}, outside the term ({info.start}..{info.end})",
+                )
+            )
+        if isinstance(item, PeerReviewDeliverable) and item.reviews not in ids:
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "reviews"),
+                    f"'{item.id}' reviews unknown deliverable '{item.reviews}'; use one of the deliverable ids",
+                )
+            )
+        if isinstance(item, SelfAssessmentDeliverable) and item.rubric and item.rubric not in rubrics:
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "rubric"),
+                    f"'{item.id}' names unknown rubric '{item.rubric}'; known: {', '.join(sorted(rubrics)) or 'none'}",
+                )
+            )
+        if isinstance(item, ExamDeliverable) and item.start and item.start.date() != item.due.date():
+            problems.append(smap.problem(("deliverables", index, "start"), f"exam '{item.id}' starts and ends on different days"))
+        if item.week is not None and schedule.weeks and schedule.week(item.week) is None:
+            problems.append(smap.problem(("deliverables", index, "week"), f"'{item.id}' names week {item.week}, which schedule.yaml does not have"))
+        if item.platform == "github" and info.github is None:
+            problems.append(smap.problem(("deliverables", index, "platform"), "platform github needs course.github.org in schedule.yaml"))
+
+    for w_index, week in enumerate(schedule.weeks):
+        dated = [(("lectures", i), lec.date, f"Lecture {lec.number or ''}".strip()) for i, lec in enumerate(week.lectures)]
+        if week.section:
+            dated.append((("section",), week.section.date, "discussion section"))
+        for sub, day, label in dated:
+            off = schedule.break_on(day)
+            if off is not None:
+                problems.append(smap.problem(("weeks", w_index, *sub, "date"), f"week {week.number}'s {label} on {day} falls in '{off.title}'"))
+            if schedule.week_of(day) != week.number:
+                problems.append(
+                    smap.problem(
+                        ("weeks", w_index, *sub, "date"),
+                        f"{label} on {day} is in course week {schedule.week_of(day)}, not week {week.number}",
+                    )
+                )
+
+    sections = set(schedule.sections())
+    if sections:
+        for student in students:
+            if student.section not in sections:
+                problems.append(
+                    Problem(
+                        roster_name,
+                        student.line,
+                        None,
+                        f"unknown section '{student.section}' for {student.sid}; use one of {', '.join(sorted(sections))}",
+                    )
+                )
+
+    if policy is not None and policy_map is not None:
+        kinds = {d.kind for d in schedule.deliverables}
+        total = sum(c.weight for c in policy.categories)
+        if abs(total - 100) > 1e-6:
+            problems.append(policy_map.problem(("categories",), f"category weights add up to {total:g}, not 100; fix them"))
+        for c_index, category in enumerate(policy.categories):
+            share = sum(i.weight for i in category.items)
+            if abs(share - 100) > 1e-6:
+                problems.append(
+                    policy_map.problem(("categories", c_index, "items"), f"item weights in '{category.id}' add up to {share:g}, not 100")
+                )
+            for i_index, policy_item in enumerate(category.items):
+                if policy_item.deliverable is not None and policy_item.deliverable not in ids:
+                    problems.append(
+                        policy_map.problem(
+                            ("categories", c_index, "items", i_index, "deliverable"),
+                            f"unknown deliverable '{policy_item.deliverable}'; use an id from schedule.yaml",
+                        )
+                    )
+                if policy_item.kind is not None and policy_item.kind not in kinds:
+                    problems.append(
+                        policy_map.problem(
+                            ("categories", c_index, "items", i_index, "kind"),
+                            f"no deliverable of kind '{policy_item.kind}' in schedule.yaml",
+                        )
+                    )
+    return problems

@@ -1,0 +1,61 @@
+"""The deadlines table: what is due, when (course time), where, and how long is left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from coursectl.model import Schedule
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    id: str
+    title: str
+    kind: str
+    week: int | None
+    due: datetime  # in the course's time zone
+    platform: str
+    time_left: timedelta  # negative once passed
+
+
+def list_deadlines(
+    schedule: Schedule, now: datetime, week: int | None = None, upcoming: bool = False
+) -> list[DeadlineRow]:
+    """Deliverables sorted by due time, optionally one week's or only those still ahead of `now`."""
+    zone = schedule.tz
+    rows = []
+    for item in schedule.deliverables:
+        item_week = item.week if item.week is not None else schedule.week_of(item.due.astimezone(zone).date())
+        if week is not None and item_week != week:
+            continue
+        left = item.due - now
+        if upcoming and left <= timedelta(0):
+            continue
+        rows.append(
+            DeadlineRow(
+                id=item.id,
+                title=item.title,
+                kind=item.kind,
+                week=item_week,
+                due=item.due.astimezone(zone),
+                platform=item.platform,
+                time_left=left,
+            )
+        )
+    return sorted(rows, key=lambda row: (row.due, row.id))
+
+
+def describe_time_left(left: timedelta) -> str:
+    """'2d 3h left', '45m left', 'passed 3d ago' — what a TA reads at a glance."""
+    seconds = int(abs(left).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        span = f"{days}d {hours}h"
+    elif hours:
+        span = f"{hours}h {minutes}m"
+    else:
+        span = f"{minutes}m"
+    return f"{span} left" if left > timedelta(0) else f"passed {span} ago"

@@ -1,0 +1,497 @@
+"""The course model: everything schedule.yaml, rosters/ and rubrics/ say, validated.
+
+Commands never walk raw dicts: they get a `Course` from `coursectl.course.load_course`.
+Times in schedule.yaml are local to the course's time zone; after loading, every
+deadline is a time-zone-aware datetime.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_PREFIX = re.compile(r"^\s*([A-Za-z]{2,9})\.?,?\s+(.*)$")
+
+
+class Weekday(str, Enum):
+    MO = "MO"
+    TU = "TU"
+    WE = "WE"
+    TH = "TH"
+    FR = "FR"
+    SA = "SA"
+    SU = "SU"
+
+    @property
+    def index(self) -> int:
+        """Monday is 0, as in `date.weekday()`."""
+        return list(Weekday).index(self)
+
+
+def _weekday_from_word(word: str) -> int | None:
+    word = word.lower()
+    for index, name in enumerate(WEEKDAY_NAMES):
+        if len(word) >= 2 and name.startswith(word):
+            return index
+    return None
+
+
+def _split_weekday(value: str) -> tuple[int | None, str]:
+    """'Wed 2026-03-04 23:59' -> (2, '2026-03-04 23:59'); a weekday is optional."""
+    match = _WEEKDAY_PREFIX.match(value)
+    if match and not match.group(1)[0].isdigit():
+        weekday = _weekday_from_word(match.group(1))
+        if weekday is None:
+            raise ValueError(f"'{match.group(1)}' is not a weekday; write e.g. 'Mon 2026-03-02'")
+        return weekday, match.group(2)
+    return None, value.strip()
+
+
+def _check_weekday(weekday: int | None, day: date) -> None:
+    if weekday is not None and weekday != day.weekday():
+        actual = WEEKDAY_NAMES[day.weekday()].capitalize()
+        written = WEEKDAY_NAMES[weekday].capitalize()
+        raise ValueError(f"{day.isoformat()} is a {actual}, not a {written}; fix the date or the weekday")
+
+
+def _parse_local_date(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date) or not isinstance(value, str):
+        return value
+    weekday, rest = _split_weekday(value)
+    try:
+        day = date.fromisoformat(rest)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD, e.g. 'Mon 2026-03-02'") from None
+    _check_weekday(weekday, day)
+    return day
+
+
+def _parse_local_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value
+    if isinstance(value, date):
+        raise ValueError(
+            f"{value.isoformat()} has no time; a deadline needs one, e.g. '{value.isoformat()} 23:59'"
+        )
+    if not isinstance(value, str):
+        return value
+    weekday, rest = _split_weekday(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", rest):
+        raise ValueError(f"'{value}' has no time; a deadline needs one, e.g. '{rest} 23:59'")
+    try:
+        moment = datetime.fromisoformat(rest.replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a date and time; write e.g. 'Wed 2026-03-04 23:59'"
+        ) from None
+    _check_weekday(weekday, moment.date())
+    return moment
+
+
+def _parse_clock(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 10:00 as sexagesimal 600: turn it back into a clock time.
+        hours, minutes = divmod(value, 60)
+        if 0 <= hours < 24:
+            return time(hours, minutes)
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)?", text)
+        if match:
+            hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+            if half == "pm" and hour != 12:
+                hour += 12
+            if half == "am" and hour == 12:
+                hour = 0
+            if hour < 24 and minute < 60:
+                return time(hour, minute)
+        raise ValueError(f"'{value}' is not a time of day; write 24-hour HH:MM, e.g. '10:00'")
+    return value
+
+
+LocalDate = Annotated[date, BeforeValidator(_parse_local_date)]
+LocalDateTime = Annotated[datetime, BeforeValidator(_parse_local_datetime)]
+ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
+
+
+class StrictModel(BaseModel):
+    """Misspelled keys are errors, not silently ignored settings."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------------------- course
+
+
+class GitHubSettings(StrictModel):
+    org: str = Field(description="GitHub organisation that holds the students' repositories")
+    api_url: str | None = Field(None, description="GitHub Enterprise API URL; default api.github.com")
+
+
+class GradescopeSettings(StrictModel):
+    course_id: str | None = None
+    exports: str = Field("exports/gradescope", description="folder of Gradescope CSV exports")
+
+
+class CourseInfo(StrictModel):
+    code: str
+    name: str
+    term: str
+    timezone: str
+    start: LocalDate
+    end: LocalDate
+    url: str | None = None
+    roster: str = Field("rosters/synthetic-roster.csv", description="roster CSV, relative to the course folder")
+    github: GitHubSettings | None = None
+    gradescope: GradescopeSettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone; write e.g. 'America/Los_Angeles'"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _term_in_order(self) -> CourseInfo:
+        if self.end < self.start:
+            raise ValueError(f"term ends ({self.end}) before it starts ({self.start}); swap or fix them")
+        return self
+
+
+class Meeting(StrictModel):
+    """A recurring meeting: a lecture series, or one discussion section."""
+
+    id: str
+    kind: Literal["lecture", "section", "lab", "office-hours"]
+    title: str
+    days: list[Weekday] = Field(min_length=1)
+    start: ClockTime
+    end: ClockTime
+    location: str | None = None
+    section: str | None = Field(None, description="roster section this meeting is for")
+    first: LocalDate | None = Field(None, description="first day it meets; default the term start")
+    last: LocalDate | None = Field(None, description="last day it meets; default the term end")
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days_upper(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            fixed = []
+            for day in value:
+                index = _weekday_from_word(str(day))
+                fixed.append(list(Weekday)[index].value if index is not None else day)
+            return fixed
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Meeting:
+        if self.end <= self.start:
+            raise ValueError(
+                f"meeting ends at {self.end:%H:%M}, not after it starts at {self.start:%H:%M}; fix start or end"
+            )
+        if self.kind == "section" and not self.section:
+            raise ValueError("a discussion section needs 'section:' naming its roster section")
+        return self
+
+
+class Break(StrictModel):
+    """A break or holiday: no meetings, no deadlines. `end` is inclusive (the last day off)."""
+
+    id: str
+    title: str
+    kind: Literal["break", "holiday"] = "break"
+    start: LocalDate
+    end: LocalDate | None = None
+
+    @property
+    def last_day(self) -> date:
+        return self.end or self.start
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.last_day
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Break:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"break ends ({self.end}) before it starts ({self.start}); fix start or end")
+        return self
+
+
+# ---------------------------------------------------------------------------- weeks
+
+
+class Lecture(StrictModel):
+    number: int | None = None
+    date: LocalDate
+    title: str
+    objectives: list[str] = Field(default_factory=list)
+
+
+class SectionPart(StrictModel):
+    title: str
+    items: list[str] = Field(default_factory=list)
+
+
+class SectionPlan(StrictModel):
+    date: LocalDate
+    title: str
+    intro: str | None = None
+    parts: list[SectionPart] = Field(default_factory=list)
+
+
+class Resource(StrictModel):
+    title: str
+    description: str | None = None
+    url: str | None = None
+
+
+class ResourceGroup(StrictModel):
+    title: str
+    items: list[Resource] = Field(default_factory=list)
+
+
+class Reflection(StrictModel):
+    """What the week's reflection asks; the deadline itself is a deliverable."""
+
+    intro: str | None = None
+    prompts: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Week(StrictModel):
+    number: int = Field(ge=1)
+    title: str
+    summary: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    lectures: list[Lecture] = Field(default_factory=list)
+    section: SectionPlan | None = None
+    reflection: Reflection | None = None
+    resources: list[ResourceGroup] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- deliverables
+
+Platform = Literal["github", "gradescope", "canvas", "in-class", "other"]
+PLATFORM_NAMES = {"github": "GitHub", "gradescope": "Gradescope", "canvas": "Canvas", "in-class": "in class", "other": "other"}
+
+
+class DeliverableBase(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    week: int | None = None
+    due: LocalDateTime
+    platform: Platform
+    url: str | None = None
+    description: str | None = None
+    points: float | None = Field(None, ge=0)
+    gradescope_id: str | None = Field(None, description="assignment id on Gradescope")
+
+
+class WordRange(StrictModel):
+    min: int = Field(ge=0)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WordRange:
+        if self.max < self.min:
+            raise ValueError(f"word range max {self.max} is below min {self.min}; swap them")
+        return self
+
+
+class ReflectionDeliverable(DeliverableBase):
+    kind: Literal["reflection"]
+    words: WordRange = WordRange(min=300, max=500)
+    repo: str = Field("{org}/reflections-{github}", description="repo pattern: {org}, {github}")
+    path: str = Field(description="file path in the student's repo, e.g. reflections/week-07.md")
+    grace_minutes: int = Field(0, ge=0, description="minutes after the deadline still on time")
+
+
+class PeerReviewDeliverable(DeliverableBase):
+    kind: Literal["peer-review"]
+    reviews_per_student: int = Field(2, ge=1)
+    reviews: str = Field(description="id of the deliverable whose submissions are reviewed")
+    submission_link: str | None = Field(
+        None, description="link pattern to an author's submission: {github}, {sid}, {org}"
+    )
+
+
+class SelfAssessmentDeliverable(DeliverableBase):
+    kind: Literal["self-assessment"]
+    max_score: float = Field(5, gt=0)
+    rubric: str | None = Field(None, description="rubric id in rubrics/")
+
+
+class SurveyDeliverable(DeliverableBase):
+    kind: Literal["survey"]
+    anonymous: bool = True
+    completion_only: bool = True
+
+
+class PortfolioDeliverable(DeliverableBase):
+    kind: Literal["portfolio-piece"]
+
+
+class ExamDeliverable(DeliverableBase):
+    """An exam; `due` is when it ends, `start` when it begins."""
+
+    kind: Literal["exam"]
+    start: LocalDateTime | None = None
+    location: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ExamDeliverable:
+        if self.start is not None and self.start >= self.due:
+            raise ValueError(f"exam ends ({self.due}) before it starts ({self.start}); fix start or due")
+        return self
+
+
+class AssignmentDeliverable(DeliverableBase):
+    kind: Literal["assignment", "project"]
+
+
+DELIVERABLE_KINDS = frozenset(
+    {"reflection", "peer-review", "self-assessment", "survey", "portfolio-piece", "exam", "assignment", "project"}
+)
+
+Deliverable = Annotated[
+    ReflectionDeliverable
+    | PeerReviewDeliverable
+    | SelfAssessmentDeliverable
+    | SurveyDeliverable
+    | PortfolioDeliverable
+    | ExamDeliverable
+    | AssignmentDeliverable,
+    Field(discriminator="kind"),
+]
+
+
+class Schedule(StrictModel):
+    """The whole of schedule.yaml."""
+
+    course: CourseInfo
+    meetings: list[Meeting] = Field(default_factory=list)
+    breaks: list[Break] = Field(default_factory=list)
+    weeks: list[Week] = Field(default_factory=list)
+    deliverables: list[Deliverable] = Field(default_factory=list)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.course.timezone)
+
+    @model_validator(mode="after")
+    def _localise(self) -> Schedule:
+        """Attach the course's time zone to every deadline written as local time."""
+        zone = self.tz
+        for item in self.deliverables:
+            if item.due.tzinfo is None:
+                item.due = item.due.replace(tzinfo=zone)
+            if isinstance(item, ExamDeliverable) and item.start is not None and item.start.tzinfo is None:
+                item.start = item.start.replace(tzinfo=zone)
+        return self
+
+    def deliverable(self, deliverable_id: str) -> Deliverable | None:
+        return next((d for d in self.deliverables if d.id == deliverable_id), None)
+
+    def week(self, number: int) -> Week | None:
+        return next((w for w in self.weeks if w.number == number), None)
+
+    def week_of(self, day: date) -> int:
+        """Course week number of `day`.
+
+        Week 1 starts on the Monday of the term's first week; a break that covers a whole
+        Monday-to-Friday week is not counted (the week after spring break is the next week).
+        """
+        first_monday = self.course.start - timedelta(days=self.course.start.weekday())
+        calendar_week = (day - first_monday).days // 7 + 1
+        skipped = 0
+        for week in range(1, calendar_week):
+            monday = first_monday + timedelta(weeks=week - 1)
+            if all(self.break_on(monday + timedelta(days=d)) for d in range(5)):
+                skipped += 1
+        return calendar_week - skipped
+
+    def break_on(self, day: date) -> Break | None:
+        return next((b for b in self.breaks if b.covers(day)), None)
+
+    def sections(self) -> list[str]:
+        return [m.section for m in self.meetings if m.kind == "section" and m.section]
+
+
+# ---------------------------------------------------------------------------- rubrics
+
+
+class RubricLevel(StrictModel):
+    score: float
+    label: str
+    description: str
+
+
+class Criterion(StrictModel):
+    name: str
+    description: str
+
+
+class Rubric(StrictModel):
+    id: str
+    title: str
+    description: str | None = None
+    criteria: list[Criterion] = Field(default_factory=list)
+    levels: list[RubricLevel] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class PolicyItem(StrictModel):
+    """One graded item: a deliverable id, or every deliverable of a kind."""
+
+    deliverable: str | None = None
+    kind: str | None = None
+    weight: float = Field(gt=0, description="share of its category, in percent")
+    rule: Literal["completion", "score"] = "score"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> PolicyItem:
+        if (self.deliverable is None) == (self.kind is None):
+            raise ValueError("give exactly one of 'deliverable' or 'kind'")
+        return self
+
+
+class PolicyCategory(StrictModel):
+    id: str
+    title: str
+    weight: float = Field(gt=0, description="share of the course grade, in percent")
+    items: list[PolicyItem] = Field(min_length=1)
+
+
+class LateRule(StrictModel):
+    grace_minutes: int = Field(0, ge=0)
+    penalty_per_day: float = Field(0, ge=0, le=100, description="percent of the item per late day")
+    max_days: int | None = Field(None, ge=0, description="after this many late days the item scores 0")
+
+
+class GradingPolicy(StrictModel):
+    title: str
+    categories: list[PolicyCategory] = Field(min_length=1)
+    late: LateRule = LateRule()
+    notes: list[str] = Field(default_factory=list)
