@@ -1,0 +1,908 @@
+"""Peer-review allocation: each reviewer gets exactly k authors, each author exactly k reviewers.
+
+Students are the indices 0..n-1; an allocation is an (n, k) integer array whose row r lists
+the authors reviewer r reviews. Rules every allocation keeps (checked by `validate_allocation`):
+
+- exactly k authors per reviewer and k reviewers per author; no self-review, no duplicate pair;
+- no reciprocal pair (A reviews B and B reviews A) whenever the group has n >= 2k + 1 students
+  (below that each student has fewer than 2k others, so reciprocal pairs are unavoidable);
+- never two students of the same team; with `within_section`, never two different sections
+  (each section is allocated on its own, and "the group" above is the section);
+- never a reviewer-author pair (directed) from an earlier round.
+
+How: a shuffled ring with k distinct shifts (no s + s' = 0 and no 2s = 0 mod n, so no
+reciprocal pair and no self-review) gives exact degrees in O(n) numpy operations; the few
+edges that break a pairwise rule (teammates, earlier rounds) are repaired by degree-preserving
+swaps a->x, b->y => a->y, b->x. Small groups that the ring cannot serve get an exact search,
+so an allocation is found whenever one exists; when none exists the error names the rule and
+the smallest change that makes it feasible. Everything is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+
+NO_TEAM = -1
+# Exact search serves groups up to this size; beyond it the ring with repair always has room.
+EXACT_SEARCH_MAX_STUDENTS = 16
+EXACT_SEARCH_NODE_BUDGET = 200_000
+RING_ATTEMPTS = 6
+REPAIR_PASSES = 8
+
+
+class AllocationError(ValueError):
+    """No allocation (or no change to one) satisfies the rules; the message says what to change."""
+
+    def __init__(self, constraint: str, message: str) -> None:
+        self.constraint = constraint
+        super().__init__(message)
+
+
+class InfeasibleAllocation(AllocationError):
+    """Proven impossible: no allocation exists under these rules."""
+
+
+class ChangeNotPossible(AllocationError):
+    """`add_student`/`drop_student` cannot keep their promise of changing at most k students."""
+
+
+@dataclass(frozen=True)
+class ReviewConstraints:
+    """The rules for one allocation over students 0..n-1.
+
+    `team[i]` is a team code (NO_TEAM = -1 for none); `section[i]` a section code, only used
+    when `within_section`; `forbidden` is an (m, 2) array of (reviewer, author) pairs from
+    earlier rounds. The names are only for messages.
+    """
+
+    k: int
+    team: IntArray
+    section: IntArray
+    within_section: bool
+    forbidden: IntArray
+    student_names: tuple[str, ...] = ()
+    team_names: tuple[str, ...] = ()
+    section_names: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        return int(self.team.shape[0])
+
+    def student(self, index: int) -> str:
+        return self.student_names[index] if self.student_names else f"#{index}"
+
+    def team_name(self, code: int) -> str:
+        return self.team_names[code] if self.team_names else str(code)
+
+    def section_name(self, code: int) -> str:
+        return self.section_names[code] if self.section_names else str(code)
+
+
+def label_codes(labels: Sequence[Hashable | None]) -> tuple[IntArray, tuple[str, ...]]:
+    """Turn labels (None or "" = no label) into codes 0.. in first-seen order, and the names."""
+    index: dict[Hashable, int] = {}
+    codes = np.empty(len(labels), dtype=np.int64)
+    for position, label in enumerate(labels):
+        if label is None or label == "":
+            codes[position] = NO_TEAM
+        else:
+            codes[position] = index.setdefault(label, len(index))
+    return codes, tuple(str(label) for label in index)
+
+
+def make_constraints(
+    k: int,
+    n: int,
+    *,
+    teams: Sequence[Hashable | None] | IntArray | None = None,
+    sections: Sequence[Hashable | None] | IntArray | None = None,
+    within_section: bool = False,
+    forbidden: Iterable[tuple[int, int]] | IntArray = (),
+    student_names: Sequence[str] = (),
+) -> ReviewConstraints:
+    """Build constraints from labels (strings, or integer codes with -1 for none)."""
+    if k < 1:
+        raise ValueError(f"reviews per student must be at least 1, not {k}")
+    team, team_names = _codes(teams, n)
+    section, section_names = _codes(sections, n)
+    if within_section and np.any(section < 0):
+        missing = int(np.flatnonzero(section < 0)[0])
+        raise ValueError(
+            f"student {_name(student_names, missing)} has no section; give every student one"
+        )
+    pairs = np.asarray(
+        list(forbidden) if not isinstance(forbidden, np.ndarray) else forbidden, dtype=np.int64
+    )
+    pairs = pairs.reshape(-1, 2)
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= n):
+        raise ValueError("forbidden pairs must name students 0..n-1")
+    return ReviewConstraints(
+        k=k,
+        team=team,
+        section=section,
+        within_section=within_section,
+        forbidden=pairs,
+        student_names=tuple(student_names),
+        team_names=team_names,
+        section_names=section_names,
+    )
+
+
+def _codes(
+    labels: Sequence[Hashable | None] | IntArray | None, n: int
+) -> tuple[IntArray, tuple[str, ...]]:
+    if labels is None:
+        return np.full(n, NO_TEAM, dtype=np.int64), ()
+    if isinstance(labels, np.ndarray) and np.issubdtype(labels.dtype, np.integer):
+        codes = labels.astype(np.int64, copy=False)
+        names: tuple[str, ...] = ()
+    else:
+        codes, names = label_codes(list(labels))
+    if codes.shape != (n,):
+        raise ValueError(f"expected {n} labels, got {codes.shape[0]}")
+    return codes, names
+
+
+def _name(names: Sequence[str], index: int) -> str:
+    return names[index] if names else f"#{index}"
+
+
+def sorted_unique(values: IntArray) -> IntArray:
+    """np.unique by sorting: numpy's hash-based unique is several times slower on 10^5 codes."""
+    ordered = np.sort(values)
+    if ordered.shape[0] == 0:
+        return ordered
+    keep = np.empty(ordered.shape[0], dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def is_member(values: IntArray, sorted_set: IntArray) -> NDArray[np.bool_]:
+    """values in sorted_set, elementwise (binary search; sorted_set sorted ascending)."""
+    if sorted_set.shape[0] == 0:
+        return np.zeros(values.shape, dtype=bool)
+    # Binary search with sorted needles walks memory in order: ~5x faster than random needles.
+    order = np.argsort(values)
+    needles = values[order]
+    position = np.minimum(np.searchsorted(sorted_set, needles), sorted_set.shape[0] - 1)
+    found = np.empty(values.shape, dtype=bool)
+    found[order] = sorted_set[position] == needles
+    return found
+
+
+def team_sizes(team: IntArray) -> IntArray:
+    """Size of each student's team (1 for students in no team)."""
+    sizes = np.ones(team.shape[0], dtype=np.int64)
+    teamed = team != NO_TEAM
+    if teamed.any():
+        sizes[teamed] = np.bincount(team[teamed])[team[teamed]]
+    return sizes
+
+
+def largest_team(team: IntArray) -> tuple[int, int] | None:
+    """(code, size) of the largest team, None if nobody is in a team."""
+    teamed = team[team != NO_TEAM]
+    if teamed.shape[0] == 0:
+        return None
+    counts = np.bincount(teamed)
+    code = int(np.argmax(counts))
+    return code, int(counts[code])
+
+
+def reciprocal_forbidden(group_size: int, k: int) -> bool:
+    """No reciprocal pairs once every student has at least 2k others to spread over."""
+    return group_size >= 2 * k + 1
+
+
+# ---------------------------------------------------------------------------- allocation
+
+
+def allocate(constraints: ReviewConstraints, seed: int) -> IntArray:
+    """A valid allocation for `constraints`, the same one for the same seed.
+
+    Raises InfeasibleAllocation when none exists (message: the rule and the smallest change),
+    AllocationError when the search gives up on a feasible-looking but very tight case.
+    """
+    rng = np.random.default_rng(seed)
+    n, k = constraints.n, constraints.k
+    authors = np.empty((n, k), dtype=np.int64)
+    for label, members in _groups(constraints):
+        group = _Group.of(constraints, members, label)
+        local = _allocate_group(group, rng)
+        authors[members] = members[local]
+    problems = validate_allocation(authors, constraints)
+    if problems:  # a bug, never a user's mistake: refuse rather than hand out a broken allocation
+        raise AssertionError("allocation failed its own validation: " + "; ".join(problems))
+    return authors
+
+
+def _groups(constraints: ReviewConstraints) -> list[tuple[str, IntArray]]:
+    """The students allocated together: everyone, or each section on its own."""
+    everyone = np.arange(constraints.n, dtype=np.int64)
+    if not constraints.within_section:
+        return [("", everyone)]
+    order = np.argsort(constraints.section, kind="stable")
+    sorted_codes = constraints.section[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    bounds = [*starts.tolist(), constraints.n]
+    return [
+        (
+            f"section {constraints.section_name(int(sorted_codes[start]))}",
+            order[start : bounds[i + 1]],
+        )
+        for i, start in enumerate(starts.tolist())
+    ]
+
+
+@dataclass
+class _Group:
+    """One group of m students allocated together, renumbered 0..m-1."""
+
+    k: int
+    team: IntArray
+    forbidden_codes: IntArray  # sorted unique reviewer * m + author, only pairs that matter
+    names: tuple[str, ...]
+    team_names: tuple[str, ...]
+    label: str  # "" or "section X", for messages
+
+    @property
+    def m(self) -> int:
+        return int(self.team.shape[0])
+
+    @property
+    def no_reciprocal(self) -> bool:
+        return reciprocal_forbidden(self.m, self.k)
+
+    @staticmethod
+    def of(constraints: ReviewConstraints, members: IntArray, label: str) -> _Group:
+        n, m = constraints.n, int(members.shape[0])
+        team = constraints.team[members]
+        pairs = constraints.forbidden
+        if m != n:
+            local = np.full(n, -1, dtype=np.int64)
+            local[members] = np.arange(m, dtype=np.int64)
+            pairs = local[pairs]
+            pairs = pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)]
+        reviewer, author = pairs[:, 0], pairs[:, 1]
+        # Self and teammate pairs are excluded anyway; dropping them keeps the counts honest.
+        keep = (reviewer != author) & ~(
+            (team[reviewer] == team[author]) & (team[reviewer] != NO_TEAM)
+        )
+        codes = sorted_unique(reviewer[keep] * m + author[keep])
+        names = constraints.student_names
+        if names and m != n:
+            names = tuple(names[i] for i in members.tolist())
+        return _Group(constraints.k, team, codes, names, constraints.team_names, label)
+
+    def subset(
+        self,
+        keep: IntArray,
+        k: int | None = None,
+        with_teams: bool = True,
+        with_forbidden: bool = True,
+    ) -> _Group:
+        """The same group restricted to `keep` (or with a rule relaxed), for what-if searches."""
+        m = self.m
+        local = np.full(m, -1, dtype=np.int64)
+        local[keep] = np.arange(keep.shape[0], dtype=np.int64)
+        reviewer, author = (
+            np.divmod(self.forbidden_codes, m) if with_forbidden else (np.empty(0, np.int64),) * 2
+        )
+        reviewer, author = local[reviewer], local[author]
+        ok = (reviewer >= 0) & (author >= 0)
+        codes = sorted_unique(reviewer[ok] * keep.shape[0] + author[ok])
+        team = self.team[keep] if with_teams else np.full(keep.shape[0], NO_TEAM, dtype=np.int64)
+        names = tuple(self.names[i] for i in keep.tolist()) if self.names else ()
+        return _Group(self.k if k is None else k, team, codes, names, self.team_names, self.label)
+
+    def where(self) -> str:
+        return f" in {self.label}" if self.label else ""
+
+    def student(self, index: int) -> str:
+        return self.names[index] if self.names else f"#{index}"
+
+    def team_name(self, code: int) -> str:
+        return self.team_names[code] if self.team_names else str(code)
+
+    def is_forbidden(self, reviewer: int, author: int) -> bool:
+        code = reviewer * self.m + author
+        position = int(np.searchsorted(self.forbidden_codes, code))
+        return (
+            position < self.forbidden_codes.shape[0] and int(self.forbidden_codes[position]) == code
+        )
+
+    def allowed_matrix(self) -> NDArray[np.bool_]:
+        """allowed[r, a]: r may review a as far as pairwise rules go (small groups only)."""
+        m = self.m
+        allowed = ~np.eye(m, dtype=bool)
+        teamed = self.team != NO_TEAM
+        allowed &= ~((self.team[:, None] == self.team[None, :]) & teamed[:, None])
+        reviewer, author = np.divmod(self.forbidden_codes, m)
+        allowed[reviewer, author] = False
+        return allowed
+
+
+def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
+    _check_necessary(group)
+    for _ in range(RING_ATTEMPTS):
+        authors = _ring(group.m, group.k, group.no_reciprocal, rng)
+        if _repair(authors, group, rng):
+            return authors
+        if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+            break  # small: the exact search below is both faster and conclusive
+    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+        found = _exact_search(group, rng)
+        if found is not None:
+            return found
+        raise _explain_exhausted(group, rng)
+    raise AllocationError(
+        "search",
+        f"no allocation found for the {group.m} students{group.where()} after "
+        f"{RING_ATTEMPTS} attempts: the teams and earlier rounds leave very little room; "
+        "try another seed or fewer reviews per student",
+    )
+
+
+def _ring(m: int, k: int, no_reciprocal: bool, rng: np.random.Generator) -> IntArray:
+    """Shuffled ring: the student at position i reviews the students at positions i + s_j."""
+    order = rng.permutation(m).astype(np.int64)
+    if no_reciprocal:
+        # One shift per pair {s, m - s} (s < m/2), so no s + s' = 0 and no 2s = 0 (mod m).
+        base = rng.choice(np.arange(1, (m - 1) // 2 + 1), size=k, replace=False)
+        shifts = np.where(rng.integers(0, 2, size=k) == 1, m - base, base)
+    else:
+        shifts = rng.choice(np.arange(1, m), size=k, replace=False)
+    positions = (np.arange(m, dtype=np.int64)[:, None] + shifts[None, :].astype(np.int64)) % m
+    authors = np.empty((m, k), dtype=np.int64)
+    authors[order] = order[positions]
+    return authors
+
+
+def _violations(authors: IntArray, group: _Group) -> IntArray:
+    """Flat indices (reviewer * k + slot) of edges between teammates or from earlier rounds."""
+    m, k = authors.shape
+    reviewer = np.repeat(np.arange(m, dtype=np.int64), k)
+    author = authors.ravel()
+    team_r = group.team[reviewer]
+    bad = (team_r == group.team[author]) & (team_r != NO_TEAM)
+    if group.forbidden_codes.shape[0]:
+        codes = reviewer * m + author
+        bad |= is_member(codes, group.forbidden_codes)
+    return np.flatnonzero(bad)
+
+
+def _edge_ok(authors: IntArray, reviewer: int, slot: int, group: _Group) -> bool:
+    author = int(authors[reviewer, slot])
+    if author == reviewer:
+        return False
+    team = int(group.team[reviewer])
+    if team != NO_TEAM and team == int(group.team[author]):
+        return False
+    row = authors[reviewer].tolist()
+    if row.count(author) > 1:
+        return False
+    if group.no_reciprocal and reviewer in authors[author].tolist():
+        return False
+    return not group.is_forbidden(reviewer, author)
+
+
+def _repair(authors: IntArray, group: _Group, rng: np.random.Generator) -> bool:
+    """Swap away every violating edge, keeping all degrees; False if some edge resists."""
+    m, k = authors.shape
+    tries = max(64, 8 * m * k) if m <= 200 else 256
+    for _ in range(REPAIR_PASSES):
+        bad = _violations(authors, group)
+        if bad.shape[0] == 0:
+            return True
+        for flat in bad.tolist():
+            a, slot_a = divmod(flat, k)
+            if _edge_ok(authors, a, slot_a, group):
+                continue  # fixed by an earlier swap
+            partners = rng.integers(0, m * k, size=tries).tolist()
+            for partner in partners:
+                b, slot_b = divmod(partner, k)
+                x, y = int(authors[a, slot_a]), int(authors[b, slot_b])
+                if b == a or x == y:
+                    continue
+                authors[a, slot_a], authors[b, slot_b] = y, x
+                if _edge_ok(authors, a, slot_a, group) and _edge_ok(authors, b, slot_b, group):
+                    break
+                authors[a, slot_a], authors[b, slot_b] = x, y
+    return bool(_violations(authors, group).shape[0] == 0)
+
+
+# ---------------------------------------------------------------------------- exact search
+
+
+class _BudgetExhausted(Exception):
+    pass
+
+
+def _exact_search(
+    group: _Group, rng: np.random.Generator, budget: int = EXACT_SEARCH_NODE_BUDGET
+) -> IntArray | None:
+    """Backtracking over reviewers (most constrained first). None means proven impossible.
+
+    Raises AllocationError if the node budget runs out before an answer.
+    """
+    try:
+        return _search(group, rng, budget)
+    except _BudgetExhausted:
+        raise AllocationError(
+            "search",
+            f"the exact search for the {group.m} students{group.where()} gave up after "
+            f"{budget} steps; try fewer reviews per student",
+        ) from None
+
+
+def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
+    m, k, no_reciprocal = group.m, group.k, group.no_reciprocal
+    allowed = group.allowed_matrix().tolist()
+    if m < k + 1:
+        return None
+    # A random tie-break makes different seeds give different small allocations.
+    tiebreak = rng.permutation(m).tolist()
+    chosen: list[list[int] | None] = [None] * m
+    indegree = [0] * m
+    nodes = 0
+
+    def candidates(r: int) -> list[int]:
+        return [
+            c
+            for c in range(m)
+            if allowed[r][c]
+            and indegree[c] < k
+            and not (no_reciprocal and (row := chosen[c]) is not None and r in row)
+        ]
+
+    def still_possible(open_reviewers: list[int]) -> bool:
+        for v in range(m):
+            need = k - indegree[v]
+            if need == 0:
+                continue
+            row = chosen[v]
+            supply = sum(
+                1
+                for u in open_reviewers
+                if u != v and allowed[u][v] and not (no_reciprocal and row is not None and u in row)
+            )
+            if supply < need:
+                return False
+        return True
+
+    def step(open_reviewers: list[int]) -> bool:
+        nonlocal nodes
+        if not open_reviewers:
+            return True
+        options = {r: candidates(r) for r in open_reviewers}
+        r = min(open_reviewers, key=lambda u: (len(options[u]), tiebreak[u]))
+        if len(options[r]) < k:
+            return False
+        rest = [u for u in open_reviewers if u != r]
+        ordered = sorted(options[r], key=lambda c: tiebreak[c])
+        for combo in itertools.combinations(ordered, k):
+            nodes += 1
+            if nodes > budget:
+                raise _BudgetExhausted
+            if no_reciprocal and any((row := chosen[c]) is not None and r in row for c in combo):
+                continue
+            chosen[r] = list(combo)
+            for c in combo:
+                indegree[c] += 1
+            if still_possible(rest) and step(rest):
+                return True
+            for c in combo:
+                indegree[c] -= 1
+            chosen[r] = None
+        return False
+
+    if not step(list(range(m))):
+        return None
+    return np.array(chosen, dtype=np.int64).reshape(m, k)
+
+
+# ---------------------------------------------------------------------------- infeasibility
+
+
+def _smaller_k_that_fits(group: _Group, rng: np.random.Generator) -> int | None:
+    for smaller in range(group.k - 1, 0, -1):
+        candidate = group.subset(np.arange(group.m, dtype=np.int64), k=smaller)
+        try:
+            _check_necessary(candidate)
+            if (
+                candidate.m > EXACT_SEARCH_MAX_STUDENTS
+                or _search(candidate, rng, EXACT_SEARCH_NODE_BUDGET) is not None
+            ):
+                return smaller
+        except (AllocationError, _BudgetExhausted):
+            continue
+    return None
+
+
+def _fix_by_k(group: _Group, rng: np.random.Generator) -> str:
+    smaller = _smaller_k_that_fits(group, rng)
+    return f"lower reviews per student to {smaller}" if smaller is not None else ""
+
+
+def _join(*fixes: str) -> str:
+    return " or ".join(f for f in fixes if f)
+
+
+def _check_necessary(group: _Group) -> None:
+    """Counting arguments that rule an allocation out, each with its smallest fix."""
+    m, k = group.m, group.k
+    rng = np.random.default_rng(0)  # the suggestions must not depend on the allocation's seed
+    if m < k + 1:
+        fix = f"lower reviews per student to {m - 1}" if m >= 2 else ""
+        add = f"{k + 1 - m} more student{'s' if k + 1 - m > 1 else ''} taking part"
+        raise InfeasibleAllocation(
+            "class size",
+            f"only {m} student{'s' if m != 1 else ''}{group.where()} take part but each needs "
+            f"{k} others to review: at least {k + 1} are needed. "
+            f"Smallest change: {_join(fix, add)}",
+        )
+    no_reciprocal = group.no_reciprocal
+    others_needed = 2 * k if no_reciprocal else k
+    biggest = largest_team(group.team)
+    if biggest is not None:
+        team_code, size = biggest
+        limit = min(m - others_needed, m // 2)
+        if size > limit:
+            why = (
+                f"each member needs {others_needed} non-teammates"
+                + (
+                    " (k to review, k others reviewing them, never both ways)"
+                    if no_reciprocal
+                    else ""
+                )
+                + " and the team's reviews must go to the others"
+            )
+            move = size - max(limit, 0)
+            raise InfeasibleAllocation(
+                "teams",
+                f"team {group.team_name(team_code)}{group.where()} has {size} of the {m} "
+                f"students; {why}, so a team may have at most {max(limit, 0)}. Smallest change: "
+                + _join(
+                    _fix_by_k(group, rng),
+                    f"move {move} of its members to other teams",
+                ),
+            )
+    if group.forbidden_codes.shape[0] == 0:
+        return
+    # Earlier rounds: each student still needs k allowed authors and k allowed reviewers,
+    # and without reciprocal pairs 2k different allowed partners.
+    reviewer, author = np.divmod(group.forbidden_codes, m)
+    blocked_out = np.bincount(reviewer, minlength=m)
+    blocked_in = np.bincount(author, minlength=m)
+    reverse = author * m + reviewer
+    both = is_member(reverse, group.forbidden_codes)
+    blocked_both = np.bincount(reviewer[both], minlength=m)
+    partners = m - team_sizes(group.team)
+    can_review = partners - blocked_out
+    can_be_reviewed = partners - blocked_in
+    distinct = partners - blocked_both
+    short = np.flatnonzero(
+        (can_review < k) | (can_be_reviewed < k) | ((distinct < 2 * k) if no_reciprocal else False)
+    )
+    if short.shape[0]:
+        s = int(short[0])
+        available = int(
+            min(
+                can_review[s],
+                can_be_reviewed[s],
+                distinct[s] // 2 if no_reciprocal else distinct[s],
+            )
+        )
+        raise InfeasibleAllocation(
+            "earlier rounds",
+            f"student {group.student(s)}{group.where()} was already paired with "
+            f"{int(blocked_out[s])} authors and {int(blocked_in[s])} reviewers in earlier rounds, "
+            f"leaving room for {max(available, 0)} reviews where {k} are needed. "
+            "Smallest change: "
+            + _join(_fix_by_k(group, rng), "leave the oldest earlier round out"),
+        )
+
+
+def _explain_exhausted(group: _Group, rng: np.random.Generator) -> InfeasibleAllocation:
+    """The exact search proved there is none: say which rule is binding and what to relax."""
+    everyone = np.arange(group.m, dtype=np.int64)
+    binding: list[str] = []
+    has_teams = bool(np.any(group.team != NO_TEAM))
+    if has_teams and _feasible(group.subset(everyone, with_teams=False), rng):
+        binding.append("the teams")
+    if group.forbidden_codes.shape[0] and _feasible(
+        group.subset(everyone, with_forbidden=False), rng
+    ):
+        binding.append("the pairs of earlier rounds")
+    rule = " and ".join(binding) if binding else "the combination of rules"
+    reciprocal = " without reciprocal pairs" if group.no_reciprocal else ""
+    fixes = [_fix_by_k(group, rng)]
+    if has_teams:
+        fixes.append(_team_move_fix(group, rng))
+    fix = _join(*fixes) or "allocate across sections or add students"
+    return InfeasibleAllocation(
+        "teams" if "the teams" in binding else "earlier rounds" if binding else "combination",
+        f"no allocation of {group.k} reviews each{reciprocal} exists for these {group.m} students"
+        f"{group.where()} (exhaustive search): {rule} rule it out. Smallest change: {fix}",
+    )
+
+
+def _team_move_fix(group: _Group, rng: np.random.Generator) -> str:
+    """Does moving one member out of the largest team (into no team) make it feasible?"""
+    biggest = largest_team(group.team)
+    if biggest is None:
+        return ""
+    code = biggest[0]
+    member = int(np.flatnonzero(group.team == code)[0])
+    moved = _Group(
+        group.k,
+        group.team.copy(),
+        group.forbidden_codes,
+        group.names,
+        group.team_names,
+        group.label,
+    )
+    moved.team[member] = NO_TEAM
+    if _feasible(moved, rng):
+        name = group.team_name(code)
+        return f"move one member of team {name} (e.g. {group.student(member)}) out of it"
+    return ""
+
+
+def _feasible(group: _Group, rng: np.random.Generator) -> bool:
+    try:
+        _check_necessary(group)
+        return _search(group, rng, EXACT_SEARCH_NODE_BUDGET) is not None
+    except (InfeasibleAllocation, _BudgetExhausted):
+        return False
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def validate_allocation(
+    authors: IntArray, constraints: ReviewConstraints, limit: int = 5
+) -> list[str]:
+    """Every rule broken by `authors`, as readable lines (at most `limit` per rule); [] if valid.
+
+    Written independently of the allocator (its own vectorised checks from the raw constraints),
+    so a bug in the search cannot also hide in the check.
+    """
+    n, k = constraints.n, constraints.k
+    authors = np.asarray(authors)
+    if authors.shape != (n, k):
+        return [f"expected {n} reviewers with {k} authors each, got shape {authors.shape}"]
+    if n == 0:
+        return []
+    if authors.min() < 0 or authors.max() >= n:
+        return ["an author is not one of the students"]
+    problems: list[str] = []
+    name = constraints.student
+    reviewer = np.repeat(np.arange(n, dtype=np.int64), k)
+    author = authors.reshape(-1).astype(np.int64)
+
+    def report(mask: NDArray[np.bool_], describe: str) -> None:
+        for flat in np.flatnonzero(mask)[:limit].tolist():
+            problems.append(f"{name(int(reviewer[flat]))} -> {name(int(author[flat]))}: {describe}")
+
+    report(reviewer == author, "reviews themselves")
+    ordered = np.sort(authors, axis=1)
+    duplicate_rows = np.flatnonzero(np.any(ordered[:, 1:] == ordered[:, :-1], axis=1))
+    problems.extend(
+        f"{name(r)} reviews the same author twice" for r in duplicate_rows[:limit].tolist()
+    )
+    received = np.bincount(author, minlength=n)
+    for student in np.flatnonzero(received != k)[:limit].tolist():
+        problems.append(f"{name(student)} is reviewed {int(received[student])} times, not {k}")
+    team = constraints.team
+    report((team[reviewer] == team[author]) & (team[reviewer] != NO_TEAM), "teammates")
+    if constraints.within_section:
+        report(constraints.section[reviewer] != constraints.section[author], "different sections")
+        group_size = np.bincount(constraints.section)[constraints.section[reviewer]]
+    else:
+        group_size = np.full(reviewer.shape[0], n)
+    if constraints.forbidden.shape[0]:
+        earlier = constraints.forbidden[:, 0] * n + constraints.forbidden[:, 1]
+        report(_contained(reviewer * n + author, earlier), "already paired in an earlier round")
+    # B reviews A back iff A is in B's row.
+    back = np.any(authors[author] == reviewer[:, None], axis=1)
+    reciprocal = back & (group_size >= 2 * k + 1) & (reviewer != author)
+    report(reciprocal & (reviewer < author), "review each other")
+    return problems
+
+
+def _contained(values: IntArray, others: IntArray) -> NDArray[np.bool_]:
+    """values in others, elementwise: one stable sort of both, then equal neighbours."""
+    merged = np.concatenate([others, values])
+    order = np.argsort(merged, kind="stable")  # equal codes: `others` entries come first
+    ordered = merged[order]
+    # An entry equals the nearest preceding `others` entry iff it is contained.
+    from_others = order < others.shape[0]
+    last_other = np.maximum.accumulate(np.where(from_others, np.arange(order.shape[0]), -1))
+    hit = (last_other >= 0) & (ordered[np.maximum(last_other, 0)] == ordered)
+    found = np.empty(values.shape, dtype=bool)
+    is_value = ~from_others
+    found[order[is_value] - others.shape[0]] = hit[is_value]
+    return found
+
+
+# ---------------------------------------------------------------------- late and dropped students
+
+
+@dataclass(frozen=True)
+class AllocationChange:
+    """A new allocation and exactly whose assignments changed (indices into `authors`)."""
+
+    authors: IntArray
+    changed_reviewers: tuple[int, ...]  # review someone else now
+    new_reviewer_for: tuple[int, ...]  # are reviewed by someone else now
+
+
+def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) -> AllocationChange:
+    """Fit student x = constraints.n - 1 (the last index) into an allocation of the others.
+
+    Splits k edges a -> b into a -> x and x -> b: the k reviewers a review x instead of b,
+    x reviews the k authors b; everyone else keeps their assignment and all degrees stay k.
+    """
+    n, k = constraints.n, constraints.k
+    x = n - 1
+    if authors.shape != (n - 1, k):
+        raise ValueError(f"expected an allocation of {n - 1} reviewers with {k} authors each")
+    rng = np.random.default_rng(seed)
+    members = _group_of(constraints, x)
+    group = _Group.of(constraints, members, _label_of(constraints, x))
+    _check_necessary(group)
+    if members.shape[0] <= 1:
+        raise ChangeNotPossible("class size", "no one else to pair the new student with")
+    full = np.vstack([authors, np.zeros((1, k), dtype=np.int64)])
+    reviewer = np.repeat(members[members != x], k)
+    author = full[members[members != x]].reshape(-1)
+    ok = _pair_allowed(constraints, reviewer, x) & _pair_allowed(constraints, x, author)
+    reviewer, author = reviewer[ok], author[ok]
+    order = rng.permutation(reviewer.shape[0])
+    reviewer, author = reviewer[order].tolist(), author[order].tolist()
+    no_reciprocal = reciprocal_forbidden(members.shape[0], k)
+    picks = _pick_split_edges(reviewer, author, k, no_reciprocal)
+    if picks is None:
+        raise ChangeNotPossible(
+            "late student",
+            f"cannot fit {constraints.student(x)} in by changing only {k} students' "
+            "assignments under the rules; re-run with --force to reallocate everyone",
+        )
+    new = full.copy()
+    for a, b in picks:
+        row = new[a]
+        row[np.flatnonzero(row == b)[0]] = x
+    new[x] = [b for _, b in picks]
+    change = AllocationChange(new, tuple(a for a, _ in picks), tuple(b for _, b in picks))
+    _require_valid(new, constraints, "adding", constraints.student(x))
+    return change
+
+
+def _pick_split_edges(
+    reviewer: list[int], author: list[int], k: int, no_reciprocal: bool
+) -> list[tuple[int, int]] | None:
+    """k edges, distinct reviewers, distinct authors (no shared student if no reciprocal)."""
+    edges = list(zip(reviewer, author, strict=True))
+
+    def compatible(chosen: list[tuple[int, int]], edge: tuple[int, int]) -> bool:
+        a, b = edge
+        for c, d in chosen:
+            if a == c or b == d or (no_reciprocal and (a == d or b == c)):
+                return False
+        return True
+
+    chosen: list[tuple[int, int]] = []
+    for edge in edges:  # greedy: enough for any class of more than a handful
+        if compatible(chosen, edge):
+            chosen.append(edge)
+            if len(chosen) == k:
+                return chosen
+    if len(edges) > 400:
+        return None
+    for combo in itertools.combinations(edges, k):  # small classes: try every choice
+        picked: list[tuple[int, int]] = []
+        for edge in combo:
+            if not compatible(picked, edge):
+                break
+            picked.append(edge)
+        else:
+            return picked
+    return None
+
+
+def drop_student(
+    authors: IntArray,
+    constraints: ReviewConstraints,
+    x: int,
+    seed: int,
+    name: str = "the dropped student",
+) -> AllocationChange:
+    """Remove student x: its k reviewers take over its k authors (the reverse of a split).
+
+    `constraints` describe the students *after* the drop (x removed, others renumbered);
+    the returned allocation and indices use that numbering.
+    """
+    k = constraints.k
+    n = constraints.n + 1
+    if authors.shape != (n, k):
+        raise ValueError(f"expected an allocation of {n} reviewers with {k} authors each")
+    rng = np.random.default_rng(seed)
+    keep = np.array([i for i in range(n) if i != x], dtype=np.int64)
+    renumber = np.full(n, -1, dtype=np.int64)
+    renumber[keep] = np.arange(n - 1, dtype=np.int64)
+    reviewers_of_x = np.flatnonzero(np.any(authors == x, axis=1)).tolist()
+    authors_of_x = authors[x].tolist()
+    rest = renumber[authors[keep]]  # x's slots become -1 and are filled below
+    sample_member = renumber[reviewers_of_x[0]] if reviewers_of_x else 0
+    members = _group_of(constraints, int(sample_member))
+    _check_necessary(_Group.of(constraints, members, _label_of(constraints, int(sample_member))))
+    new_reviewers = [int(renumber[a]) for a in reviewers_of_x]
+    new_authors = [int(renumber[b]) for b in authors_of_x]
+    for order in _shuffled_permutations(new_authors, rng):
+        candidate = rest.copy()
+        for a, b in zip(new_reviewers, order, strict=True):
+            row = candidate[a]
+            row[np.flatnonzero(row == -1)[0]] = b
+        if not validate_allocation(candidate, constraints, limit=1):
+            return AllocationChange(candidate, tuple(new_reviewers), tuple(order))
+    raise ChangeNotPossible(
+        "dropped student",
+        f"cannot remove {name} by changing only its {k} reviewers' assignments under the rules; "
+        "re-run with --force to reallocate everyone",
+    )
+
+
+def _shuffled_permutations(values: list[int], rng: np.random.Generator) -> list[tuple[int, ...]]:
+    permutations = list(itertools.permutations(values))
+    return [permutations[i] for i in rng.permutation(len(permutations)).tolist()]
+
+
+def _group_of(constraints: ReviewConstraints, student: int) -> IntArray:
+    if not constraints.within_section:
+        return np.arange(constraints.n, dtype=np.int64)
+    return np.flatnonzero(constraints.section == constraints.section[student]).astype(np.int64)
+
+
+def _label_of(constraints: ReviewConstraints, student: int) -> str:
+    if not constraints.within_section:
+        return ""
+    return f"section {constraints.section_name(int(constraints.section[student]))}"
+
+
+def _pair_allowed(
+    constraints: ReviewConstraints, reviewer: IntArray | int, author: IntArray | int
+) -> NDArray[np.bool_]:
+    reviewer_a = np.broadcast_to(
+        np.asarray(reviewer, dtype=np.int64), np.shape(author) or np.shape(reviewer)
+    )
+    author_a = np.broadcast_to(np.asarray(author, dtype=np.int64), reviewer_a.shape)
+    team = constraints.team
+    ok = (reviewer_a != author_a) & ~(
+        (team[reviewer_a] == team[author_a]) & (team[reviewer_a] != NO_TEAM)
+    )
+    if constraints.within_section:
+        ok &= constraints.section[reviewer_a] == constraints.section[author_a]
+    if constraints.forbidden.shape[0]:
+        n = constraints.n
+        earlier = sorted_unique(constraints.forbidden[:, 0] * n + constraints.forbidden[:, 1])
+        ok &= ~is_member(reviewer_a * n + author_a, earlier)
+    return np.asarray(ok, dtype=bool)
+
+
+def _require_valid(authors: IntArray, constraints: ReviewConstraints, doing: str, who: str) -> None:
+    problems = validate_allocation(authors, constraints, limit=1)
+    if problems:
+        raise ChangeNotPossible(
+            "rules",
+            f"{doing} {who} leaves the saved allocation breaking a rule ({problems[0]}); "
+            "re-run with --force to reallocate everyone",
+        )
