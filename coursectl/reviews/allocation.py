@@ -367,15 +367,21 @@ def _ring(m: int, k: int, no_reciprocal: bool, rng: np.random.Generator) -> IntA
 
 
 def _violations(authors: IntArray, group: _Group) -> IntArray:
-    """Flat indices (reviewer * k + slot) of edges between teammates or from earlier rounds."""
+    """Flat indices (reviewer * k + slot) of edges that break a pairwise rule."""
     m, k = authors.shape
     reviewer = np.repeat(np.arange(m, dtype=np.int64), k)
     author = authors.ravel()
     team_r = group.team[reviewer]
     bad = (team_r == group.team[author]) & (team_r != NO_TEAM)
+    bad |= reviewer == author
     if group.forbidden_codes.shape[0]:
-        codes = reviewer * m + author
-        bad |= is_member(codes, group.forbidden_codes)
+        bad |= is_member(reviewer * m + author, group.forbidden_codes)
+    # The ring and strict swaps never create these, but kicks may leave them for a later pass.
+    if k > 1:
+        ordered = np.sort(authors, axis=1)
+        bad |= np.repeat(np.any(ordered[:, 1:] == ordered[:, :-1], axis=1), k)
+    if group.no_reciprocal:
+        bad |= np.any(authors[author] == reviewer[:, None], axis=1)
     return np.flatnonzero(bad)
 
 
@@ -395,28 +401,50 @@ def _edge_ok(authors: IntArray, reviewer: int, slot: int, group: _Group) -> bool
 
 
 def _repair(authors: IntArray, group: _Group, rng: np.random.Generator) -> bool:
-    """Swap away every violating edge, keeping all degrees; False if some edge resists."""
+    """Swap away every violating edge, keeping all degrees; False if some edge resists.
+
+    A swap a->x, b->y => a->y, b->x is taken when both new edges are valid. When none is
+    found for an edge, a "kick" takes a swap that fixes a->x but leaves b->x broken, moving
+    the violation elsewhere (a random walk that gets tight classes out of dead ends).
+    """
     m, k = authors.shape
     tries = max(64, 8 * m * k) if m <= 200 else 256
-    for _ in range(REPAIR_PASSES):
+    # Moderate classes get many passes: nothing else serves them. Small ones have the exact
+    # search; in large ones a violation almost always has a direct fix.
+    passes = 40 * REPAIR_PASSES if EXACT_SEARCH_MAX_STUDENTS < m <= 2000 else REPAIR_PASSES
+    for _ in range(passes):
         bad = _violations(authors, group)
         if bad.shape[0] == 0:
             return True
-        for flat in bad.tolist():
+        for flat in rng.permutation(bad).tolist():
             a, slot_a = divmod(flat, k)
             if _edge_ok(authors, a, slot_a, group):
                 continue  # fixed by an earlier swap
             partners = rng.integers(0, m * k, size=tries).tolist()
-            for partner in partners:
-                b, slot_b = divmod(partner, k)
-                x, y = int(authors[a, slot_a]), int(authors[b, slot_b])
-                if b == a or x == y:
-                    continue
-                authors[a, slot_a], authors[b, slot_b] = y, x
-                if _edge_ok(authors, a, slot_a, group) and _edge_ok(authors, b, slot_b, group):
-                    break
-                authors[a, slot_a], authors[b, slot_b] = x, y
+            if not _swap_first(authors, a, slot_a, partners, group, strict=True):
+                _swap_first(authors, a, slot_a, partners, group, strict=False)
     return bool(_violations(authors, group).shape[0] == 0)
+
+
+def _swap_first(
+    authors: IntArray, a: int, slot_a: int, partners: list[int], group: _Group, strict: bool
+) -> bool:
+    k = authors.shape[1]
+    for partner in partners:
+        b, slot_b = divmod(partner, k)
+        x, y = int(authors[a, slot_a]), int(authors[b, slot_b])
+        if b in (a, x) or x == y:
+            continue
+        authors[a, slot_a], authors[b, slot_b] = y, x
+        if _edge_ok(authors, a, slot_a, group) and (
+            _edge_ok(authors, b, slot_b, group)
+            if strict
+            else x not in authors[b, :slot_b].tolist()
+            and x not in authors[b, slot_b + 1 :].tolist()
+        ):
+            return True
+        authors[a, slot_a], authors[b, slot_b] = x, y
+    return False
 
 
 # ---------------------------------------------------------------------------- exact search
@@ -559,7 +587,7 @@ def _check_necessary(group: _Group) -> None:
             why = (
                 f"each member needs {others_needed} non-teammates"
                 + (
-                    " (k to review, k others reviewing them, never both ways)"
+                    f" ({k} to review, {k} others reviewing them, never both ways)"
                     if no_reciprocal
                     else ""
                 )
