@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import deadlines, validate
+from coursectl.commands import assign_reviews, deadlines, validate
 
 app = typer.Typer(
     name="coursectl",
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
+app.command("assign-reviews")(assign_reviews.assign_reviews)
 
 
 def main() -> None:

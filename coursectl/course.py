@@ -226,7 +226,7 @@ def _cross_references(
                     f"'{item.id}' reviews unknown deliverable '{item.reviews}'; use one of the deliverable ids",
                 )
             )
-        if isinstance(item, SelfAssessmentDeliverable) and item.rubric and item.rubric not in rubrics:
+        if isinstance(item, SelfAssessmentDeliverable | PeerReviewDeliverable) and item.rubric and item.rubric not in rubrics:
             problems.append(
                 smap.problem(
                     ("deliverables", index, "rubric"),

@@ -335,6 +335,7 @@ class PeerReviewDeliverable(DeliverableBase):
     submission_link: str | None = Field(
         None, description="link pattern to an author's submission: {github}, {sid}, {org}"
     )
+    rubric: str | None = Field(None, description="rubric id in rubrics/; default 'peer-review' if present")
 
 
 class SelfAssessmentDeliverable(DeliverableBase):

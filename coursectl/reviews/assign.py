@@ -1,0 +1,363 @@
+"""`assign-reviews` core: from a course and a peer-review deliverable to a saved, checked round.
+
+`assign_reviews` decides what to do (allocate afresh, show the saved round, add or drop a
+student), runs the allocation library, validates, and writes the CSV, the messages and the
+manifest under `<course>/reviews/<deliverable>/`. It returns what happened; it never prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import numpy as np
+
+from coursectl.course import Course
+from coursectl.errors import Problem, UserError
+from coursectl.model import PeerReviewDeliverable
+from coursectl.reviews import allocation as alloc
+from coursectl.reviews.manifest import (
+    Manifest,
+    ManifestEvent,
+    load_manifest,
+    manifest_path,
+    other_rounds,
+    reviews_dir,
+)
+from coursectl.roster import Student
+
+T = TypeVar("T")
+
+CSV_FILE = "reviews.csv"
+MESSAGES_FILE = "messages.jsonl"
+
+
+@dataclass(frozen=True)
+class AssignOptions:
+    deliverable_id: str
+    submitted: Path | None = None
+    reviews: int | None = None
+    seed: int | None = None
+    within_section: bool = False
+    anonymous: bool = False
+    force: bool = False
+    add: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    now: datetime | None = None  # fixed in tests; the manifest records when it was made
+
+
+@dataclass
+class AssignOutcome:
+    status: Literal["allocated", "saved", "changed"]
+    deliverable: PeerReviewDeliverable
+    manifest: Manifest
+    path: Path  # the manifest
+    written: list[Path] = field(default_factory=list)
+    changes: list[ManifestEvent] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
+    """Allocate (or show, or amend) the peer reviews for one deliverable and write the outputs."""
+    from coursectl.reviews.outputs import write_outputs
+
+    deliverable = peer_review(course, options.deliverable_id)
+    path = manifest_path(course.root, deliverable.id)
+    saved = load_manifest(path, _display(course, path)) if path.exists() else None
+    if (options.add or options.drop) and options.force:
+        raise UserError(
+            "--add/--drop change the saved allocation, --force reallocates everyone: "
+            "use one of them"
+        )
+    if options.add or options.drop:
+        if saved is None:
+            raise UserError(
+                f"no saved allocation for '{deliverable.id}' yet; run "
+                f"`coursectl assign-reviews {deliverable.id}` first, then --add/--drop late changes"
+            )
+        if options.submitted is not None:
+            raise UserError(
+                "--submitted applies to a new allocation; name late students with --add SID"
+            )
+        _check_same_settings(options, saved, deliverable.id)
+        changes = [_add(course, saved, sid, options) for sid in options.add]
+        changes += [_drop(course, saved, sid, options) for sid in options.drop]
+        saved.anonymous = saved.anonymous or options.anonymous
+        written = write_outputs(course, deliverable, saved, path, changes)
+        return AssignOutcome(
+            "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
+        )
+    if saved is not None and not options.force:
+        _check_same_settings(options, saved, deliverable.id)
+        return AssignOutcome(
+            "saved", deliverable, saved, path, warnings=_warnings(deliverable, saved)
+        )
+    existing_csv = reviews_dir(course.root, deliverable.id) / CSV_FILE
+    if saved is None and existing_csv.exists() and not options.force:
+        raise UserError(
+            f"{_display(course, existing_csv)} exists without its manifest; "
+            "move it away or re-run with --force"
+        )
+    manifest = _allocate(course, deliverable, options)
+    written = write_outputs(course, deliverable, manifest, path, [])
+    return AssignOutcome(
+        "allocated", deliverable, manifest, path, written, warnings=_warnings(deliverable, manifest)
+    )
+
+
+def peer_review(course: Course, deliverable_id: str) -> PeerReviewDeliverable:
+    item = course.schedule.deliverable(deliverable_id)
+    choices = ", ".join(
+        d.id for d in course.schedule.deliverables if isinstance(d, PeerReviewDeliverable)
+    )
+    if item is None:
+        raise UserError(
+            f"no deliverable '{deliverable_id}' in schedule.yaml; "
+            f"peer-review deliverables: {choices}"
+        )
+    if not isinstance(item, PeerReviewDeliverable):
+        raise UserError(
+            f"'{deliverable_id}' is a {item.kind}, not a peer review; use one of: {choices}"
+        )
+    return item
+
+
+def _display(course: Course, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _now(options: AssignOptions) -> str:
+    return (options.now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _check_same_settings(options: AssignOptions, saved: Manifest, deliverable_id: str) -> None:
+    differences = []
+    if options.reviews is not None and options.reviews != saved.k:
+        differences.append(f"--reviews {options.reviews} (saved: {saved.k})")
+    if options.within_section and not saved.within_section:
+        differences.append("--within-section (saved: across sections)")
+    if (
+        options.seed is not None
+        and options.seed != saved.seed
+        and not (options.add or options.drop)
+    ):
+        differences.append(f"--seed {options.seed} (saved: {saved.seed})")
+    if differences:
+        raise UserError(
+            f"'{deliverable_id}' already has a saved allocation; {', '.join(differences)} "
+            "would change it: re-run with --force to reallocate everyone"
+        )
+
+
+# ---------------------------------------------------------------------------- a fresh round
+
+
+def _allocate(
+    course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions
+) -> Manifest:
+    from coursectl.reviews.submitted import read_submitted
+
+    k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
+    if k < 1:
+        raise UserError(f"--reviews {k}: each student needs at least 1 review")
+    if options.submitted is not None:
+        sids = read_submitted(
+            options.submitted, course.students, _display(course, options.submitted)
+        )
+        source = options.submitted.name
+    else:
+        sids = {s.sid for s in course.students}
+        source = "roster"
+    taking_part = [s for s in course.students if s.sid in sids]
+    non_submitters = [s.sid for s in course.students if s.sid not in sids]
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    rounds, forbidden = _earlier_pairs(course, deliverable.id, [s.sid for s in taking_part])
+    constraints = _constraints(k, taking_part, options.within_section, forbidden)
+    authors = _run(lambda: alloc.allocate(constraints, seed), deliverable.id)
+    sids_in_order = [s.sid for s in taking_part]
+    return Manifest(
+        deliverable=deliverable.id,
+        reviews=deliverable.reviews,
+        k=k,
+        seed=seed,
+        within_section=options.within_section,
+        anonymous=options.anonymous,
+        created=_now(options),
+        submitted_from=source,
+        earlier_rounds=rounds,
+        forbidden_pairs=int(forbidden.shape[0]),
+        reciprocal_pairs_allowed=len(taking_part) < 2 * k + 1,
+        pseudonym_key=secrets.token_hex(16),
+        students=sids_in_order,
+        non_submitters=non_submitters,
+        allocation=_by_sid(authors, sids_in_order),
+    )
+
+
+def _earlier_pairs(
+    course: Course, deliverable_id: str, sids: Sequence[str]
+) -> tuple[list[str], alloc.IntArray]:
+    """Pairs of this course's other rounds, as indices into `sids` (pairs with others dropped)."""
+    index = {sid: i for i, sid in enumerate(sids)}
+    rounds: list[str] = []
+    pairs: list[tuple[int, int]] = []
+    for round_id, round_pairs in other_rounds(course.root, deliverable_id):
+        rounds.append(round_id)
+        for reviewer, author in round_pairs:
+            r, a = index.get(reviewer), index.get(author)
+            if r is not None and a is not None:
+                pairs.append((r, a))
+    return rounds, np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def _constraints(
+    k: int, students: Sequence[Student], within_section: bool, forbidden: alloc.IntArray
+) -> alloc.ReviewConstraints:
+    return alloc.make_constraints(
+        k,
+        len(students),
+        teams=[s.team for s in students],
+        sections=[s.section for s in students],
+        within_section=within_section,
+        forbidden=forbidden,
+        student_names=[s.sid for s in students],
+    )
+
+
+def _by_sid(authors: alloc.IntArray, sids: Sequence[str]) -> dict[str, list[str]]:
+    return {sids[r]: [sids[a] for a in row] for r, row in enumerate(authors.tolist())}
+
+
+def _run(action: Callable[[], T], deliverable_id: str) -> T:
+    try:
+        return action()
+    except alloc.AllocationError as exc:
+        message = re.sub(r"lower reviews per student to (\d+)", r"--reviews \1", str(exc))
+        raise UserError(
+            Problem("", None, None, f"cannot assign reviews for '{deliverable_id}': {message}")
+        ) from None
+
+
+# ---------------------------------------------------------------------------- late changes
+
+
+def _roster_students(course: Course, sids: Sequence[str]) -> list[Student]:
+    by_sid = {s.sid: s for s in course.students}
+    missing = [sid for sid in sids if sid not in by_sid]
+    if missing:
+        raise UserError(
+            f"{', '.join(missing[:5])} in the saved allocation "
+            f"{'is' if len(missing) == 1 else 'are'} no longer in the roster; "
+            f"--drop {missing[0]} first (or re-run with --force)"
+        )
+    return [by_sid[sid] for sid in sids]
+
+
+def _event_seed(manifest: Manifest, options: AssignOptions) -> int:
+    return options.seed if options.seed is not None else manifest.seed + len(manifest.history) + 1
+
+
+def _add(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -> ManifestEvent:
+    if course.student(sid) is None:
+        raise UserError(f"--add {sid}: no student with that sid in the roster")
+    if sid in manifest.allocation:
+        raise UserError(
+            f"--add {sid}: already in the saved allocation for '{manifest.deliverable}'"
+        )
+    sids = [*manifest.students, sid]
+    students = _roster_students(course, sids)
+    _, forbidden = _earlier_pairs(course, manifest.deliverable, sids)
+    constraints = _constraints(manifest.k, students, manifest.within_section, forbidden)
+    before = _indices(manifest)
+    seed = _event_seed(manifest, options)
+    change = _run(lambda: alloc.add_student(before, constraints, seed), manifest.deliverable)
+    return _record(manifest, "add", sid, seed, sids, change, options)
+
+
+def _drop(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -> ManifestEvent:
+    if sid not in manifest.allocation:
+        raise UserError(f"--drop {sid}: not in the saved allocation for '{manifest.deliverable}'")
+    x = manifest.students.index(sid)
+    sids = [s for s in manifest.students if s != sid]
+    students = _roster_students(course, sids)
+    _, forbidden = _earlier_pairs(course, manifest.deliverable, sids)
+    constraints = _constraints(manifest.k, students, manifest.within_section, forbidden)
+    before = _indices(manifest)
+    seed = _event_seed(manifest, options)
+    change = _run(
+        lambda: alloc.drop_student(before, constraints, x, seed, name=sid), manifest.deliverable
+    )
+    return _record(manifest, "drop", sid, seed, sids, change, options)
+
+
+def _indices(manifest: Manifest) -> alloc.IntArray:
+    index = {sid: i for i, sid in enumerate(manifest.students)}
+    return np.array(
+        [[index[a] for a in manifest.allocation[sid]] for sid in manifest.students], dtype=np.int64
+    )
+
+
+def _record(
+    manifest: Manifest,
+    action: str,
+    sid: str,
+    seed: int,
+    sids: list[str],
+    change: alloc.AllocationChange,
+    options: AssignOptions,
+) -> ManifestEvent:
+    after = _by_sid(change.authors, sids)
+    changed = {
+        sids[r]: {"before": manifest.allocation.get(sids[r], []), "after": after[sids[r]]}
+        for r in change.changed_reviewers
+    }
+    event = ManifestEvent(
+        action=action,
+        sid=sid,
+        at=_now(options),
+        seed=seed,
+        changed_reviewers=changed,
+        new_reviewer_for=[sids[b] for b in change.new_reviewer_for],
+    )
+    manifest.students = sids
+    manifest.allocation = after
+    manifest.history.append(event)
+    manifest.reciprocal_pairs_allowed = len(sids) < 2 * manifest.k + 1
+    if action == "add" and sid in manifest.non_submitters:
+        manifest.non_submitters.remove(sid)
+    return event
+
+
+# ---------------------------------------------------------------------------- shared helpers
+
+
+def pseudonym(key: str, sid: str) -> str:
+    """A stable name for an author in anonymous messages: keyed, so not guessable from the sid."""
+    digest = hmac.new(bytes.fromhex(key), sid.encode(), hashlib.sha256).digest()
+    code = base64.b32encode(digest).decode()[:10]
+    return f"Peer {code[:5]}-{code[5:]}"
+
+
+def _warnings(deliverable: PeerReviewDeliverable, manifest: Manifest) -> list[str]:
+    warnings = []
+    if (
+        manifest.anonymous
+        and deliverable.submission_link
+        and "{github}" in deliverable.submission_link
+    ):
+        warnings.append(
+            "--anonymous hides authors' names, but the submission link contains their GitHub name "
+            "(schedule.yaml submission_link)"
+        )
+    return warnings
