@@ -62,6 +62,8 @@ def assign_reviews(
 
     Example: coursectl assign-reviews pp1-peer-reviews --submitted exports/pp1-scores.csv --seed 7
     """
+    import gc
+
     from rich.console import Console
 
     from coursectl.course import load_course
@@ -69,6 +71,8 @@ def assign_reviews(
     from coursectl.reviews.assign import assign_reviews as run
 
     loaded = load_course(course)
+    # The course is loaded once and kept: exempt it from GC scans during 10^5-row outputs.
+    gc.freeze()
     outcome = run(
         loaded,
         AssignOptions(

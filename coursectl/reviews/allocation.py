@@ -86,15 +86,14 @@ class ReviewConstraints:
 
 
 def label_codes(labels: Sequence[Hashable | None]) -> tuple[IntArray, tuple[str, ...]]:
-    """Turn labels (None or "" = no label) into codes 0.. in first-seen order, and the names."""
-    index: dict[Hashable, int] = {}
-    codes = np.empty(len(labels), dtype=np.int64)
-    for position, label in enumerate(labels):
-        if label is None or label == "":
-            codes[position] = NO_TEAM
-        else:
-            codes[position] = index.setdefault(label, len(index))
-    return codes, tuple(str(label) for label in index)
+    """Turn labels (None or "" = no label) into codes 0.. (sorted by name) and the names."""
+    text = np.array(["" if label is None else str(label) for label in labels], dtype=str)
+    names, codes = np.unique(text, return_inverse=True)
+    codes = codes.astype(np.int64).reshape(-1)
+    if names.shape[0] and names[0] == "":  # "" sorts first: it is "no label"
+        codes -= 1
+        names = names[1:]
+    return codes, tuple(names.tolist())
 
 
 def make_constraints(
@@ -205,7 +204,7 @@ def reciprocal_forbidden(group_size: int, k: int) -> bool:
 # ---------------------------------------------------------------------------- allocation
 
 
-def allocate(constraints: ReviewConstraints, seed: int) -> IntArray:
+def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntArray:
     """A valid allocation for `constraints`, the same one for the same seed.
 
     Raises InfeasibleAllocation when none exists (message: the rule and the smallest change),
@@ -334,6 +333,12 @@ def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
     _check_necessary(group)
     for _ in range(RING_ATTEMPTS):
         authors = _ring(group.m, group.k, group.no_reciprocal, rng)
+        # A ring that mostly repeats an earlier round (the same seed and roster twice) would
+        # need a swap per edge; a fresh shuffle has only a handful of violations to repair.
+        for _redraw in range(RING_ATTEMPTS):
+            if _violations(authors, group).shape[0] <= max(64, group.m * group.k // 100):
+                break
+            authors = _ring(group.m, group.k, group.no_reciprocal, rng)
         if _repair(authors, group, rng):
             return authors
         if group.m <= EXACT_SEARCH_MAX_STUDENTS:

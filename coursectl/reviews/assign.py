@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,7 +72,8 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
 
     deliverable = peer_review(course, options.deliverable_id)
     path = manifest_path(course.root, deliverable.id)
-    saved = load_manifest(path, _display(course, path)) if path.exists() else None
+    replacing = options.force and not (options.add or options.drop)
+    saved = load_manifest(path, _display(course, path)) if path.exists() and not replacing else None
     if (options.add or options.drop) and options.force:
         raise UserError(
             "--add/--drop change the saved allocation, --force reallocates everyone: "
@@ -184,7 +186,9 @@ def _allocate(
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     rounds, forbidden = _earlier_pairs(course, deliverable.id, [s.sid for s in taking_part])
     constraints = _constraints(k, taking_part, options.within_section, forbidden)
-    authors = _run(lambda: alloc.allocate(constraints, seed), deliverable.id)
+    # The deliverable joins the seed: the same --seed for two rounds still shuffles differently.
+    entropy = [seed, zlib.crc32(deliverable.id.encode())]
+    authors = _run(lambda: alloc.allocate(constraints, entropy), deliverable.id)
     sids_in_order = [s.sid for s in taking_part]
     return Manifest(
         deliverable=deliverable.id,
@@ -209,16 +213,31 @@ def _earlier_pairs(
     course: Course, deliverable_id: str, sids: Sequence[str]
 ) -> tuple[list[str], alloc.IntArray]:
     """Pairs of this course's other rounds, as indices into `sids` (pairs with others dropped)."""
-    index = {sid: i for i, sid in enumerate(sids)}
     rounds: list[str] = []
-    pairs: list[tuple[int, int]] = []
-    for round_id, round_pairs in other_rounds(course.root, deliverable_id):
+    pairs = [np.empty((0, 2), dtype=np.int64)]
+    index = _sid_index(sids)
+    for round_id, reviewers, authors in other_rounds(course.root, deliverable_id):
         rounds.append(round_id)
-        for reviewer, author in round_pairs:
-            r, a = index.get(reviewer), index.get(author)
-            if r is not None and a is not None:
-                pairs.append((r, a))
-    return rounds, np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        both = np.stack([index(reviewers), index(authors)], axis=1)
+        pairs.append(both[(both >= 0).all(axis=1)])
+    return rounds, np.concatenate(pairs)
+
+
+def _sid_index(sids: Sequence[str]) -> Callable[[Sequence[str]], alloc.IntArray]:
+    """Vectorised sid -> position in `sids` (-1 if absent): a dict lookup per pair is too slow."""
+    known = np.array(sids, dtype=str)
+    order = np.argsort(known)
+    ordered = known[order]
+
+    def lookup(values: Sequence[str]) -> alloc.IntArray:
+        wanted = np.array(values, dtype=str)
+        if ordered.shape[0] == 0 or wanted.shape[0] == 0:
+            return np.full(wanted.shape[0], -1, dtype=np.int64)
+        position = np.minimum(np.searchsorted(ordered, wanted), ordered.shape[0] - 1)
+        found = ordered[position] == wanted
+        return np.where(found, order[position], -1).astype(np.int64)
+
+    return lookup
 
 
 def _constraints(
@@ -236,7 +255,8 @@ def _constraints(
 
 
 def _by_sid(authors: alloc.IntArray, sids: Sequence[str]) -> dict[str, list[str]]:
-    return {sids[r]: [sids[a] for a in row] for r, row in enumerate(authors.tolist())}
+    names = np.array(sids, dtype=object)
+    return dict(zip(sids, names[authors].tolist(), strict=True))
 
 
 def _run(action: Callable[[], T], deliverable_id: str) -> T:

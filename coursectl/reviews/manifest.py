@@ -9,7 +9,9 @@ reviewer-author pairs must not repeat.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from itertools import chain
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -55,27 +57,29 @@ class Manifest:
 
     def to_json(self) -> str:
         """One key per line, one reviewer per line: readable, diffable, fast at 10^5 students."""
-        data = asdict(self)
+        # Shallow: dataclasses.asdict deep-copies 10^5 lists and takes seconds.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["history"] = [asdict(event) for event in self.history]
+        quote = encode_basestring  # C-accelerated: ~10x faster than json.dumps per string
         lines = []
         for key, value in data.items():
-            if key in ("allocation", "history") and value:
-                items = value.items() if isinstance(value, dict) else enumerate(value)
+            if key == "allocation" and value:
                 inner = ",\n".join(
-                    (f"  {_dump(k)}: " if isinstance(value, dict) else "  ") + _dump(v)
-                    for k, v in items
+                    f"  {quote(reviewer)}: [{', '.join(map(quote, authors))}]"
+                    for reviewer, authors in value.items()
                 )
-                opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
-                lines.append(f" {_dump(key)}: {opening}\n{inner}\n {closing}")
+                lines.append(f' "allocation": {{\n{inner}\n }}')
+            elif key == "history" and value:
+                inner = ",\n".join(f"  {_dump(event)}" for event in value)
+                lines.append(f' "history": [\n{inner}\n ]')
             else:
                 lines.append(f" {_dump(key)}: {_dump(value)}")
         return "{\n" + ",\n".join(lines) + "\n}\n"
 
-    def pairs(self) -> list[tuple[str, str]]:
-        return [
-            (reviewer, author)
-            for reviewer, authors in self.allocation.items()
-            for author in authors
-        ]
+    def pairs(self) -> tuple[list[str], list[str]]:
+        """Reviewer and author sid columns, one entry per review."""
+        reviewers = [reviewer for reviewer, authors in self.allocation.items() for _ in authors]
+        return reviewers, list(chain.from_iterable(self.allocation.values()))
 
 
 def _dump(value: Any) -> str:
@@ -134,15 +138,15 @@ def protect_folder(folder: Path) -> None:
         )
 
 
-def other_rounds(course_root: Path, deliverable_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(deliverable id, reviewer-author sid pairs) of every other saved round of this course."""
+def other_rounds(course_root: Path, deliverable_id: str) -> list[tuple[str, list[str], list[str]]]:
+    """(deliverable id, reviewer sids, author sids) of every other saved round of this course."""
     base = course_root / REVIEWS_DIR
-    rounds: list[tuple[str, list[tuple[str, str]]]] = []
+    rounds: list[tuple[str, list[str], list[str]]] = []
     if not base.is_dir():
         return rounds
     for path in sorted(base.glob(f"*/{MANIFEST_FILE}")):
         if path.parent.name == deliverable_id:
             continue
         manifest = load_manifest(path)
-        rounds.append((manifest.deliverable, manifest.pairs()))
+        rounds.append((manifest.deliverable, *manifest.pairs()))
     return rounds

@@ -1,21 +1,20 @@
 """What a round produces: the CSV (one row per review) and one message per reviewer.
 
 Messages come from the course's jinja2 template `templates/review-message.md.j2`; its first
-line may be `Subject: ...`. The template sees `reviewer`, `authors` (each with `name` — a
-pseudonym with --anonymous — `link`, `number`), `deliverable`, `reviewed`, `due` (course time
-zone), `course`, `rubric` (from rubrics/, may be None), `k` and `anonymous`.
+line may be `Subject: ...`. The template sees `reviewer` (the roster row: sid, name, email,
+github, section, team), `authors` (each with `name` — a pseudonym with --anonymous — `github`,
+`sid`, `link`), `deliverable`, `reviewed`, `due` (course time zone), `course`, `rubric` (from
+rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonymous`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from coursectl.atomic import atomic_write_text
 from coursectl.course import Course
@@ -41,27 +40,17 @@ LINK_FIELDS = ("github", "sid", "org")
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewerView:
-    sid: str
-    name: str
-    email: str
-    github: str
-    section: str
-    team: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class AuthorView:
-    number: int
     name: str  # the pseudonym with --anonymous
-    pseudonym: str
+    pseudonym: str  # empty without --anonymous
     sid: str  # empty with --anonymous
     github: str  # empty with --anonymous
     link: str
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
+    """One reviewer's message (a tuple: 10^5 of them are made per run)."""
+
     sid: str
     name: str
     email: str
@@ -82,9 +71,10 @@ def write_outputs(
     protect_folder(folder.parent)
     students = _students(course, manifest)
     csv_path, messages_path = folder / CSV_FILE, folder / MESSAGES_FILE
-    atomic_write_text(csv_path, render_csv(course, deliverable, manifest, students))
+    links = submission_links(course, deliverable, manifest, students)
+    atomic_write_text(csv_path, render_csv(course, deliverable, manifest, students, links))
     updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
-    messages = render_messages(course, deliverable, manifest, students, updated)
+    messages = render_messages(course, deliverable, manifest, students, updated, links)
     atomic_write_text(messages_path, messages_jsonl(messages))
     save_manifest(manifest_file, manifest)
     return [csv_path, messages_path, manifest_file]
@@ -132,44 +122,82 @@ def check_link_pattern(course: Course, deliverable: PeerReviewDeliverable) -> No
         )
 
 
+def submission_links(
+    course: Course,
+    deliverable: PeerReviewDeliverable,
+    manifest: Manifest,
+    students: dict[str, Student],
+) -> dict[str, str]:
+    """Each taking-part student's submission link ("" when schedule.yaml gives no pattern)."""
+    check_link_pattern(course, deliverable)
+    if not deliverable.submission_link:
+        return dict.fromkeys(manifest.students, "")
+    return {sid: link_for(course, deliverable, students[sid]) for sid in manifest.students}
+
+
+def csv_cell(value: str) -> str:
+    """A CSV field quoted as the csv module's QUOTE_MINIMAL would (RFC 4180)."""
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def render_csv(
     course: Course,
     deliverable: PeerReviewDeliverable,
     manifest: Manifest,
     students: dict[str, Student],
+    links: dict[str, str] | None = None,
 ) -> str:
-    check_link_pattern(course, deliverable)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    """One row per review. Each student's cells are quoted once and reused for all their rows."""
+    if links is None:
+        links = submission_links(course, deliverable, manifest, students)
     anonymous = manifest.anonymous
-    writer.writerow([*CSV_COLUMNS, "author_pseudonym"] if anonymous else CSV_COLUMNS)
-    links = {sid: link_for(course, deliverable, students[sid]) for sid in manifest.students}
-    rows = []
-    for reviewer_sid in manifest.students:
-        reviewer = students[reviewer_sid]
-        for author_sid in manifest.allocation[reviewer_sid]:
-            author = students[author_sid]
-            row = [
-                deliverable.id,
-                reviewer.sid,
-                reviewer.name,
-                reviewer.email,
-                author.sid,
-                author.name,
-                author.github,
-                links[author_sid],
-            ]
-            if anonymous:
-                row.append(pseudonym(manifest.pseudonym_key, author_sid))
-            rows.append(row)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    header = [*CSV_COLUMNS, "author_pseudonym"] if anonymous else list(CSV_COLUMNS)
+    assignment = csv_cell(deliverable.id)
+    as_reviewer: dict[str, str] = {}
+    as_author: dict[str, str] = {}
+    for sid in manifest.students:
+        student = students[sid]
+        cell = csv_cell(sid)
+        as_reviewer[sid] = (
+            f"{assignment},{cell},{csv_cell(student.name)},{csv_cell(student.email)},"
+        )
+        author = (
+            f"{cell},{csv_cell(student.name)},{csv_cell(student.github)},{csv_cell(links[sid])}"
+        )
+        if anonymous:
+            author += "," + csv_cell(pseudonym(manifest.pseudonym_key, sid))
+        as_author[sid] = author + "\n"
+    allocation = manifest.allocation
+    rows = [
+        as_reviewer[reviewer] + as_author[author]
+        for reviewer in manifest.students
+        for author in allocation[reviewer]
+    ]
+    return ",".join(header) + "\n" + "".join(rows)
 
 
 def rubric_for(course: Course, deliverable: PeerReviewDeliverable) -> Rubric | None:
     if deliverable.rubric:
         return course.rubrics[deliverable.rubric]  # checked to exist when the course loaded
     return course.rubrics.get(DEFAULT_RUBRIC)
+
+
+def rubric_markdown(rubric: Rubric) -> str:
+    """The rubric as Markdown, rendered once for all messages (`rubric_text` in the template)."""
+    lines = [f"**{rubric.title}**", ""]
+    if rubric.description:
+        lines += [rubric.description, ""]
+    lines += [f"- **{c.name}**: {c.description}" for c in rubric.criteria]
+    if rubric.levels:
+        lines += [
+            "",
+            *(f"- {level.score:g} {level.label}: {level.description}" for level in rubric.levels),
+        ]
+    if rubric.notes:
+        lines += ["", *rubric.notes]
+    return "\n".join(lines).strip() + "\n"
 
 
 def describe_due(course: Course, deliverable: PeerReviewDeliverable) -> str:
@@ -184,6 +212,7 @@ def render_messages(
     manifest: Manifest,
     students: dict[str, Student],
     updated: set[str] = frozenset(),  # type: ignore[assignment]
+    links: dict[str, str] | None = None,
 ) -> list[Message]:
     import jinja2
 
@@ -217,43 +246,29 @@ def render_messages(
     # The prefix stays on the template's first line so error line numbers match the file.
     wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}" + source
     wrapped += "{% endfilter %}{% endfor %}"
-    check_link_pattern(course, deliverable)
+    if links is None:
+        links = submission_links(course, deliverable, manifest, students)
     anonymous = manifest.anonymous
-    views: dict[str, AuthorView] = {}
-    reviewers = []
-    for reviewer_sid in manifest.students:
-        reviewer = students[reviewer_sid]
-        authors = []
-        for number, author_sid in enumerate(manifest.allocation[reviewer_sid], start=1):
-            view = views.get(author_sid)
-            if view is None:
-                view = views[author_sid] = _author_view(
-                    course, deliverable, manifest, students[author_sid], anonymous
-                )
-            authors.append(
-                AuthorView(number, view.name, view.pseudonym, view.sid, view.github, view.link)
-            )
-        reviewers.append(
-            (
-                ReviewerView(
-                    reviewer.sid,
-                    reviewer.name,
-                    reviewer.email,
-                    reviewer.github,
-                    reviewer.section,
-                    reviewer.team,
-                ),
-                authors,
-            )
-        )
+    # One shared view per author, and the roster's own Student as the reviewer: at 10^5
+    # reviewers, building objects per message costs as much as rendering it.
+    views = {
+        sid: _author_view(manifest, students[sid], links[sid], anonymous)
+        for sid in manifest.students
+    }
+    allocation = manifest.allocation
+    reviewers = [
+        (students[sid], [views[author] for author in allocation[sid]]) for sid in manifest.students
+    ]
     reviewed = course.schedule.deliverable(deliverable.reviews)
+    rubric = rubric_for(course, deliverable)
     context: dict[str, Any] = {
         "_messages": reviewers,
         "course": course.schedule.course,
         "deliverable": deliverable,
         "reviewed": reviewed,
         "due": describe_due(course, deliverable),
-        "rubric": rubric_for(course, deliverable),
+        "rubric": rubric,
+        "rubric_text": rubric_markdown(rubric) if rubric else "",
         "k": manifest.k,
         "anonymous": anonymous,
     }
@@ -270,59 +285,39 @@ def render_messages(
                 None,
                 None,
                 f"{exc.message}; the template can use reviewer, authors, deliverable, "
-                "reviewed, due, course, rubric, k, anonymous",
+                "reviewed, due, course, rubric, rubric_text, k, anonymous",
             )
         ) from None
+    has_subject = source.lower().startswith("subject:")
     messages = []
-    for (reviewer_view, _), text in zip(reviewers, bodies, strict=True):
-        subject, body = _split_subject(text, deliverable)
+    for (reviewer, _), text in zip(reviewers, bodies, strict=True):
+        if has_subject:
+            first, _, body = text.partition("\n")
+            subject, body = first.split(":", 1)[1].strip(), body.lstrip("\n")
+        else:
+            subject, body = deliverable.title, text
         messages.append(
             Message(
-                reviewer_view.sid,
-                reviewer_view.name,
-                reviewer_view.email,
-                subject,
-                body,
-                reviewer_view.sid in updated,
+                reviewer.sid, reviewer.name, reviewer.email, subject, body, reviewer.sid in updated
             )
         )
     return messages
 
 
-def _author_view(
-    course: Course,
-    deliverable: PeerReviewDeliverable,
-    manifest: Manifest,
-    author: Student,
-    anonymous: bool,
-) -> AuthorView:
-    alias = pseudonym(manifest.pseudonym_key, author.sid)
-    link = link_for(course, deliverable, author)
+def _author_view(manifest: Manifest, author: Student, link: str, anonymous: bool) -> AuthorView:
     if anonymous:
-        return AuthorView(0, alias, alias, "", "", link)
-    return AuthorView(0, author.name, alias, author.sid, author.github, link)
-
-
-def _split_subject(text: str, deliverable: PeerReviewDeliverable) -> tuple[str, str]:
-    first, _, rest = text.partition("\n")
-    if first.lower().startswith("subject:"):
-        return first.split(":", 1)[1].strip(), rest.lstrip("\n")
-    return deliverable.title, text
+        alias = pseudonym(manifest.pseudonym_key, author.sid)
+        return AuthorView(alias, alias, "", "", link)
+    return AuthorView(author.name, "", author.sid, author.github, link)
 
 
 def messages_jsonl(messages: Sequence[Message]) -> str:
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    """One JSON object per line; fields quoted by json's C string encoder (json.dumps per
+    record costs ~5x more at 10^5 messages)."""
+    quote = encode_basestring
     return "".join(
-        encode(
-            {
-                "sid": m.sid,
-                "name": m.name,
-                "email": m.email,
-                "subject": m.subject,
-                "body": m.body,
-                "updated": m.updated,
-            }
-        )
-        + "\n"
+        f'{{"sid": {quote(m.sid)}, "name": {quote(m.name)}, "email": {quote(m.email)}, '
+        f'"subject": {quote(m.subject)}, "body": {quote(m.body)}, '
+        f'"updated": {"true" if m.updated else "false"}}}\n'
         for m in messages
     )
