@@ -14,10 +14,14 @@ from coursectl.commands._common import CourseDir, report_user_errors
 def deadlines(
     course: CourseDir = Path("."),
     week: Annotated[int | None, typer.Option("--week", "-w", help="Only this course week.")] = None,
-    upcoming: Annotated[bool, typer.Option("--upcoming", help="Only deadlines still ahead.")] = False,
+    upcoming: Annotated[
+        bool, typer.Option("--upcoming", help="Only deadlines still ahead.")
+    ] = False,
     now: Annotated[
         str | None,
-        typer.Option(help="Pretend it is this time (course time zone), e.g. 'Wed 2026-03-04 12:00'."),
+        typer.Option(
+            help="Pretend it is this time (course time zone), e.g. 'Wed 2026-03-04 12:00'."
+        ),
     ] = None,
 ) -> None:
     """List deliverables with their local due time, platform and time left.
