@@ -92,6 +92,9 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         _check_same_settings(options, saved, deliverable.id)
         changes = [_add(course, saved, sid, options) for sid in options.add]
         changes += [_drop(course, saved, sid, options) for sid in options.drop]
+        students = _roster_students(course, saved.students)
+        _, forbidden = _earlier_pairs(course, saved.deliverable, saved.students)
+        verify(saved, _constraints(saved.k, students, saved.within_section, forbidden))
         saved.anonymous = saved.anonymous or options.anonymous
         written = write_outputs(course, deliverable, saved, path, changes)
         return AssignOutcome(
@@ -108,7 +111,8 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             f"{_display(course, existing_csv)} exists without its manifest; "
             "move it away or re-run with --force"
         )
-    manifest = _allocate(course, deliverable, options)
+    manifest, constraints = _allocate(course, deliverable, options)
+    verify(manifest, constraints)
     written = write_outputs(course, deliverable, manifest, path, [])
     return AssignOutcome(
         "allocated", deliverable, manifest, path, written, warnings=_warnings(deliverable, manifest)
@@ -167,7 +171,7 @@ def _check_same_settings(options: AssignOptions, saved: Manifest, deliverable_id
 
 def _allocate(
     course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions
-) -> Manifest:
+) -> tuple[Manifest, alloc.ReviewConstraints]:
     from coursectl.reviews.submitted import read_submitted
 
     k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
@@ -190,7 +194,7 @@ def _allocate(
     entropy = [seed, zlib.crc32(deliverable.id.encode())]
     authors = _run(lambda: alloc.allocate(constraints, entropy), deliverable.id)
     sids_in_order = [s.sid for s in taking_part]
-    return Manifest(
+    manifest = Manifest(
         deliverable=deliverable.id,
         reviews=deliverable.reviews,
         k=k,
@@ -207,6 +211,27 @@ def _allocate(
         non_submitters=non_submitters,
         allocation=_by_sid(authors, sids_in_order),
     )
+    return manifest, constraints
+
+
+def verify(manifest: Manifest, constraints: alloc.ReviewConstraints) -> None:
+    """The independent check before anything is written: the saved form of the allocation
+    (sids, as the CSV and manifest will have it) against rules rebuilt from roster and rounds."""
+    index = {sid: i for i, sid in enumerate(manifest.students)}
+    try:
+        authors = np.array(
+            [[index[a] for a in manifest.allocation[sid]] for sid in manifest.students],
+            dtype=np.int64,
+        ).reshape(len(manifest.students), -1)
+    except KeyError as exc:
+        problems = [f"author {exc.args[0]} is not one of the students taking part"]
+    else:
+        problems = alloc.validate_allocation(authors, constraints)
+    if problems:
+        raise UserError(
+            f"internal check failed for '{manifest.deliverable}', nothing was written: {problems[0]}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+        )
 
 
 def _earlier_pairs(

@@ -3,7 +3,7 @@
 Messages come from the course's jinja2 template `templates/review-message.md.j2`; its first
 line may be `Subject: ...`. The template sees `reviewer` (the roster row: sid, name, email,
 github, section, team), `authors` (each with `name` — a pseudonym with --anonymous — `github`,
-`sid`, `link`), `deliverable`, `reviewed`, `due` (course time zone), `course`, `rubric` (from
+`sid`, `link`), `deliverable`, `reviewed`, `due` (course time zone), `platform`, `course`, `rubric` (from
 rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonymous`.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from coursectl.atomic import atomic_write_text
 from coursectl.course import Course
 from coursectl.errors import Problem, UserError
-from coursectl.model import PeerReviewDeliverable, Rubric
+from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.reviews.assign import CSV_FILE, MESSAGES_FILE, pseudonym
 from coursectl.reviews.manifest import Manifest, ManifestEvent, protect_folder, save_manifest
 from coursectl.roster import Student
@@ -195,9 +195,9 @@ def rubric_markdown(rubric: Rubric) -> str:
             "",
             *(f"- {level.score:g} {level.label}: {level.description}" for level in rubric.levels),
         ]
-    if rubric.notes:
-        lines += ["", *rubric.notes]
-    return "\n".join(lines).strip() + "\n"
+    for note in rubric.notes:
+        lines += ["", note]
+    return "\n".join(lines).strip()
 
 
 def describe_due(course: Course, deliverable: PeerReviewDeliverable) -> str:
@@ -267,6 +267,7 @@ def render_messages(
         "deliverable": deliverable,
         "reviewed": reviewed,
         "due": describe_due(course, deliverable),
+        "platform": PLATFORM_NAMES.get(deliverable.platform, deliverable.platform),
         "rubric": rubric,
         "rubric_text": rubric_markdown(rubric) if rubric else "",
         "k": manifest.k,
@@ -285,7 +286,7 @@ def render_messages(
                 None,
                 None,
                 f"{exc.message}; the template can use reviewer, authors, deliverable, "
-                "reviewed, due, course, rubric, rubric_text, k, anonymous",
+                "reviewed, due, platform, course, rubric, rubric_text, k, anonymous",
             )
         ) from None
     has_subject = source.lower().startswith("subject:")

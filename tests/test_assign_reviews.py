@@ -1,0 +1,416 @@
+"""`coursectl assign-reviews` end to end on copies of the shipped course, through the real CLI.
+
+Outputs are read back with independent parsers (the csv and json modules) and checked for what
+a TA would check: every reviewer has k authors, every author k reviewers, no teammates, no pair
+repeated from the other round, the right people left out; plus golden files for CSV and messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import Golden
+from typer.testing import CliRunner
+
+from coursectl.cli import app
+from coursectl.roster import Student, read_roster
+
+PP1 = "pp1-peer-reviews"
+PP2 = "pp2-peer-reviews"
+
+
+def roster(course: Path) -> dict[str, Student]:
+    students, problems = read_roster(course / "rosters" / "synthetic-roster.csv", "roster")
+    assert not problems
+    return {s.sid: s for s in students}
+
+
+def run(runner: CliRunner, course: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["assign-reviews", *args, "--course", str(course)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def read_csv(course: Path, deliverable: str = PP1) -> list[dict[str, str]]:
+    text = (course / "reviews" / deliverable / "reviews.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def read_messages(course: Path, deliverable: str = PP1) -> list[dict[str, object]]:
+    lines = (course / "reviews" / deliverable / "messages.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in lines.splitlines()]
+
+
+def read_manifest(course: Path, deliverable: str = PP1) -> dict[str, object]:
+    data = json.loads(
+        (course / "reviews" / deliverable / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert isinstance(data, dict)
+    return data
+
+
+def pairs(rows: list[dict[str, str]]) -> set[tuple[str, str]]:
+    return {(row["reviewer_sid"], row["author_sid"]) for row in rows}
+
+
+def assert_balanced(
+    rows: list[dict[str, str]], students: dict[str, Student], k: int, sids: set[str]
+) -> None:
+    """What the issue guarantees, checked on the CSV alone."""
+    reviewers = Counter(row["reviewer_sid"] for row in rows)
+    authors = Counter(row["author_sid"] for row in rows)
+    assert set(reviewers) == sids and set(reviewers.values()) == {k}
+    assert set(authors) == sids and set(authors.values()) == {k}
+    assert len(pairs(rows)) == len(rows), "duplicate pair"
+    for reviewer, author in pairs(rows):
+        assert reviewer != author
+        assert students[reviewer].team != students[author].team, "teammates"
+        if len(sids) >= 2 * k + 1:
+            assert (author, reviewer) not in pairs(rows), "reciprocal pair"
+
+
+# ---------------------------------------------------------------------------- first run
+
+
+def test_assigns_everyone_exactly_k_and_writes_csv_messages_manifest(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    code, out, err = run(runner, course_dir, PP1, "--seed", "7")
+    assert code == 0, err
+    students = roster(course_dir)
+    rows = read_csv(course_dir)
+    assert_balanced(rows, students, 2, set(students))
+    assert "48 students review 2 each" in out and "seed 7" in out
+    for row in rows:
+        author = students[row["author_sid"]]
+        assert row["link"] == f"https://github.com/llm101-sp26/portfolio-{author.github}"
+        assert row["reviewer_email"] == students[row["reviewer_sid"]].email
+        assert row["assignment"] == PP1
+    messages = read_messages(course_dir)
+    assert [m["sid"] for m in messages] == list(students)  # one per reviewer, roster order
+    manifest = read_manifest(course_dir)
+    assert manifest["seed"] == 7 and manifest["k"] == 2
+    assert manifest["allocation"] == {
+        sid: [r["author_sid"] for r in rows if r["reviewer_sid"] == sid] for sid in students
+    }
+
+
+def test_csv_and_messages_match_golden_files(
+    runner: CliRunner, course_dir: Path, golden: Golden
+) -> None:
+    code, _, err = run(runner, course_dir, PP1, "--seed", "7")
+    assert code == 0, err
+    golden.check(
+        "assign-reviews/pp1-seed7.csv", (course_dir / "reviews" / PP1 / "reviews.csv").read_text()
+    )
+    messages = read_messages(course_dir)
+    first = messages[0]
+    text = f"To: {first['name']} <{first['email']}>\nSubject: {first['subject']}\n\n{first['body']}"
+    golden.check("assign-reviews/pp1-seed7-message.md", text)
+
+
+def test_anonymous_messages_show_stable_pseudonyms_not_names(
+    runner: CliRunner, course_dir: Path, golden: Golden
+) -> None:
+    code, _, err = run(runner, course_dir, PP1, "--seed", "7", "--anonymous")
+    assert code == 0
+    assert "submission link contains their GitHub name" in err  # honest about what is not hidden
+    students = roster(course_dir)
+    rows = read_csv(course_dir)
+    messages = {m["sid"]: m for m in read_messages(course_dir)}
+    alias = {row["author_sid"]: row["author_pseudonym"] for row in rows}
+    assert len(set(alias.values())) == len(alias)  # one pseudonym per author
+    for row in rows:
+        body = str(messages[row["reviewer_sid"]]["body"])
+        assert alias[row["author_sid"]] in body
+        assert students[row["author_sid"]].name not in body
+    # Stable: printing or amending the round later keeps every author's pseudonym.
+    code, _, _ = run(runner, course_dir, PP1, "--drop", rows[0]["reviewer_sid"])
+    assert code == 0
+    after = {row["author_sid"]: row["author_pseudonym"] for row in read_csv(course_dir)}
+    assert all(after[sid] == alias[sid] for sid in after)
+    first = next(iter(messages.values()))
+    text = re.sub(r"Peer [A-Z2-7]{5}-[A-Z2-7]{5}", "<pseudonym>", str(first["body"]))
+    golden.check("assign-reviews/pp1-seed7-anonymous-message.md", text)
+
+
+def test_same_seed_same_csv_and_force_needed_to_reshuffle(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "11")[0] == 0
+    first = (course_dir / "reviews" / PP1 / "reviews.csv").read_text()
+    assert run(runner, course_dir, PP1, "--seed", "11", "--force")[0] == 0
+    assert (course_dir / "reviews" / PP1 / "reviews.csv").read_text() == first
+    code, _, err = run(runner, course_dir, PP1, "--seed", "12")
+    assert code == 1 and "--force" in err
+    assert (course_dir / "reviews" / PP1 / "reviews.csv").read_text() == first
+    assert run(runner, course_dir, PP1, "--seed", "12", "--force")[0] == 0
+    assert (course_dir / "reviews" / PP1 / "reviews.csv").read_text() != first
+
+
+def test_second_run_prints_the_saved_allocation_without_writing(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    assert run(runner, course_dir, PP1)[0] == 0  # random seed, recorded
+    folder = course_dir / "reviews" / PP1
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code, out, _ = run(runner, course_dir, PP1)
+    assert code == 0
+    assert "saved allocation" in out
+    manifest = read_manifest(course_dir)
+    assert f"seed {manifest['seed']}" in out
+    for reviewer, authors in manifest["allocation"].items():
+        assert re.search(rf"^{reviewer} .* -> {', '.join(authors)}$", out, re.MULTILINE)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+# ---------------------------------------------------------------------------- who takes part
+
+
+def test_submitted_list_of_sids_and_emails(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    students = list(roster(course_dir).values())
+    chosen = students[:30]
+    lines = ["# PP1 submitters, from the TA's notes"]
+    lines += [s.sid if i % 2 else s.email.upper() for i, s in enumerate(chosen)]
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("\n".join(lines) + "\n\n")
+    code, out, err = run(runner, course_dir, PP1, "--seed", "3", "--submitted", str(listing))
+    assert code == 0, err
+    assert_balanced(read_csv(course_dir), roster(course_dir), 2, {s.sid for s in chosen})
+    assert "not submitted (18)" in out
+    for missing in students[30:]:
+        assert missing.sid in out
+    assert read_manifest(course_dir)["non_submitters"] == [s.sid for s in students[30:]]
+
+
+def gradescope_export(students: list[Student], statuses: list[str]) -> str:
+    """A per-assignment scores export as Gradescope writes it (field-notes, 'Gradescope')."""
+    header = (
+        "First Name,Last Name,SID,Email,Sections,Total Score,Max Points,Status,Submission ID,"
+        "Submission Time,Lateness (H:M:S),View Count,Submission Count,1: Portfolio (10.0 pts)"
+    )
+    lines = [header]
+    for number, (student, status) in enumerate(zip(students, statuses, strict=True)):
+        first, last = student.name.split(" ", 1)
+        submitted = status != "Missing"
+        lines.append(
+            ",".join(
+                [
+                    first,
+                    last,
+                    student.sid,
+                    student.email,
+                    student.section,
+                    "9.0" if status == "Graded" else "",
+                    "10.0",
+                    status,
+                    str(300000 + number) if submitted else "",
+                    "2026-02-20 22:13:14 -0800" if submitted else "",
+                    "00:00:00" if submitted else "",
+                    "1" if submitted else "0",
+                    "1" if submitted else "0",
+                    "9.0" if status == "Graded" else "",
+                ]
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_submitted_gradescope_export_uses_status(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    students = list(roster(course_dir).values())
+    statuses = ["Graded", "", "Missing"] * 16  # blank status = submitted, not graded yet
+    export = tmp_path / "PP1_scores.csv"
+    export.write_text(gradescope_export(students, statuses))
+    code, out, err = run(runner, course_dir, PP1, "--seed", "5", "--submitted", str(export))
+    assert code == 0, err
+    expected = {s.sid for s, status in zip(students, statuses, strict=True) if status != "Missing"}
+    assert_balanced(read_csv(course_dir), roster(course_dir), 2, expected)
+    assert "not submitted (16)" in out
+    assert read_manifest(course_dir)["submitted_from"] == "PP1_scores.csv"
+
+
+def test_submitted_unknown_student_names_file_and_line(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("9100001\n9100038\nnobody@example.edu\n")
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing))
+    assert code == 1
+    assert "submitted.txt:3: 'nobody@example.edu' is not a student in the roster" in err
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def test_second_round_repeats_no_pair_of_the_first(runner: CliRunner, course_dir: Path) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    code, out, _ = run(runner, course_dir, PP2, "--seed", "1")
+    assert code == 0
+    assert "no pairs repeated from pp1-peer-reviews" in out
+    students = roster(course_dir)
+    second = read_csv(course_dir, PP2)
+    assert_balanced(second, students, 2, set(students))
+    assert not pairs(second) & pairs(read_csv(course_dir, PP1))
+    assert read_manifest(course_dir, PP2)["earlier_rounds"] == [PP1]
+
+
+def test_within_section_keeps_pairs_in_sections(runner: CliRunner, course_dir: Path) -> None:
+    code, out, _ = run(runner, course_dir, PP1, "--seed", "4", "--within-section", "--reviews", "3")
+    assert code == 0
+    assert "within sections" in out
+    students = roster(course_dir)
+    rows = read_csv(course_dir)
+    assert_balanced(rows, students, 3, set(students))
+    assert all(students[r].section == students[a].section for r, a in pairs(rows))
+
+
+def test_infeasible_class_explains_and_writes_nothing(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("9100001\n9100038\n")
+    code, out, err = run(runner, course_dir, PP1, "--submitted", str(listing))
+    assert code == 1
+    assert "only 2 students take part" in err and "at least 3" in err and "--reviews 1" in err
+    assert "Traceback" not in out + err
+    assert not (course_dir / "reviews" / PP1).exists()
+
+
+def test_team_too_big_for_section_names_the_team(runner: CliRunner, course_dir: Path) -> None:
+    # Section A has 12 students in 4 teams of 3; with 5 reviews each, a member needs 10 others.
+    code, _, err = run(runner, course_dir, PP1, "--within-section", "--reviews", "5")
+    assert code == 1
+    assert re.search(r"team T\d\d in section A has 3 of the 12 students", err), err
+    assert "Smallest change" in err
+
+
+def test_not_a_peer_review_deliverable(runner: CliRunner, course_dir: Path) -> None:
+    code, _, err = run(runner, course_dir, "pp1")
+    assert code == 1
+    assert "'pp1' is a portfolio-piece, not a peer review" in err and PP1 in err
+
+
+# ---------------------------------------------------------------------------- late changes
+
+
+def test_add_late_student_changes_exactly_k_reviewers(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    students = roster(course_dir)
+    late = "9101740"
+    assert late in students
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("\n".join(sid for sid in students if sid != late))
+    assert run(runner, course_dir, PP1, "--seed", "9", "--submitted", str(listing))[0] == 0
+    before = read_manifest(course_dir)["allocation"]
+    code, out, err = run(runner, course_dir, PP1, "--add", late)
+    assert code == 0, err
+    after = read_manifest(course_dir)["allocation"]
+    assert isinstance(before, dict) and isinstance(after, dict)
+    changed = [sid for sid in before if before[sid] != after[sid]]
+    assert len(changed) == 2
+    for sid in changed:
+        assert late in after[sid]
+        assert re.search(
+            rf"^  {sid} .*: {', '.join(before[sid])} -> {', '.join(after[sid])}$", out, re.M
+        )
+    assert_balanced(read_csv(course_dir), students, 2, set(students))
+    updated = {m["sid"] for m in read_messages(course_dir) if m["updated"]}
+    assert updated == {*changed, late}
+    history = read_manifest(course_dir)["history"]
+    assert isinstance(history, list) and history[0]["action"] == "add" and history[0]["sid"] == late
+
+
+def test_drop_student_changes_exactly_k_reviewers(runner: CliRunner, course_dir: Path) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "2")[0] == 0
+    before = read_manifest(course_dir)["allocation"]
+    assert isinstance(before, dict)
+    gone = "9100038"
+    code, out, err = run(runner, course_dir, PP1, "--drop", gone)
+    assert code == 0, err
+    after = read_manifest(course_dir)["allocation"]
+    assert isinstance(after, dict)
+    assert gone not in after and all(gone not in authors for authors in after.values())
+    changed = [sid for sid in after if before[sid] != after[sid]]
+    assert sorted(changed) == sorted(sid for sid in before if gone in before[sid])
+    assert f"dropped {gone}" in out
+    students = roster(course_dir)
+    assert_balanced(read_csv(course_dir), students, 2, set(students) - {gone})
+
+
+def test_add_without_saved_round_or_with_force_is_refused(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    code, _, err = run(runner, course_dir, PP1, "--add", "9100001")
+    assert code == 1 and "no saved allocation" in err
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    code, _, err = run(runner, course_dir, PP1, "--add", "9100001", "--force")
+    assert code == 1 and "use one of them" in err
+    code, _, err = run(runner, course_dir, PP1, "--add", "9100001")
+    assert code == 1 and "already in the saved allocation" in err
+
+
+# ---------------------------------------------------------------------------- privacy
+
+
+def test_review_outputs_stay_out_of_git(runner: CliRunner, course_dir: Path) -> None:
+    """A real git repo: after a run, nothing under reviews/ is visible to `git status`."""
+    repo_ignore = Path(__file__).resolve().parent.parent / ".gitignore"
+    (course_dir / ".gitignore").write_text(repo_ignore.read_text())
+    subprocess.run(["git", "init", "-q", str(course_dir)], check=True)
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    status = subprocess.run(
+        ["git", "-C", str(course_dir), "status", "--porcelain", "--untracked-files=all"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "reviews/" not in status
+    # And without the repository's ignore rules: the folder's own .gitignore still hides it.
+    (course_dir / ".gitignore").unlink()
+    status = subprocess.run(
+        ["git", "-C", str(course_dir), "status", "--porcelain", "--untracked-files=all"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "reviews/" not in status and "schedule.yaml" in status
+
+
+def test_missing_template_is_a_one_line_error(runner: CliRunner, course_dir: Path) -> None:
+    (course_dir / "templates" / "review-message.md.j2").unlink()
+    code, out, err = run(runner, course_dir, PP1)
+    assert code == 1
+    assert "templates/review-message.md.j2: message template not found" in err
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("Hi {{ reviewer.nickname }}\n", "has no attribute 'nickname'"),
+        (
+            "Hi\n{% for a in authors %}\n{{ a.name }\n{% endfor %}\n",
+            "review-message.md.j2:3: template error",
+        ),
+    ],
+)
+def test_template_mistakes_name_the_template(
+    runner: CliRunner, course_dir: Path, template: str, expected: str
+) -> None:
+    (course_dir / "templates" / "review-message.md.j2").write_text(template)
+    code, _, err = run(runner, course_dir, PP1)
+    assert code == 1
+    assert expected in err
