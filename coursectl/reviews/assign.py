@@ -229,8 +229,9 @@ def verify(manifest: Manifest, constraints: alloc.ReviewConstraints) -> None:
         problems = alloc.validate_allocation(authors, constraints)
     if problems:
         raise UserError(
-            f"internal check failed for '{manifest.deliverable}', nothing was written: {problems[0]}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            f"internal check failed for '{manifest.deliverable}', nothing was written: "
+            + "; ".join(problems[:5])
+            + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
         )
 
 

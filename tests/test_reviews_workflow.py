@@ -1,0 +1,132 @@
+"""Pieces of assign-reviews without the CLI: who submitted, the manifest, the check before writing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coursectl.course import load_course
+from coursectl.errors import UserError
+from coursectl.reviews.allocation import make_constraints
+from coursectl.reviews.assign import AssignOptions, assign_reviews, pseudonym, verify
+from coursectl.reviews.manifest import load_manifest, manifest_path
+from coursectl.reviews.outputs import csv_cell
+from coursectl.reviews.submitted import read_submitted
+from coursectl.roster import Student
+
+
+def student(sid: str, email: str) -> Student:
+    return Student(sid=sid, name=f"Name {sid}", email=email, github=f"gh{sid}", section="A")
+
+
+STUDENTS = [
+    student("1001", "ada@uni.edu"),
+    student("1002", "bo@uni.edu"),
+    student("1003", "cy@uni.edu"),
+]
+
+
+def test_plain_list_mixes_sids_emails_comments(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("# submitted\n1001\n\n  BO@uni.edu  # late but in\n")
+    assert read_submitted(path, STUDENTS) == {"1001", "1002"}
+
+
+def test_csv_with_sid_or_email_column(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("email,note\ncy@uni.edu,ok\nada@uni.edu,\n")
+    assert read_submitted(path, STUDENTS) == {"1001", "1003"}
+
+
+def test_gradescope_status_missing_blank_and_graded(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(
+        "\ufeffFirst Name,Last Name,SID,Email,Sections,Total Score,Max Points,Status,Submission ID,"
+        "Submission Time,Lateness (H:M:S)\n"
+        "Ada,L,1001,ada@uni.edu,A,9.0,10.0,Graded,1,2026-02-20 22:13:14 -0800,00:00:00\n"
+        "Bo,M,1002,bo@uni.edu,A,,10.0,Missing,,,\n"
+        "Cy,N,1003,cy@uni.edu,A,,10.0,,3,2026-02-21 01:02:03 -0800,225:07:02\n",
+        encoding="utf-8",
+    )
+    assert read_submitted(path, STUDENTS) == {"1001", "1003"}
+
+
+def test_gradescope_row_for_unknown_student_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(
+        "First Name,Last Name,SID,Email,Status,Submission Time\n"
+        "Ada,L,1001,ada@uni.edu,Graded,2026-02-20 22:13:14 -0800\n"
+        "Zed,Q,9999,zed@uni.edu,,2026-02-20 22:13:14 -0800\n"
+    )
+    with pytest.raises(UserError) as caught:
+        read_submitted(path, STUDENTS, "scores.csv")
+    assert caught.value.lines() == [
+        "scores.csv:3: '9999' is not a student in the roster (neither a sid nor an email)"
+    ]
+
+
+def test_csv_cell_quotes_like_the_csv_module() -> None:
+    import csv
+    import io
+
+    values = ["plain", "a,b", 'say "hi"', "two\nlines", "", " spaced "]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    assert ",".join(map(csv_cell, values)) + "\n" == buffer.getvalue()
+
+
+def test_pseudonyms_are_stable_keyed_and_distinct() -> None:
+    key, other_key = "00" * 16, "11" * 16
+    assert pseudonym(key, "1001") == pseudonym(key, "1001")
+    assert pseudonym(key, "1001") != pseudonym(other_key, "1001")
+    names = {pseudonym(key, str(sid)) for sid in range(20000)}
+    assert len(names) == 20000
+
+
+def copy_course(tmp_path: Path) -> Path:
+    import shutil
+
+    repo = Path(__file__).resolve().parent.parent
+    target = tmp_path / "course"
+    target.mkdir()
+    for name in ("schedule.yaml", "rosters", "rubrics", "templates"):
+        source = repo / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / name)
+    return target
+
+
+def test_manifest_round_trip_and_verify_catches_a_tampered_allocation(tmp_path: Path) -> None:
+    course = load_course(copy_course(tmp_path))
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))
+    path = manifest_path(course.root, "pp1-peer-reviews")
+    manifest = load_manifest(path)
+    assert path.read_text() == manifest.to_json()  # what is read is what was written
+    by_sid = {s.sid: s for s in course.students}
+    students = [by_sid[sid] for sid in manifest.students]
+    constraints = make_constraints(
+        2, len(students), teams=[s.team for s in students], student_names=manifest.students
+    )
+    verify(manifest, constraints)  # the real allocation passes
+    reviewer = manifest.students[0]
+    teammate = next(s.sid for s in students[1:] if s.team == students[0].team)
+    manifest.allocation[reviewer][0] = teammate
+    with pytest.raises(
+        UserError, match=r"internal check failed .* nothing was written: .*teammates"
+    ):
+        verify(manifest, constraints)
+
+
+def test_hand_broken_manifest_is_a_one_line_error(tmp_path: Path) -> None:
+    course = load_course(copy_course(tmp_path))
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))
+    path = manifest_path(course.root, "pp1-peer-reviews")
+    data = json.loads(path.read_text())
+    del data["seed"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="not a coursectl review manifest"):
+        assign_reviews(course, AssignOptions("pp1-peer-reviews"))
+    path.write_text("{ not json")
+    with pytest.raises(UserError, match=r"manifest.json:1:3: not valid JSON"):
+        assign_reviews(course, AssignOptions("pp1-peer-reviews"))
