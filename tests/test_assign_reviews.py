@@ -414,3 +414,16 @@ def test_template_mistakes_name_the_template(
     code, _, err = run(runner, course_dir, PP1)
     assert code == 1
     assert expected in err
+
+
+def test_no_messages_writes_csv_and_manifest_only(runner: CliRunner, course_dir: Path) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    folder = course_dir / "reviews" / PP1
+    assert (folder / "messages.jsonl").exists()
+    code, out, _ = run(runner, course_dir, PP1, "--seed", "2", "--force", "--no-messages")
+    assert code == 0
+    # The old messages described the old allocation: they must not survive next to the new CSV.
+    assert not (folder / "messages.jsonl").exists()
+    assert "messages.jsonl" not in out
+    students = roster(course_dir)
+    assert_balanced(read_csv(course_dir), students, 2, set(students))

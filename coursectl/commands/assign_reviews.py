@@ -46,6 +46,14 @@ def assign_reviews(
     force: Annotated[
         bool, typer.Option("--force", help="Reallocate everyone, replacing the saved allocation.")
     ] = False,
+    messages: Annotated[
+        bool,
+        typer.Option(
+            "--messages/--no-messages",
+            help="Write one message per reviewer (off: only CSV and manifest, e.g. when the "
+            "platform notifies students).",
+        ),
+    ] = True,
     add: Annotated[
         list[str] | None,
         typer.Option("--add", metavar="SID", help="Fit a late student into the saved allocation."),
@@ -83,6 +91,7 @@ def assign_reviews(
             within_section=within_section,
             anonymous=anonymous,
             force=force,
+            messages=messages,
             add=tuple(add or ()),
             drop=tuple(drop or ()),
         ),

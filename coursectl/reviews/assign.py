@@ -52,6 +52,7 @@ class AssignOptions:
     force: bool = False
     add: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
+    messages: bool = True  # False: only CSV and manifest (the platform notifies students)
     now: datetime | None = None  # fixed in tests; the manifest records when it was made
 
 
@@ -96,7 +97,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         _, forbidden = _earlier_pairs(course, saved.deliverable, saved.students)
         verify(saved, _constraints(saved.k, students, saved.within_section, forbidden))
         saved.anonymous = saved.anonymous or options.anonymous
-        written = write_outputs(course, deliverable, saved, path, changes)
+        written = write_outputs(course, deliverable, saved, path, changes, options.messages)
         return AssignOutcome(
             "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
         )
@@ -113,7 +114,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         )
     manifest, constraints = _allocate(course, deliverable, options)
     verify(manifest, constraints)
-    written = write_outputs(course, deliverable, manifest, path, [])
+    written = write_outputs(course, deliverable, manifest, path, [], options.messages)
     return AssignOutcome(
         "allocated", deliverable, manifest, path, written, warnings=_warnings(deliverable, manifest)
     )

@@ -65,19 +65,28 @@ def write_outputs(
     manifest: Manifest,
     manifest_file: Path,
     changes: Sequence[ManifestEvent],
+    messages: bool = True,
 ) -> list[Path]:
-    """Write CSV, messages and (last, as the commitment) the manifest; return the paths."""
+    """Write CSV, messages and (last, as the commitment) the manifest; return the paths.
+
+    Without `messages`, an earlier messages file is removed: it would describe another allocation.
+    """
     folder = manifest_file.parent
     protect_folder(folder.parent)
     students = _students(course, manifest)
     csv_path, messages_path = folder / CSV_FILE, folder / MESSAGES_FILE
     links = submission_links(course, deliverable, manifest, students)
     atomic_write_text(csv_path, render_csv(course, deliverable, manifest, students, links))
-    updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
-    messages = render_messages(course, deliverable, manifest, students, updated, links)
-    atomic_write_text(messages_path, messages_jsonl(messages))
+    written = [csv_path]
+    if messages:
+        updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
+        rendered = render_messages(course, deliverable, manifest, students, updated, links)
+        atomic_write_text(messages_path, messages_jsonl(rendered))
+        written.append(messages_path)
+    else:
+        messages_path.unlink(missing_ok=True)
     save_manifest(manifest_file, manifest)
-    return [csv_path, messages_path, manifest_file]
+    return [*written, manifest_file]
 
 
 def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
