@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -218,16 +219,14 @@ def _allocate(
 def verify(manifest: Manifest, constraints: alloc.ReviewConstraints) -> None:
     """The independent check before anything is written: the saved form of the allocation
     (sids, as the CSV and manifest will have it) against rules rebuilt from roster and rounds."""
-    index = {sid: i for i, sid in enumerate(manifest.students)}
-    try:
-        authors = np.array(
-            [[index[a] for a in manifest.allocation[sid]] for sid in manifest.students],
-            dtype=np.int64,
-        ).reshape(len(manifest.students), -1)
-    except KeyError as exc:
-        problems = [f"author {exc.args[0]} is not one of the students taking part"]
+    rows = [manifest.allocation.get(sid, []) for sid in manifest.students]
+    flat = _sid_index(manifest.students)(list(chain.from_iterable(rows)))
+    if {len(row) for row in rows} != {constraints.k} or (flat < 0).any():
+        problems = [
+            "the saved allocation does not give every student taking part k authors among them"
+        ]
     else:
-        problems = alloc.validate_allocation(authors, constraints)
+        problems = alloc.validate_allocation(flat.reshape(len(rows), constraints.k), constraints)
     if problems:
         raise UserError(
             f"internal check failed for '{manifest.deliverable}', nothing was written: "
@@ -251,18 +250,11 @@ def _earlier_pairs(
 
 
 def _sid_index(sids: Sequence[str]) -> Callable[[Sequence[str]], alloc.IntArray]:
-    """Vectorised sid -> position in `sids` (-1 if absent): a dict lookup per pair is too slow."""
-    known = np.array(sids, dtype=str)
-    order = np.argsort(known)
-    ordered = known[order]
+    """sid -> position in `sids`, -1 if absent, for whole columns at once."""
+    index = {sid: i for i, sid in enumerate(sids)}
 
     def lookup(values: Sequence[str]) -> alloc.IntArray:
-        wanted = np.array(values, dtype=str)
-        if ordered.shape[0] == 0 or wanted.shape[0] == 0:
-            return np.full(wanted.shape[0], -1, dtype=np.int64)
-        position = np.minimum(np.searchsorted(ordered, wanted), ordered.shape[0] - 1)
-        found = ordered[position] == wanted
-        return np.where(found, order[position], -1).astype(np.int64)
+        return np.array([index.get(value, -1) for value in values], dtype=np.int64)
 
     return lookup
 
