@@ -35,6 +35,7 @@ EXACT_SEARCH_MAX_STUDENTS = 16
 EXACT_SEARCH_NODE_BUDGET = 200_000
 RING_ATTEMPTS = 6
 REPAIR_PASSES = 8
+EXTRA_REVIEWER_TRIES = 200
 
 
 class AllocationError(ValueError):
@@ -861,6 +862,9 @@ def drop_student(
 ) -> AllocationChange:
     """Remove student x: its k reviewers take over its k authors (the reverse of a split).
 
+    Only those k reviewers' assignments change, except when they cannot take x's authors
+    under the rules (all teammates of one, say): then one more reviewer trades an author.
+
     `constraints` describe the students *after* the drop (x removed, others renumbered);
     the returned allocation and indices use that numbering.
     """
@@ -878,25 +882,103 @@ def drop_student(
     sample_member = renumber[reviewers_of_x[0]] if reviewers_of_x else 0
     members = _group_of(constraints, int(sample_member))
     _check_necessary(_Group.of(constraints, members, _label_of(constraints, int(sample_member))))
-    new_reviewers = [int(renumber[a]) for a in reviewers_of_x]
-    new_authors = [int(renumber[b]) for b in authors_of_x]
-    for order in _shuffled_permutations(new_authors, rng):
-        candidate = rest.copy()
-        for a, b in zip(new_reviewers, order, strict=True):
-            row = candidate[a]
-            row[np.flatnonzero(row == -1)[0]] = b
-        if not validate_allocation(candidate, constraints, limit=1):
-            return AllocationChange(candidate, tuple(new_reviewers), tuple(order))
-    raise ChangeNotPossible(
-        "dropped student",
-        f"cannot remove {name} by changing only its {k} reviewers' assignments under the rules; "
-        "re-run with --force to reallocate everyone",
-    )
+    reviewers = [int(renumber[a]) for a in reviewers_of_x]
+    orphans = [int(renumber[b]) for b in authors_of_x]
+    rows = _rewire(rest, reviewers, orphans, constraints, members.shape[0], rng)
+    if rows is None:
+        # E.g. every reviewer of x is a teammate of one of x's authors: one more reviewer
+        # from the same group has to trade an author (and is named among the changed).
+        others = [int(c) for c in rng.permutation(members).tolist() if int(c) not in reviewers]
+        for extra in others[:EXTRA_REVIEWER_TRIES]:
+            rows = _rewire(rest, [*reviewers, extra], orphans, constraints, members.shape[0], rng)
+            if rows is not None:
+                reviewers = [*reviewers, extra]
+                break
+    if rows is None:
+        raise ChangeNotPossible(
+            "dropped student",
+            f"cannot remove {name} by changing only its {k} reviewers' assignments under the rules; "
+            "re-run with --force to reallocate everyone",
+        )
+    new = rest.copy()
+    for reviewer, row in rows.items():
+        new[reviewer] = row
+    _require_valid(new, constraints, "removing", name)
+    before = {r: {int(b) for b in rest[r] if b >= 0} for r in reviewers}
+    gained = sorted({b for r in reviewers for b in rows[r] if b not in before[r]})
+    return AllocationChange(new, tuple(reviewers), tuple(gained))
 
 
-def _shuffled_permutations(values: list[int], rng: np.random.Generator) -> list[tuple[int, ...]]:
-    permutations = list(itertools.permutations(values))
-    return [permutations[i] for i in rng.permutation(len(permutations)).tolist()]
+def _rewire(
+    rest: IntArray,
+    reviewers: list[int],
+    orphans: list[int],
+    constraints: ReviewConstraints,
+    group_size: int,
+    rng: np.random.Generator,
+) -> dict[int, list[int]] | None:
+    """New rows for `reviewers` (each lost one author, marked -1) from their remaining authors
+    plus the `orphans` (who lost a reviewer), every rule kept; only these rows change.
+
+    Candidates that keep the most of a reviewer's authors come first, so the usual answer just
+    hands each reviewer one orphan; when no such matching exists the rows are shuffled among
+    themselves (still only the k reviewers' assignments change).
+    """
+    k = constraints.k
+    no_reciprocal = reciprocal_forbidden(group_size, k)
+    pool: dict[int, int] = {}
+    for author in [*(int(b) for r in reviewers for b in rest[r] if b >= 0), *orphans]:
+        pool[author] = pool.get(author, 0) + 1
+    reviewer_set = set(reviewers)
+    earlier = {
+        (int(r), int(a)) for r, a in constraints.forbidden.tolist() if int(r) in reviewer_set
+    }
+    team, section = constraints.team, constraints.section
+
+    def allowed(reviewer: int, author: int) -> bool:
+        if reviewer == author or (reviewer, author) in earlier:
+            return False
+        if team[reviewer] != NO_TEAM and team[reviewer] == team[author]:
+            return False
+        return not (constraints.within_section and section[reviewer] != section[author])
+
+    tiebreak = {author: i for i, author in enumerate(rng.permutation(sorted(pool)).tolist())}
+    chosen: dict[int, list[int]] = {}
+    budget = [20_000]  # rows tried; k is small, so this only bounds hopeless cases
+
+    def reciprocal_free() -> bool:
+        for reviewer, row in chosen.items():
+            for author in row:
+                back = chosen[author] if author in chosen else rest[author].tolist()
+                if reviewer in back:
+                    return False
+        return True
+
+    def search(i: int) -> bool:
+        if i == len(reviewers):
+            return not no_reciprocal or reciprocal_free()
+        reviewer = reviewers[i]
+        kept = {int(b) for b in rest[reviewer] if b >= 0}
+        candidates = [a for a, count in pool.items() if count > 0 and allowed(reviewer, a)]
+        combos = sorted(
+            itertools.combinations(sorted(candidates), k),
+            key=lambda c: (-len(kept.intersection(c)), [tiebreak[a] for a in c]),
+        )
+        for combo in combos:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            for author in combo:
+                pool[author] -= 1
+            chosen[reviewer] = list(combo)
+            if search(i + 1):
+                return True
+            del chosen[reviewer]
+            for author in combo:
+                pool[author] += 1
+        return False
+
+    return dict(chosen) if search(0) else None
 
 
 def _group_of(constraints: ReviewConstraints, student: int) -> IntArray:
