@@ -169,6 +169,12 @@ def test_second_run_prints_the_saved_allocation_without_writing(
     for reviewer, authors in manifest["allocation"].items():
         assert re.search(rf"^{reviewer} .* -> {', '.join(authors)}$", out, re.MULTILINE)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # A new list of submitters would change the allocation: that takes --force (or --add).
+    listing = folder.parent.parent / "submitted.txt"
+    listing.write_text("9100001\n9100038\n9100075\n9100112\n9100149\n")
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing))
+    assert code == 1 and "--force" in err and "--submitted submitted.txt" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 # ---------------------------------------------------------------------------- who takes part

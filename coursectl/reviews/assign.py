@@ -161,6 +161,8 @@ def _check_same_settings(options: AssignOptions, saved: Manifest, deliverable_id
         and not (options.add or options.drop)
     ):
         differences.append(f"--seed {options.seed} (saved: {saved.seed})")
+    if options.submitted is not None and not (options.add or options.drop):
+        differences.append(f"--submitted {options.submitted.name} (saved: {saved.submitted_from})")
     if differences:
         raise UserError(
             f"'{deliverable_id}' already has a saved allocation; {', '.join(differences)} "
