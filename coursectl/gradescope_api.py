@@ -26,6 +26,7 @@ from urllib.parse import quote, quote_plus
 from zoneinfo import ZoneInfo
 
 from coursectl.errors import UserError
+from coursectl.gradescope_types import Assignment, Extension, Member
 
 INSTALL_HINT = "pip install 'coursectl[gradescope]'"
 
@@ -46,44 +47,17 @@ PASSWORD_ENV = "GRADESCOPE_PASSWORD"
 URL_ENV = "GRADESCOPE_URL"
 
 T = TypeVar("T")
+__all__ = [
+    "Assignment",
+    "Credentials",
+    "Extension",
+    "GradescopeClient",
+    "Member",
+    "resolve_credentials",
+]
 
 
-# ---------------------------------------------------------------------------- our types
-
-
-@dataclass(frozen=True)
-class Member:
-    """A person in the Gradescope course."""
-
-    name: str
-    sid: str
-    email: str
-    role: str  # Student, Instructor, TA, Reader
-    sections: tuple[str, ...]
-    user_id: str | None  # Gradescope's user id; shown for students only (extensions use it)
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """An assignment's dates on Gradescope, as aware datetimes (None when not set)."""
-
-    id: str
-    title: str
-    release: datetime | None
-    due: datetime | None
-    late_due: datetime | None
-
-
-@dataclass(frozen=True)
-class Extension:
-    """One student's extension on one assignment; a None date keeps the assignment's."""
-
-    assignment_id: str
-    user_id: str
-    name: str
-    release: datetime | None
-    due: datetime | None
-    late_due: datetime | None
+# ---------------------------------------------------------------------------- credentials type
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ class FakeGradescope:
         self.login_attempts = 0
         self.successful_logins = 0
         self.vanish_after_home_page = False
+        # After this many course pages are served, every session expires (None: never).
+        self.expire_after_requests: int | None = None
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -130,8 +132,8 @@ class FakeGradescope:
     @property
     def url(self) -> str:
         assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def start(self) -> FakeGradescope:
         fake = self
@@ -252,7 +254,7 @@ def _attr_json(value: Any) -> str:
 def _roster_page(course: FakeCourse, csrf_token: str) -> str:
     rows = []
     for member in course.members:
-        cm = {
+        cm: dict[str, Any] = {
             "full_name": member.name,
             "first_name": None,
             "last_name": None,
@@ -469,6 +471,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _course_for(self, course_id: str) -> tuple[_Session, FakeCourse] | None:
         """The session and course, or None after answering with Gradescope's error."""
+        fake = self.gradescope
+        if fake.expire_after_requests is not None:
+            if fake.expire_after_requests <= 0:
+                fake.expire_sessions()
+            fake.expire_after_requests -= 1
         session = self._logged_in()
         if session is None:
             self._json_error(401, "You must be logged in to access this page.")

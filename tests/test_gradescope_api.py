@@ -223,7 +223,7 @@ def test_gradescopeapi_itself_leaks_the_password_when_the_server_goes_away() -> 
     with make_fake() as server:
         server.vanish_after_home_page = True
         with pytest.raises(Exception) as caught:
-            GSConnection(gradescope_base_url=server.url).login(EMAIL, PASSWORD)
+            GSConnection(gradescope_base_url=server.url).login(EMAIL, PASSWORD)  # type: ignore[no-untyped-call]
     assert _leaks(str(caught.value))
 
 
