@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from coursectl.commands._common import CourseDir, report_user_errors
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from coursectl.course import Course
     from coursectl.gradescope_api import GradescopeClient
 
