@@ -321,24 +321,37 @@ def plan_date_edits(report: DatesReport) -> list[DateEdit]:
 
 # ---------------------------------------------------------------------------- extensions
 
-EXTENSION_COLUMNS = ("deliverable", "gradescope_id", "sid", "email", "name", "due", "late_due")
+# The gradebook's adjustments format (sid, deliverable, action, until, note), so it can read this
+# file like grades/adjustments.csv; the columns after `note` are for people and are ignored there.
+EXTENSION_COLUMNS = (
+    "sid",
+    "deliverable",
+    "action",
+    "until",
+    "note",
+    "email",
+    "name",
+    "gradescope_id",
+    "late_due",
+)
 
 
 @dataclass(frozen=True)
 class ExtensionRow:
     deliverable: str
     gradescope_id: str
-    sid: str
+    sid: str  # the roster's sid
     email: str
     name: str
-    due: datetime | None  # None: the assignment's own due date still applies
-    late_due: datetime | None
+    due: datetime  # the student's due date: the extension's, else the schedule's
+    late_due: datetime | None  # the extension's late due date, when it sets one
+    extends_due: bool  # False: only the late due date (or release) was changed
 
 
 @dataclass
 class ExtensionsReport:
     rows: list[ExtensionRow]
-    unknown_users: list[Extension]  # extensions for people not on the Gradescope roster
+    unknown_users: list[Extension]  # extensions for people not on the roster
 
 
 def extension_rows(
@@ -346,12 +359,19 @@ def extension_rows(
     assignments: Sequence[Assignment],
     members: Sequence[Member],
     extensions: Iterable[Extension],
+    students: Sequence[Student],
 ) -> ExtensionsReport:
-    """One row per extension on a scheduled deliverable, with the student's sid and email."""
+    """One row per extension on a scheduled deliverable, for the roster student it belongs to.
+
+    Gradescope names the student by its user id; the roster student is found by sid, then
+    email, as in the roster sync. Extensions of people not on the roster are returned apart.
+    """
     deliverable_of = {
         a.id: item for item, a, _ in match_assignments(schedule, assignments) if a is not None
     }
     people = {m.user_id: m for m in members if m.user_id}
+    by_sid = {s.sid: s for s in students}
+    by_email = {s.email.casefold(): s for s in students}
     rows: list[ExtensionRow] = []
     unknown: list[Extension] = []
     for ext in extensions:
@@ -359,21 +379,26 @@ def extension_rows(
         if item is None:
             continue
         person = people.get(ext.user_id)
-        if person is None:
+        student = None
+        if person is not None:
+            student = by_sid.get(person.sid) if person.sid else None
+            student = student or by_email.get(person.email.casefold())
+        if student is None:
             unknown.append(ext)
             continue
         rows.append(
             ExtensionRow(
                 item.id,
                 ext.assignment_id,
-                person.sid,
-                person.email,
-                person.name,
-                ext.due,
+                student.sid,
+                student.email,
+                student.name,
+                ext.due or item.due,
                 ext.late_due,
+                ext.due is not None,
             )
         )
-    rows.sort(key=lambda r: (r.deliverable, r.sid, r.email))
+    rows.sort(key=lambda r: (r.deliverable, r.sid))
     return ExtensionsReport(rows, unknown)
 
 
@@ -383,7 +408,7 @@ def _neutral(cell: str) -> str:
 
 
 def extensions_csv(rows: Iterable[ExtensionRow], zone: ZoneInfo) -> str:
-    """CSV for the gradebook; times are ISO 8601 in the course's zone with their UTC offset."""
+    """The CSV; times are ISO 8601 in the course's zone with their UTC offset."""
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
@@ -392,14 +417,21 @@ def extensions_csv(rows: Iterable[ExtensionRow], zone: ZoneInfo) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXTENSION_COLUMNS)
     for r in rows:
+        note = (
+            "Gradescope extension"
+            if r.extends_due
+            else "Gradescope extension of the late due date only"
+        )
         writer.writerow(
             [
-                r.deliverable,
-                r.gradescope_id,
                 _neutral(r.sid),
+                r.deliverable,
+                "extension",
+                when(r.due),
+                note,
                 _neutral(r.email),
                 _neutral(r.name),
-                when(r.due),
+                r.gradescope_id,
                 when(r.late_due),
             ]
         )

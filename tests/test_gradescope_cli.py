@@ -120,6 +120,8 @@ def build_fake(
             ),  # someone since removed
         ],
         "7000004": [FakeExtension("500006", late_due=datetime(2026, 3, 10, 12, 0, tzinfo=la))],
+        # Student 3 has no sid on Gradescope: the roster student is found by email.
+        "7000003": [FakeExtension("500003", due=datetime(2026, 3, 8, 23, 59, tzinfo=la))],
     }
     gs_course = FakeCourse(
         COURSE_ID,
@@ -295,15 +297,22 @@ def test_extensions_written_for_the_gradebook(
     text = target.read_text(encoding="utf-8")
     golden.check("gradescope-extensions.csv", text)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["deliverable"], r["due"], r["late_due"]) for r in rows] == [
-        ("midcourse-self-assessment", "", "2026-03-10T12:00-07:00"),  # after DST began
-        ("pp1-peer-reviews", "2026-03-06T23:59-08:00", "2026-03-09T23:59-07:00"),
+    assert [(r["deliverable"], r["action"], r["until"], r["late_due"]) for r in rows] == [
+        # Only the late due date was extended: `until` stays the schedule's due date.
+        ("course-survey", "extension", "2026-03-08T23:59-07:00", ""),
+        (
+            "midcourse-self-assessment",
+            "extension",
+            "2026-03-06T23:59-08:00",
+            "2026-03-10T12:00-07:00",
+        ),
+        ("pp1-peer-reviews", "extension", "2026-03-06T23:59-08:00", "2026-03-09T23:59-07:00"),
     ]
     course = load_course(scenario.course_dir)
     sids = {s.sid for s in course.students}
     assert all(r["sid"] in sids for r in rows)
     assert "777777" in result.output and "not on the course roster" in result.output
-    assert "2 extension(s) written" in result.output
+    assert "3 extension(s) written" in result.output
 
 
 # ---------------------------------------------------------------------------- failures and secrets

@@ -208,10 +208,12 @@ def test_extensions_csv_is_readable_and_formula_safe() -> None:
             '=HYPERLINK("x")',
             datetime(2026, 3, 9, 23, 59, tzinfo=LA),
             None,
+            True,
         ),
     ]
     text = extensions_csv(rows, LA)
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert row["name"].startswith("'=")
-    assert row["due"] == "2026-03-09T23:59-07:00" and row["late_due"] == ""
-    assert datetime.fromisoformat(row["due"]) == rows[0].due
+    assert (row["sid"], row["deliverable"], row["action"]) == ("123", "pp1", "extension")
+    assert row["until"] == "2026-03-09T23:59-07:00" and row["late_due"] == ""
+    assert datetime.fromisoformat(row["until"]) == rows[0].due

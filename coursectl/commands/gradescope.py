@@ -342,7 +342,7 @@ def extensions(
 ) -> None:
     """Read the extensions granted on Gradescope and write them for the gradebook.
 
-    One row per student and deliverable: sid, email, extended due and late due.
+    One row per student and deliverable, in the columns of the gradebook's adjustments.csv.
 
     The file is rewritten from Gradescope on each run.
 
@@ -364,7 +364,7 @@ def extensions(
     for _, assignment, _ in match_assignments(loaded.schedule, assignments):
         if assignment is not None:
             found += client.extensions(gs_course, assignment.id)
-    report = extension_rows(loaded.schedule, assignments, members, found)
+    report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
     target = output or loaded.path(str(EXTENSIONS_FILE))
     atomic_write_text(target, extensions_csv(report.rows, zone))
     console = Console()
