@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -247,9 +248,13 @@ def publish(
     options = _options(alarm, no_alarms)
     password = None
     if user:
-        password = os.environ.get("COURSECTL_CALDAV_PASSWORD") or typer.prompt(
-            f"CalDAV password for {user}", hide_input=True
-        )
+        password = os.environ.get("COURSECTL_CALDAV_PASSWORD")
+        if not password:
+            if not sys.stdin.isatty():
+                raise UserError(
+                    "no password: set COURSECTL_CALDAV_PASSWORD, or run in a terminal to be asked"
+                )
+            password = typer.prompt(f"CalDAV password for {user}", hide_input=True)
     record_path = loaded.root / RECORD_PATH
     record = load_record(record_path)
     generated = generate(loaded.schedule, audience, options, record, _now())
