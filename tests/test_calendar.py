@@ -41,7 +41,9 @@ LECTURES, SECTION_MEETINGS, DEADLINES, EXAMS, BREAKS = 28, 16, 22, 2, 2
 
 def _feed(course_root: Path, audience: Audience = Audience(), **options: object) -> bytes:
     course = load_course(course_root)
-    made = generate(course.schedule, audience, CalendarOptions(**options), PublicationRecord(), STAMP)  # type: ignore[arg-type]
+    made = generate(
+        course.schedule, audience, CalendarOptions(**options), PublicationRecord(), STAMP
+    )  # type: ignore[arg-type]
     return made.feed()
 
 
@@ -82,22 +84,36 @@ def test_times_stay_local_across_the_dst_change(course_feed: bytes) -> None:
     before = next(s for s in lectures if s.date() == date(2026, 3, 4))
     after = next(s for s in lectures if s.date() == date(2026, 3, 16))  # first lecture after Mar 8
     assert before.astimezone(UTC).hour == 18 and after.astimezone(UTC).hour == 17
-    sections = [_local(s) for t, s, _ in _instances(course_feed) if t == "LLM 101: Discussion section A"]
+    sections = [
+        _local(s) for t, s, _ in _instances(course_feed) if t == "LLM 101: Discussion section A"
+    ]
     assert datetime(2026, 3, 17, 9, 0, tzinfo=LA) in sections
     assert all((s.hour, s.minute) == (9, 0) for s in sections)
 
 
 def test_no_meeting_during_spring_break_or_on_presidents_day(course_feed: bytes) -> None:
-    meetings = [_local(s).date() for t, s, _ in _instances(course_feed) if not t.endswith(("due", "(no class)"))]
+    meetings = [
+        _local(s).date()
+        for t, s, _ in _instances(course_feed)
+        if not t.endswith(("due", "(no class)"))
+    ]
     assert not [d for d in meetings if date(2026, 3, 9) <= d <= date(2026, 3, 13)]
     assert date(2026, 2, 16) not in meetings
     assert date(2026, 2, 17) in meetings  # sections still meet the day after the holiday
 
 
 def test_exam_replaces_the_lecture_in_its_slot(course_feed: bytes) -> None:
-    on_exam_day = [(t, _local(s), _local(e)) for t, s, e in _instances(course_feed) if isinstance(s, datetime) and _local(s).date() == date(2026, 2, 25)]
+    on_exam_day = [
+        (t, _local(s), _local(e))
+        for t, s, e in _instances(course_feed)
+        if isinstance(s, datetime) and _local(s).date() == date(2026, 2, 25)
+    ]
     assert on_exam_day == [
-        ("LLM 101: Exam 1", datetime(2026, 2, 25, 10, 0, tzinfo=LA), datetime(2026, 2, 25, 11, 20, tzinfo=LA))
+        (
+            "LLM 101: Exam 1",
+            datetime(2026, 2, 25, 10, 0, tzinfo=LA),
+            datetime(2026, 2, 25, 11, 20, tzinfo=LA),
+        )
     ]
 
 
@@ -108,11 +124,18 @@ def test_breaks_are_all_day_with_exclusive_end(course_feed: bytes) -> None:
 
 
 def test_deadlines_are_short_blocks_ending_at_the_due_time(course_feed: bytes) -> None:
-    deadlines = {t: (_local(s), _local(e)) for t, s, e in _instances(course_feed) if t.endswith(" due")}
+    deadlines = {
+        t: (_local(s), _local(e)) for t, s, e in _instances(course_feed) if t.endswith(" due")
+    }
     start, end = deadlines["LLM 101: Week 7 Reflection due"]
-    assert (start, end) == (datetime(2026, 3, 6, 23, 30, tzinfo=LA), datetime(2026, 3, 6, 23, 59, tzinfo=LA))
+    assert (start, end) == (
+        datetime(2026, 3, 6, 23, 30, tzinfo=LA),
+        datetime(2026, 3, 6, 23, 59, tzinfo=LA),
+    )
     after_dst = deadlines["LLM 101: Week 8 Reflection due"][1]
-    assert after_dst == datetime(2026, 3, 20, 23, 59, tzinfo=LA) and after_dst.utcoffset() == timedelta(hours=-7)
+    assert after_dst == datetime(
+        2026, 3, 20, 23, 59, tzinfo=LA
+    ) and after_dst.utcoffset() == timedelta(hours=-7)
     assert all(timedelta(minutes=15) <= e - s < timedelta(hours=1) for s, e in deadlines.values())
 
 
@@ -130,7 +153,9 @@ def test_embedded_vtimezone_alone_gives_the_right_times(course_feed: bytes) -> N
     """Rename the zone so no reader can look it up: the VTIMEZONE must carry the DST rules."""
     renamed = course_feed.replace(b"America/Los_Angeles", b"Course-Local-Time")
     assert b"America/Los_Angeles" not in renamed
-    expected = sorted((t, _local(s)) for t, s, _ in _instances(course_feed) if isinstance(s, datetime))
+    expected = sorted(
+        (t, _local(s)) for t, s, _ in _instances(course_feed) if isinstance(s, datetime)
+    )
     got = sorted((t, _local(s)) for t, s, _ in _instances(renamed) if isinstance(s, datetime))
     assert got == expected
     assert b"RDATE" not in course_feed  # the yearly-rule style, not a list of one-off transitions
@@ -156,7 +181,8 @@ def _unfolded(data: bytes) -> list[str]:
 def test_crlf_and_folding_never_split_a_utf8_character(tmp_path: Path, course_dir: Path) -> None:
     schedule = course_dir / "schedule.yaml"
     text = schedule.read_text(encoding="utf-8").replace(
-        "title: Discussion section A", "title: Diskussionsübung A — Große Übung für Sprachmodelle 🤖 Ökonomie café"
+        "title: Discussion section A",
+        "title: Diskussionsübung A — Große Übung für Sprachmodelle 🤖 Ökonomie café",
     )
     schedule.write_text(text, encoding="utf-8")
     data = _feed(course_dir)
@@ -164,24 +190,40 @@ def test_crlf_and_folding_never_split_a_utf8_character(tmp_path: Path, course_di
     for line in data.split(b"\r\n"):
         assert len(line) <= 75, line
         line.decode("utf-8")  # a fold inside a multi-byte character would raise here
-    assert "SUMMARY:LLM 101: Diskussionsübung A — Große Übung für Sprachmodelle 🤖 Ökonomie café" in _unfolded(data)
+    assert (
+        "SUMMARY:LLM 101: Diskussionsübung A — Große Übung für Sprachmodelle 🤖 Ökonomie café"
+        in _unfolded(data)
+    )
 
 
 def test_headers_and_event_properties(course_feed: bytes) -> None:
     lines = _unfolded(course_feed)
     header = lines[: lines.index("BEGIN:VTIMEZONE")]
-    for required in ("METHOD:PUBLISH", "VERSION:2.0", "X-WR-CALNAME:LLM 101 Spring 2026", "X-WR-TIMEZONE:America/Los_Angeles",
-                     "REFRESH-INTERVAL;VALUE=DURATION:PT12H", "X-PUBLISHED-TTL:PT12H"):
+    for required in (
+        "METHOD:PUBLISH",
+        "VERSION:2.0",
+        "X-WR-CALNAME:LLM 101 Spring 2026",
+        "X-WR-TIMEZONE:America/Los_Angeles",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+        "X-PUBLISHED-TTL:PT12H",
+    ):
         assert required in header
     assert any(line.startswith("PRODID:") for line in header)
     uids = [line for line in lines if line.startswith("UID:")]
     assert len(uids) == len(set(uids)) == 4 + 1 + BREAKS + EXAMS + DEADLINES
     assert lines.count("BEGIN:VEVENT") == len(uids)
-    assert all(line.startswith("DTSTAMP:") and line.endswith("Z") for line in lines if line.startswith("DTSTAMP"))
+    assert all(
+        line.startswith("DTSTAMP:") and line.endswith("Z")
+        for line in lines
+        if line.startswith("DTSTAMP")
+    )
     rrules = [line for line in lines if line.startswith("RRULE:FREQ=WEEKLY")]
     assert len(rrules) == 5 and all(re.search(r"UNTIL=\d{8}T\d{6}Z", r) for r in rrules)
     # EXDATE in DTSTART's value type and TZID
-    assert "EXDATE;TZID=America/Los_Angeles:20260216T100000,20260225T100000,20260309T100000,20260311T100000,20260429T100000" in lines
+    assert (
+        "EXDATE;TZID=America/Los_Angeles:20260216T100000,20260225T100000,20260309T100000,20260311T100000,20260429T100000"
+        in lines
+    )
     assert "EXDATE;TZID=America/Los_Angeles:20260310T090000" in lines
     assert "DTSTART;TZID=America/Los_Angeles:20260121T100000" in lines
     vtimezone = "\n".join(lines[lines.index("BEGIN:VTIMEZONE") : lines.index("END:VTIMEZONE")])
@@ -212,16 +254,35 @@ def _khal(tmp_path: Path, ics: Path) -> list[str]:
         encoding="utf-8",
     )
     env = {**os.environ, "HOME": str(tmp_path)}
-    subprocess.run([khal, "-c", str(config), "import", "--batch", "-a", "course", str(ics)], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [khal, "-c", str(config), "import", "--batch", "-a", "course", str(ics)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     listed = subprocess.run(
-        [khal, "-c", str(config), "list", "--format", "{start} {end} {title}", "2026-03-01", "2026-03-21"],
-        check=True, env=env, capture_output=True, text=True,
+        [
+            khal,
+            "-c",
+            str(config),
+            "list",
+            "--format",
+            "{start} {end} {title}",
+            "2026-03-01",
+            "2026-03-21",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     return [line for line in listed.stdout.splitlines() if line.startswith("2026")]
 
 
 @pytest.mark.parametrize("zone_name", ["America/Los_Angeles", "Course-Local-Time"])
-def test_khal_imports_and_lists_the_agenda_around_dst_and_spring_break(tmp_path: Path, course_feed: bytes, zone_name: str) -> None:
+def test_khal_imports_and_lists_the_agenda_around_dst_and_spring_break(
+    tmp_path: Path, course_feed: bytes, zone_name: str
+) -> None:
     ics = tmp_path / "course.ics"
     ics.write_bytes(course_feed.replace(b"America/Los_Angeles", zone_name.encode()))
     agenda = _khal(tmp_path, ics)
@@ -229,7 +290,9 @@ def test_khal_imports_and_lists_the_agenda_around_dst_and_spring_break(tmp_path:
     assert "2026-03-16 10:00 2026-03-16 11:20 LLM 101: Lecture" in agenda  # after DST: still 10:00
     assert "2026-03-17 15:00 2026-03-17 15:50 LLM 101: Discussion section D" in agenda
     assert "2026-03-06 23:30 2026-03-06 23:59 LLM 101: Week 7 Reflection due" in agenda
-    assert "2026-03-09 2026-03-13 LLM 101: Spring break (no class)" in agenda  # khal shows the last day
+    assert (
+        "2026-03-09 2026-03-13 LLM 101: Spring break (no class)" in agenda
+    )  # khal shows the last day
     meetings = [line for line in agenda if "Lecture" in line or "section" in line]
     assert not [line for line in meetings if "2026-03-09" <= line[:10] <= "2026-03-13"]
     assert len(meetings) == 2 * (2 + 4)  # weeks of Mar 2 and Mar 16: 2 lectures + 4 sections each
@@ -244,16 +307,29 @@ def _events_by_uid(data: bytes) -> dict[str, str]:
     return {re.search(r"^UID:(.*)$", b, re.MULTILINE).group(1).strip(): b for b in blocks}  # type: ignore[union-attr]
 
 
-def test_regenerating_after_one_deadline_moved_changes_only_that_event(course_dir: Path, runner: CliRunner) -> None:
+def test_regenerating_after_one_deadline_moved_changes_only_that_event(
+    course_dir: Path, runner: CliRunner
+) -> None:
     out = course_dir / "course.ics"
     env = {"SOURCE_DATE_EPOCH": str(int(datetime(2026, 1, 5, tzinfo=UTC).timestamp()))}
-    assert runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(out)], env=env).exit_code == 0
+    assert (
+        runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(out)], env=env).exit_code
+        == 0
+    )
     first = _events_by_uid(out.read_bytes())
-    again = runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1767830400"})
-    assert again.exit_code == 0 and _events_by_uid(out.read_bytes()) == first  # unchanged: identical
+    again = runner.invoke(
+        app,
+        ["calendar", "-C", str(course_dir), "-o", str(out)],
+        env={"SOURCE_DATE_EPOCH": "1767830400"},
+    )
+    assert (
+        again.exit_code == 0 and _events_by_uid(out.read_bytes()) == first
+    )  # unchanged: identical
 
     schedule = course_dir / "schedule.yaml"
-    schedule.write_text(schedule.read_text().replace("due: Fri 2026-03-27 23:59", "due: Sun 2026-03-29 17:00"))
+    schedule.write_text(
+        schedule.read_text().replace("due: Fri 2026-03-27 23:59", "due: Sun 2026-03-29 17:00")
+    )
     later = {"SOURCE_DATE_EPOCH": str(int(datetime(2026, 3, 25, tzinfo=UTC).timestamp()))}
     result = runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(out)], env=later)
     assert result.exit_code == 0, result.output
@@ -282,7 +358,9 @@ def test_cli_writes_under_build_and_to_stdout(course_dir: Path, runner: CliRunne
 
 
 def test_cli_all_writes_every_calendar(course_dir: Path, runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["calendar", "-C", str(course_dir), "--all", "--out", str(tmp_path / "feeds")])
+    result = runner.invoke(
+        app, ["calendar", "-C", str(course_dir), "--all", "--out", str(tmp_path / "feeds")]
+    )
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "feeds").iterdir())
     assert names == sorted(
@@ -292,7 +370,21 @@ def test_cli_all_writes_every_calendar(course_dir: Path, runner: CliRunner, tmp_
 
 
 def test_cli_alarm_options(course_dir: Path, runner: CliRunner) -> None:
-    result = runner.invoke(app, ["calendar", "-C", str(course_dir), "--deadlines", "-o", "-", "--alarm", "2d", "--alarm", "30m"])
+    result = runner.invoke(
+        app,
+        [
+            "calendar",
+            "-C",
+            str(course_dir),
+            "--deadlines",
+            "-o",
+            "-",
+            "--alarm",
+            "2d",
+            "--alarm",
+            "30m",
+        ],
+    )
     assert result.exit_code == 0, result.output
     calendar = IcsCalendarStream.calendar_from_ics(result.stdout_bytes.decode("utf-8"))
     event = next(e for e in calendar.events if e.summary == "LLM 101: Final project due")
@@ -308,13 +400,21 @@ def test_cli_alarm_options(course_dir: Path, runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("end-before-start", r"schedule\.yaml:20(:\d+)?: meeting ends at 08:50, not after it starts at 09:00"),
-        ("invalid-timezone", r"schedule\.yaml:5(:\d+)?: 'America/Springfield' is not an IANA time zone"),
+        (
+            "end-before-start",
+            r"schedule\.yaml:20(:\d+)?: meeting ends at 08:50, not after it starts at 09:00",
+        ),
+        (
+            "invalid-timezone",
+            r"schedule\.yaml:5(:\d+)?: 'America/Springfield' is not an IANA time zone",
+        ),
         ("break-outside-term", r"schedule\.yaml:29(:\d+)?: break .* is outside the term"),
         ("deadline-without-time", r"schedule\.yaml:49(:\d+)?: .*has no time; a deadline needs one"),
     ],
 )
-def test_bad_input_one_line_error_and_no_file(case: str, message: str, tmp_path: Path, runner: CliRunner) -> None:
+def test_bad_input_one_line_error_and_no_file(
+    case: str, message: str, tmp_path: Path, runner: CliRunner
+) -> None:
     course = tmp_path / case
     shutil.copytree(COURSES / case, course)
     out = tmp_path / "out.ics"
@@ -322,16 +422,24 @@ def test_bad_input_one_line_error_and_no_file(case: str, message: str, tmp_path:
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     # one line per problem (this broken course may have knock-on ones), validate-style
-    assert all(line.startswith("error: ") and "schedule.yaml:" in line for line in lines), result.output
+    assert all(line.startswith("error: ") and "schedule.yaml:" in line for line in lines), (
+        result.output
+    )
     assert re.search(message, lines[0]), result.output
     assert "Traceback" not in result.output
-    assert not out.exists() and not (course / "build").exists() and not (course / ".coursectl").exists()
+    assert (
+        not out.exists()
+        and not (course / "build").exists()
+        and not (course / ".coursectl").exists()
+    )
 
 
 def test_unknown_section_and_conflicting_options(course_dir: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["calendar", "-C", str(course_dir), "--section", "Z"])
     assert result.exit_code == 1 and "unknown section 'Z'; use one of A, B, C, D" in result.output
-    result = runner.invoke(app, ["calendar", "-C", str(course_dir), "--section", "A", "--deadlines"])
+    result = runner.invoke(
+        app, ["calendar", "-C", str(course_dir), "--section", "A", "--deadlines"]
+    )
     assert result.exit_code == 1 and "choose one" in result.output
 
 
@@ -341,10 +449,17 @@ def test_never_overwrites_a_file_it_did_not_write(course_dir: Path, runner: CliR
     result = runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(precious)])
     assert result.exit_code == 1 and "--force" in result.output
     assert precious.read_text() == "my own notes\n"
-    assert runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(precious), "--force"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["calendar", "-C", str(course_dir), "-o", str(precious), "--force"]
+        ).exit_code
+        == 0
+    )
     assert precious.read_bytes().startswith(b"BEGIN:VCALENDAR")
     # and once it is ours, regenerating needs no --force
-    assert runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(precious)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", str(precious)]).exit_code == 0
+    )
 
 
 def test_failed_write_leaves_the_previous_file_whole(course_dir: Path, runner: CliRunner) -> None:
