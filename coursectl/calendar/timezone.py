@@ -42,7 +42,7 @@ def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:
 def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[Transition, ...]:
     """Every offset change from Jan 1 of `first_year` to Dec 31 of `last_year`, to the second."""
     found: list[Transition] = []
-    step = timedelta(hours=6)  # no zone changes offset twice within six hours
+    step = timedelta(days=1)  # no zone changes its offset twice within a day
     moment = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     before = _offset(zone, moment)
@@ -104,8 +104,11 @@ def _observance(group: list[Transition], last_year: int) -> TimezoneStandard | T
     byday = _yearly_byday([t.onset for t in group]) if ongoing else None
     if byday is not None:
         part.add("rrule", {"freq": "yearly", "bymonth": sample.onset.month, "byday": byday})
-    elif len(group) > 1:
-        part.add("rdate", [t.onset for t in group[1:]])
+    else:
+        # RFC 5545 makes DTSTART the first onset; repeating it as an RDATE changes nothing for
+        # readers that follow the RFC and helps those that only expand RRULE/RDATE (`ical`,
+        # which Home Assistant uses, ignores an observance that has neither).
+        part.add("rdate", [t.onset for t in group])
     part.add("tzname", sample.name)
     part.add("tzoffsetfrom", sample.offset_from)
     part.add("tzoffsetto", sample.offset_to)
@@ -124,12 +127,12 @@ def vtimezone(zone_name: str, first_day: date, last_day: date) -> Timezone:
     found = transitions(zone, first_year, last_year)
     component = Timezone()
     component.add("tzid", zone_name)
-    component.add("x-lic-location", zone_name)
     if not found:
         start = datetime(first_year, 1, 1)
         offset = _offset(zone, start.replace(tzinfo=UTC))
         standard = TimezoneStandard()
         standard.add("dtstart", start)
+        standard.add("rdate", [start])  # see _observance: some readers need an RDATE or RRULE
         standard.add("tzname", start.replace(tzinfo=zone).tzname() or zone_name)
         standard.add("tzoffsetfrom", offset)
         standard.add("tzoffsetto", offset)
