@@ -52,6 +52,11 @@ class Audience:
             return f"-section-{slug(self.section or '')}"
         return "" if self.kind == "course" else "-deadlines"
 
+    def includes(self, event: CalendarEvent) -> bool:
+        if self.kind == "deadlines":
+            return event.kind in ("deadline", "exam")
+        return self.kind == "course" or event.section in (None, self.section)
+
     def label(self) -> str:
         if self.kind == "section":
             return f"section {self.section}"
@@ -75,6 +80,13 @@ class CalendarEvent:
     sort_key: datetime
     component: Event
     section: str | None = None
+    _serialized: bytes | None = None
+
+    def to_ical(self) -> bytes:
+        """The VEVENT's bytes, serialized once however many calendars hold it."""
+        if self._serialized is None:
+            self._serialized = bytes(self.component.to_ical())
+        return self._serialized
 
 
 def slug(text: str) -> str:
@@ -288,30 +300,24 @@ def _deadline_event(
     return CalendarEvent(uid, "deadline", due, event)
 
 
-def course_events(
-    schedule: Schedule, audience: Audience, options: CalendarOptions
-) -> list[CalendarEvent]:
-    """Every event the audience's calendar holds, in time order (ties by UID)."""
+def check_audience(schedule: Schedule, audience: Audience) -> None:
     sections = schedule.sections()
     if audience.kind == "section" and audience.section not in sections:
         known = ", ".join(sections) or "none in schedule.yaml"
         raise UserError(f"unknown section '{audience.section}'; use one of {known}")
+
+
+def course_events(schedule: Schedule, options: CalendarOptions) -> list[CalendarEvent]:
+    """Every event of the course, in time order (ties by UID); audiences pick from these."""
     exams = [
         d for d in schedule.deliverables if isinstance(d, ExamDeliverable) and d.start is not None
     ]
     events: list[CalendarEvent] = []
-    if audience.kind != "deadlines":
-        for meeting in schedule.meetings:
-            if (
-                meeting.kind == "section"
-                and audience.kind == "section"
-                and meeting.section != audience.section
-            ):
-                continue
-            made = _meeting_event(schedule, meeting, exams)
-            if made is not None:
-                events.append(made)
-        events += [_break_event(schedule, item) for item in schedule.breaks]
+    for meeting in schedule.meetings:
+        made = _meeting_event(schedule, meeting, exams)
+        if made is not None:
+            events.append(made)
+    events += [_break_event(schedule, item) for item in schedule.breaks]
     for item in schedule.deliverables:
         if isinstance(item, ExamDeliverable) and item.start is not None:
             events.append(_exam_event(schedule, item, options.alarms))

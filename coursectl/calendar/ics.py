@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Timezone
 
-from coursectl.calendar.events import Audience, CalendarEvent, CalendarOptions, course_events
+from coursectl.calendar.events import (
+    Audience,
+    CalendarEvent,
+    CalendarOptions,
+    check_audience,
+    course_events,
+)
 from coursectl.calendar.record import PublicationRecord
 from coursectl.calendar.timezone import vtimezone
 from coursectl.model import Schedule
@@ -48,17 +54,11 @@ class GeneratedCalendar:
         calendar.add("x-published-ttl", _duration_text(self.options.refresh))
         if info.url:
             calendar.add("url", info.url)
-        calendar.add_component(self._timezone())
-        for item in self.events:
-            calendar.add_component(item.component)
-        return bytes(calendar.to_ical())
+        return _assemble(calendar, self._timezone(), self.events)
 
     def resource(self, item: CalendarEvent) -> bytes:
         """One event as a CalDAV resource: its own VCALENDAR with the VTIMEZONE, no METHOD."""
-        calendar = self._calendar(with_method=False)
-        calendar.add_component(self._timezone())
-        calendar.add_component(item.component)
-        return bytes(calendar.to_ical())
+        return _assemble(self._calendar(with_method=False), self._timezone(), [item])
 
     def _calendar(self, with_method: bool) -> Calendar:
         calendar = Calendar()
@@ -80,6 +80,49 @@ def _duration_text(span: timedelta) -> str:
     return f"PT{hours}H" + (f"{rest // 60}M" if rest else "")
 
 
+def _assemble(calendar: Calendar, timezone: Timezone, events: list[CalendarEvent]) -> bytes:
+    """The calendar's properties, the VTIMEZONE, then each event's (cached) bytes."""
+    head = bytes(calendar.to_ical())
+    closing = b"END:VCALENDAR\r\n"
+    assert head.endswith(closing)
+    body = [head[: -len(closing)], bytes(timezone.to_ical())]
+    body += [item.to_ical() for item in events]
+    body.append(closing)
+    return b"".join(body)
+
+
+def generate_all(
+    schedule: Schedule,
+    audiences: list[Audience],
+    options: CalendarOptions,
+    record: PublicationRecord,
+    now: datetime,
+) -> list[GeneratedCalendar]:
+    """The calendars of several audiences; shared events are built, stamped and serialized once.
+
+    `record` gets the new SEQUENCE and DTSTAMP of every event that changed.
+    """
+    for audience in audiences:
+        check_audience(schedule, audience)
+    events = course_events(schedule, options)
+    changed = []
+    for item in events:
+        before = record.entries.get(item.uid)
+        entry = record.stamp(item.uid, item.component, now)
+        if before is not None and entry.sequence != before.sequence:
+            changed.append(item.uid)
+    return [
+        GeneratedCalendar(
+            schedule,
+            audience,
+            options,
+            [e for e in events if audience.includes(e)],
+            [uid for uid in changed if any(e.uid == uid and audience.includes(e) for e in events)],
+        )
+        for audience in audiences
+    ]
+
+
 def generate(
     schedule: Schedule,
     audience: Audience,
@@ -87,12 +130,5 @@ def generate(
     record: PublicationRecord,
     now: datetime,
 ) -> GeneratedCalendar:
-    """Build the audience's events and stamp them from `record` (which this updates)."""
-    events = course_events(schedule, audience, options)
-    changed = []
-    for item in events:
-        before = record.entries.get(item.uid)
-        entry = record.stamp(item.uid, item.component, now)
-        if before is not None and entry.sequence != before.sequence:
-            changed.append(item.uid)
-    return GeneratedCalendar(schedule, audience, options, events, changed)
+    """One audience's calendar, stamped from `record` (which this updates)."""
+    return generate_all(schedule, [audience], options, record, now)[0]

@@ -130,7 +130,7 @@ def calendar(
     from coursectl.atomic import atomic_write_bytes, atomic_write_text
     from coursectl.calendar.events import Audience
     from coursectl.calendar.files import check_replaceable, default_path, file_name
-    from coursectl.calendar.ics import generate
+    from coursectl.calendar.ics import generate_all
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
 
@@ -170,7 +170,7 @@ def calendar(
     record_path = loaded.root / RECORD_PATH
     record = load_record(record_path)
     now = _now()
-    made = [generate(schedule, audience, options, record, now) for audience in audiences]
+    made = generate_all(schedule, audiences, options, record, now)
     feeds = [item.feed() for item in made]  # everything built before anything is written
     changed = sorted({uid for item in made for uid in item.changed})
     for target, generated, data in zip(targets, made, feeds, strict=True):
