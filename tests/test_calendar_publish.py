@@ -38,7 +38,8 @@ class Server:
         """UID -> (ETag, data) of every event in the collection, through the caldav library."""
         client = caldav.DAVClient(url=url, username=USER, password=PASSWORD)
         found = {}
-        for item in client.calendar(url=url).get_events():
+        calendar = client.calendar(url=url)
+        for item in calendar.get_events():
             uid = item.icalendar_component["UID"]
             found[str(uid)] = (str(item.etag), item.data)
         return found
