@@ -161,14 +161,19 @@ def test_embedded_vtimezone_alone_gives_the_right_times(course_feed: bytes) -> N
     assert b"RDATE" not in course_feed  # the yearly-rule style, not a list of one-off transitions
 
 
-def test_audiences(course_feed: bytes) -> None:
-    section_b = [t for t, _, _ in _instances(_feed(REPO, Audience.for_section("B")))]
-    assert section_b.count("LLM 101: Discussion section B") == SECTION_MEETINGS
-    assert not [t for t in section_b if "section A" in t or "section C" in t or "section D" in t]
-    assert section_b.count("LLM 101: Lecture") == LECTURES
-    deadlines = [t for t, _, _ in _instances(_feed(REPO, Audience("deadlines")))]
-    assert len(deadlines) == DEADLINES + EXAMS
-    assert not [t for t in deadlines if "Lecture" in t or "section" in t or "no class" in t]
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_every_section_calendar(name: str) -> None:
+    titles = [t for t, _, _ in _instances(_feed(REPO, Audience.for_section(name)))]
+    assert titles.count(f"LLM 101: Discussion section {name}") == SECTION_MEETINGS
+    assert not [t for t in titles if "section" in t and not t.endswith(f"section {name}")]
+    assert titles.count("LLM 101: Lecture") == LECTURES
+    assert len(titles) == LECTURES + SECTION_MEETINGS + DEADLINES + EXAMS + BREAKS
+
+
+def test_deadlines_calendar() -> None:
+    titles = [t for t, _, _ in _instances(_feed(REPO, Audience("deadlines")))]
+    assert len(titles) == DEADLINES + EXAMS
+    assert not [t for t in titles if "Lecture" in t or "section" in t or "no class" in t]
 
 
 # ----------------------------------------------------------------------------- bytes and properties

@@ -255,6 +255,8 @@ def _exam_event(
         _course_line(schedule),
         f"{item.title}, {start:%a %b %d %H:%M}-{end:%H:%M} ({schedule.course.timezone})",
     ]
+    platform = PLATFORM_NAMES.get(item.platform, item.platform)
+    lines[-1] += ", in class" if item.platform == "in-class" else f", on {platform}"
     lines[-1] += f", {item.location}." if item.location else "."
     if item.description:
         lines.append(item.description)
