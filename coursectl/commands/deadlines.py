@@ -42,19 +42,19 @@ def deadlines(
     moment = parse_moment(now, schedule.tz) if now else datetime.now(schedule.tz)
     rows = list_deadlines(schedule, moment, week=week, upcoming=upcoming)
     zone_name = schedule.course.timezone
-    table = Table(title=f"{schedule.course.code} deadlines ({zone_name})", title_justify="left")
+    table = Table(
+        title=f"{schedule.course.code} deadlines ({zone_name})", title_justify="left", expand=False
+    )
     table.add_column("wk", justify="right")
     table.add_column("due", no_wrap=True)
-    table.add_column("deliverable")
-    table.add_column("id", style="dim")
-    table.add_column("platform")
+    table.add_column("deliverable (id)", ratio=1)
+    table.add_column("platform", no_wrap=True)
     table.add_column("time left", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row.week or ""),
             f"{row.due:%a %b %d %H:%M}",
-            row.title,
-            row.id,
+            f"{row.title}\n[dim]{row.id}[/dim]",
             PLATFORM_NAMES.get(row.platform, row.platform),
             describe_time_left(row.time_left),
         )
