@@ -485,3 +485,26 @@ def test_failed_write_leaves_the_previous_file_whole(course_dir: Path, runner: C
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
     assert out.read_bytes() == before
     assert [p.name for p in out.parent.iterdir()] == ["course.ics"]
+
+
+def test_options_before_the_subcommand_are_refused(course_dir: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["calendar", "-C", str(course_dir), "publish", "--url", "http://127.0.0.1:9/x/"]
+    )
+    assert result.exit_code == 1 and "put the options after 'publish'" in result.output
+
+
+def test_switching_alarms_off_is_not_a_change_but_a_broken_record_is_reported(
+    course_dir: Path, runner: CliRunner
+) -> None:
+    assert runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", "-"]).exit_code == 0
+    quiet = runner.invoke(app, ["calendar", "-C", str(course_dir), "-o", "-", "--no-alarms"])
+    assert quiet.exit_code == 0 and "changed since the last run" not in quiet.output
+    assert b"SEQUENCE:1" not in quiet.stdout_bytes
+    record = course_dir / ".coursectl" / "calendar-published.json"
+    record.write_text("{not json")
+    broken = runner.invoke(
+        app, ["calendar", "-C", str(course_dir), "-o", str(course_dir / "x.ics")]
+    )
+    assert broken.exit_code == 1 and "calendar-published.json: cannot read" in broken.output
+    assert not (course_dir / "x.ics").exists()

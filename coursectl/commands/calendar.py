@@ -121,9 +121,13 @@ def calendar(
     from coursectl.errors import UserError
 
     if ctx.invoked_subcommand is not None:
-        if section or deadlines or every or out or alarm or no_alarms or force:
+        # By name: typer may bundle its own copy of click's ParameterSource enum.
+        sources = [ctx.get_parameter_source(name) for name in ctx.params]
+        typed = [s for s in sources if s is not None and s.name == "COMMANDLINE"]
+        if typed:
             raise UserError(
-                f"put the options after '{ctx.invoked_subcommand}', e.g. coursectl calendar publish --section A"
+                f"put the options after '{ctx.invoked_subcommand}', "
+                f"e.g. coursectl calendar {ctx.invoked_subcommand} --section A"
             )
         return
 
