@@ -22,6 +22,7 @@ from coursectl.model import (
     Deliverable,
     ExamDeliverable,
     Meeting,
+    ReflectionDeliverable,
     Schedule,
     Weekday,
 )
@@ -228,6 +229,10 @@ def _deliverable_lines(schedule: Schedule, item: Deliverable, due: datetime) -> 
         _course_line(schedule),
         f"Due {due:%a %b %d %H:%M} ({schedule.course.timezone}), {where}.",
     ]
+    if isinstance(item, ReflectionDeliverable):
+        lines.append(
+            f"Commit {item.path} to your repository, {item.words.min}-{item.words.max} words."
+        )
     if item.description:
         lines.append(item.description)
     link = item.url or schedule.course.url
