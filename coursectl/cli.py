@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import deadlines, gradescope, validate
+from coursectl.commands import calendar, deadlines, gradescope, validate
 
 app = typer.Typer(
     name="coursectl",
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
+app.add_typer(calendar.app, name="calendar")
 app.add_typer(gradescope.app, name="gradescope")
 
 
