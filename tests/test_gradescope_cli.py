@@ -150,12 +150,22 @@ def run(
 
 
 def table_rows(output: str) -> dict[str, list[str]]:
-    """The cells of each row of a rich table, by the row's first cell."""
-    rows = {}
+    """The cells of each row of a rich table (lines of a cell joined by a space), by first line."""
+    rows: dict[str, list[str]] = {}
+    current: list[str] | None = None
     for line in output.splitlines():
+        if line.startswith(("┡", "└", "├")):
+            current = None
+            continue
         cells = [c.strip() for c in line.split("│")][1:-1]
-        if cells and cells[0]:
-            rows[cells[0]] = cells
+        if not cells:
+            continue
+        if current is None or (cells[0] and not cells[0].startswith("#")):
+            current = cells
+            rows[cells[0]] = current
+        else:
+            for index, cell in enumerate(cells):
+                current[index] = f"{current[index]} {cell}".strip()
     return rows
 
 
@@ -229,11 +239,15 @@ def test_check_dates_lists_drift_in_the_course_zone(runner: CliRunner, scenario:
     result = run(runner, scenario, "check-dates")
     assert result.exit_code == 1, result.output
     rows = table_rows(result.output)
-    assert rows["pp1-peer-reviews"][3] == "Wed Mar 04 20:59 (-3h)"
-    assert rows["pp1-peer-reviews"][-1] == "DRIFT"
-    assert rows["course-survey"][4:] == ["Mon Mar 09 23:59", "- (not set)", "DRIFT"]
-    assert rows["pp1"][-1] == rows["midcourse-self-assessment"][-1] == "ok"
-    assert rows["final-self-assessment"][-1] == "MISSING"
+    assert rows["pp1-peer-reviews"] == [
+        "pp1-peer-reviews #7000002",
+        "due  Wed Mar 04 23:59 late Sat Mar 07 23:59",
+        "Wed Mar 04 20:59 (-3h) same",
+        "DRIFT",
+    ]
+    assert rows["course-survey"][2:] == ["same not set", "DRIFT"]
+    assert rows["pp1"][2:] == rows["midcourse-self-assessment"][2:] == ["same same", "ok"]
+    assert rows["final-self-assessment"][3] == "MISSING"
     assert "Gradescope assignment 7100000 'Practice quiz'" in result.output
     assert "7 checked: 2 drift, 1 missing" in result.output
     assert scenario.fake.edits == []
@@ -399,3 +413,25 @@ def test_each_subcommand_has_help_example_and_readme_section() -> None:
         assert f"Example: coursectl gradescope {name}" in (command.help or "")
         section = readme.split(f"### `coursectl gradescope {name}`", 1)[1].split("\n#", 1)[0]
         assert f"coursectl gradescope {name}" in section and "```sh" in section
+
+
+def test_without_the_extra_the_command_names_the_pip_command(course_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['gradescopeapi'] = None  # as if coursectl[gradescope] were not installed\n"
+        "from coursectl.cli import app\n"
+        f"app(['gradescope', 'roster', '--course', {str(course_dir)!r}])\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    env = {"GRADESCOPE_EMAIL": EMAIL, "GRADESCOPE_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, env=env
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: Gradescope support is not installed; install it with: "
+        "pip install 'coursectl[gradescope]'"
+    ]

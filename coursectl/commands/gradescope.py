@@ -239,27 +239,32 @@ def check_dates(
         title=f"Gradescope dates vs schedule.yaml ({loaded.schedule.course.timezone})",
         title_justify="left",
     )
-    for column in (
-        "deliverable",
-        "Gradescope",
-        "due",
-        "on Gradescope",
-        "late due",
-        "on Gradescope",
-        "status",
-    ):
-        table.add_column(column, no_wrap=column != "deliverable")
+    table.add_column("deliverable\nGradescope #", overflow="fold")
+    table.add_column("schedule.yaml", no_wrap=True)
+    table.add_column("Gradescope", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+
+    def shown(actual: datetime | None, expected: datetime | None) -> str:
+        shift = describe_shift(actual, expected)
+        if not shift:
+            return "same"
+        return shift if actual is None else f"{_when(actual, zone)} ({shift})"
+
     for check in report.checks:
         a = check.assignment
-        due_shift = describe_shift(a.due, check.due) if a else ""
-        late_shift = describe_shift(a.late_due, check.late_due) if a and check.check_late else ""
+        gradescope_id = a.id if a else check.deliverable.gradescope_id or "no match"
+        late_expected = _when(check.late_due, zone) if check.check_late else "(not checked)"
+        if a is None:
+            on_gradescope = "-\n-"
+        else:
+            late = (
+                shown(a.late_due, check.late_due) if check.check_late else _when(a.late_due, zone)
+            )
+            on_gradescope = f"{shown(a.due, check.due)}\n{late}"
         table.add_row(
-            check.deliverable.id,
-            a.id if a else f"{check.deliverable.gradescope_id or 'no match'}",
-            _when(check.due, zone),
-            (_when(a.due, zone) + (f" ({due_shift})" if due_shift else "")) if a else "-",
-            _when(check.late_due, zone) if check.check_late else "(any)",
-            (_when(a.late_due, zone) + (f" ({late_shift})" if late_shift else "")) if a else "-",
+            f"{check.deliverable.id}\n[dim]#{gradescope_id}[/dim]",
+            f"due  {_when(check.due, zone)}\nlate {late_expected}",
+            on_gradescope,
             {"ok": "ok", "drift": "DRIFT", "missing": "MISSING"}[check.status],
         )
     console.print(table)
