@@ -248,20 +248,23 @@ class GradescopeClient:
         return f"Gradescope answered {status} for {what}; try again later"
 
     def _no_access(self, course_id: str, what: str) -> str:
-        """Why a course page was refused: the session ended, or the account is not staff there."""
-        visible = self._staff_courses()
+        """Why a course page was refused: the session ended, or the account lacks staff access."""
+        visible = self._visible_courses()
         if visible is None:
             return self._expired(what)
         if course_id in visible:
-            return f"{self.email} is not allowed to read {what} of Gradescope course {course_id}; ask an instructor for access"
+            return (
+                f"{self.email} may not read {what} of Gradescope course {course_id}: "
+                "it needs a TA or instructor role there; ask an instructor"
+            )
         known = ", ".join(f"{cid} ({name})" for cid, name in sorted(visible.items())) or "none"
         return (
-            f"{self.email} is not staff of Gradescope course {course_id} (staff of: {known}); "
+            f"{self.email} has no Gradescope course {course_id} (its courses: {known}); "
             "fix course.gradescope.course_id in schedule.yaml or pass --course-id"
         )
 
-    def _staff_courses(self) -> dict[str, str] | None:
-        """Course id -> short name of the courses this account teaches; None when logged out."""
+    def _visible_courses(self) -> dict[str, str] | None:
+        """Course id -> short name of every course on the account page; None when logged out."""
         account = self._connection.account
         if account is None:
             return None
@@ -269,7 +272,9 @@ class GradescopeClient:
             courses = account.get_courses()
         except Exception:
             return None
-        return {cid: course.name for cid, course in courses.get("instructor", {}).items()}
+        # gradescopeapi files courses under "student" when the page has no create-course
+        # button (e.g. for a TA), so both lists count.
+        return {cid: course.name for group in courses.values() for cid, course in group.items()}
 
     # ------------------------------------------------------------------ reading
 
@@ -279,13 +284,9 @@ class GradescopeClient:
         assert account is not None
         raw = self._call("the roster", course_id, lambda: account.get_course_users(course_id) or [])
         if not raw:
-            # gradescopeapi turns every failure into None: find out which one it was.
-            visible = self._staff_courses()
-            if visible is None:
-                raise UserError(self._expired("the roster"))
-            if course_id not in visible:
-                raise UserError(self._no_access(course_id, "the roster"))
-            return []
+            # gradescopeapi turns every failure into None (a readable roster lists at least
+            # the reader): find out which failure it was.
+            raise UserError(self._no_access(course_id, "the roster"))
         return [
             Member(
                 name=(m.full_name or " ".join(p for p in (m.first_name, m.last_name) if p)).strip(),
@@ -303,6 +304,12 @@ class GradescopeClient:
         account = self._connection.account
         assert account is not None
         raw = self._call("the assignments", course_id, lambda: account.get_assignments(course_id))
+        # Refused the staff page, gradescopeapi falls back to the student's view of the course
+        # (fewer dates, submission status set) or finds nothing: make sure we are staff.
+        if not raw or any(a.submissions_status is not None for a in raw):
+            self.members(course_id)  # raises when the roster (staff only) is refused
+            if raw:
+                raise UserError(self._no_access(course_id, "the assignments"))
         return [
             Assignment(
                 id=str(a.assignment_id),

@@ -17,8 +17,9 @@ Behaviour follows the real site where gradescopeapi depends on it:
 - the edit-dates endpoint takes the multipart PATCH form with naive local times, interpreted
   in the course's time zone, and records every edit in `FakeGradescope.edits`.
 
-Failure modes for tests: a wrong password, `expire_sessions()` (an expired session),
-a course the user cannot see (`hidden=True`), and `vanish_after_home_page` (the server goes
+Failure modes for tests: a wrong password, `expire_sessions()` or `expire_after_requests`
+(an expired session), a course the user cannot see (`hidden=True`) or sees only as a student
+(`as_student=True`), and `vanish_after_home_page` (the server goes
 away between the home page and the login POST, so the client fails with a connection error).
 """
 
@@ -82,6 +83,7 @@ class FakeCourse:
     assignments: list[FakeAssignment] = field(default_factory=list)
     extensions: dict[str, list[FakeExtension]] = field(default_factory=dict)
     hidden: bool = False  # exists, but the logged-in user is not staff (and not enrolled)
+    as_student: bool = False  # the logged-in user is enrolled as a student, not staff
 
     @property
     def zone(self) -> ZoneInfo:
@@ -223,26 +225,38 @@ def _login_page(token: str, flash: str | None) -> str:
     return _page("Log In", body, csrf_token=token)
 
 
+def _course_boxes(courses: list[FakeCourse]) -> str:
+    return "".join(
+        f'<a class="courseBox" href="/courses/{course.id}">'
+        f'<h3 class="courseBox--shortname">{html.escape(course.short_name)}</h3>'
+        f'<div class="courseBox--name">{html.escape(course.full_name)}</div>'
+        f'<div class="courseBox--assignments">{len(course.assignments)} assignments</div></a>'
+        for course in courses
+    )
+
+
 def _account_page(fake: FakeGradescope, csrf_token: str) -> str:
-    boxes = []
-    for course in fake.courses.values():
-        if course.hidden:
-            continue
-        boxes.append(
-            f'<a class="courseBox" href="/courses/{course.id}">'
-            f'<h3 class="courseBox--shortname">{html.escape(course.short_name)}</h3>'
-            f'<div class="courseBox--name">{html.escape(course.full_name)}</div>'
-            f'<div class="courseBox--assignments">{len(course.assignments)} assignments</div></a>'
-        )
+    staff = [c for c in fake.courses.values() if not c.hidden and not c.as_student]
+    student = [c for c in fake.courses.values() if not c.hidden and c.as_student]
     term = next((c.term for c in fake.courses.values() if not c.hidden), "Spring 2026")
+    student_part = (
+        f"""<h2 class="pageHeading">Student Courses</h2>
+<div class="courseList">
+<div class="courseList--term">{html.escape(term)}</div>
+<div class="courseList--coursesForTerm">{_course_boxes(student)}</div>
+</div>"""
+        if student
+        else ""
+    )
     body = f"""<div id="account-show">
 <h1 class="pageHeading">Your Courses</h1>
 <button class="tiiBtn tiiBtn-primary js-createNewCourse" type="button">Create a new course</button>
 <h2 class="pageHeading">Instructor Courses</h2>
 <div class="courseList">
 <div class="courseList--term">{html.escape(term)}</div>
-<div class="courseList--coursesForTerm">{"".join(boxes)}</div>
+<div class="courseList--coursesForTerm">{_course_boxes(staff)}</div>
 </div>
+{student_part}
 </div>"""
     return _page("Your Courses", body, csrf_token=csrf_token)
 
@@ -469,8 +483,14 @@ class _Handler(BaseHTTPRequestHandler):
         session = self.gradescope.session(self._cookie("_gradescope_session"))
         return session if session is not None and session.email is not None else None
 
-    def _course_for(self, course_id: str) -> tuple[_Session, FakeCourse] | None:
-        """The session and course, or None after answering with Gradescope's error."""
+    def _course_for(
+        self, course_id: str, section: str | None = "staff"
+    ) -> tuple[_Session, FakeCourse] | None:
+        """The session and course, or None after answering with Gradescope's error.
+
+        `section` None is the course's home page, which enrolled students see too; every other
+        page (roster, assignments, edit, extensions) is for staff.
+        """
         fake = self.gradescope
         if fake.expire_after_requests is not None:
             if fake.expire_after_requests <= 0:
@@ -484,7 +504,7 @@ class _Handler(BaseHTTPRequestHandler):
         if course is None:
             self._send(404, _page("Page Not Found", "<h1>Page not found</h1>"))
             return None
-        if course.hidden:
+        if course.hidden or (course.as_student and section is not None):
             self._json_error(401, "You are not authorized to access this page.")
             return None
         return session, course
@@ -538,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, _page("Page Not Found", "<h1>Page not found</h1>"))
             return
         course_id, section, assignment_id, action = match.groups()
-        found = self._course_for(course_id)
+        found = self._course_for(course_id, section)
         if found is None:
             return
         session, course = found

@@ -90,7 +90,10 @@ def make_fake() -> FakeGradescope:
     hidden = FakeCourse(
         id="7654321", short_name="CS 999", full_name="Someone else's course", hidden=True
     )
-    return FakeGradescope(EMAIL, PASSWORD, [course, hidden])
+    taking = FakeCourse(
+        id="2222222", short_name="MATH 5", full_name="A course the TA takes", as_student=True
+    )
+    return FakeGradescope(EMAIL, PASSWORD, [course, hidden, taking])
 
 
 @pytest.fixture
@@ -202,14 +205,21 @@ def test_course_the_user_cannot_see(client: GradescopeClient) -> None:
         with pytest.raises(UserError) as caught:
             action()
         message = str(caught.value)
-        assert "not staff of Gradescope course 7654321" in message
+        assert "has no Gradescope course 7654321" in message
         assert "1234567 (LLM 101)" in message and "course_id" in message
+
+
+def test_course_the_user_takes_as_a_student(client: GradescopeClient) -> None:
+    # gradescopeapi falls back to the student view (no dates) for the assignments: refused too.
+    for action in (lambda: client.members("2222222"), lambda: client.assignments("2222222")):
+        with pytest.raises(UserError, match="needs a TA or instructor role"):
+            action()
 
 
 def test_course_that_does_not_exist(client: GradescopeClient) -> None:
     with pytest.raises(UserError, match="no page for the assignments of course 1111111"):
         client.assignments("1111111")
-    with pytest.raises(UserError, match="not staff of Gradescope course 1111111"):
+    with pytest.raises(UserError, match="has no Gradescope course 1111111"):
         client.members("1111111")
 
 

@@ -371,7 +371,7 @@ def test_server_gone_at_login_leaks_nothing(runner: CliRunner, scenario: Scenari
 def test_course_the_account_cannot_see(runner: CliRunner, scenario: Scenario) -> None:
     result = run(runner, scenario, "roster", "--course-id", "7654321")
     assert result.exit_code == 1
-    assert "not staff of Gradescope course 7654321 (staff of: 1234567 (LLM 101))" in result.output
+    assert "has no Gradescope course 7654321 (its courses: 1234567 (LLM 101))" in result.output
 
 
 def test_expired_session_mid_run(runner: CliRunner, scenario: Scenario) -> None:
