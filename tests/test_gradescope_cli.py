@@ -106,7 +106,8 @@ def build_fake(
         assignments.append(
             FakeAssignment(d.gradescope_id, d.title, d.due - timedelta(days=7), due, late_due)
         )
-    assignments.append(FakeAssignment("7100000", "Practice quiz", None, None))
+    # Brackets are rich markup: a title must be printed as it is, not styled or refused.
+    assignments.append(FakeAssignment("7100000", "Practice quiz [/] [bold]draft", None, None))
     la = ZoneInfo(zone)
     extensions = {
         "7000002": [
@@ -248,7 +249,7 @@ def test_check_dates_lists_drift_in_the_course_zone(runner: CliRunner, scenario:
     assert rows["course-survey"][2:] == ["same not set", "DRIFT"]
     assert rows["pp1"][2:] == rows["midcourse-self-assessment"][2:] == ["same same", "ok"]
     assert rows["final-self-assessment"][3] == "MISSING"
-    assert "Gradescope assignment 7100000 'Practice quiz'" in result.output
+    assert "Gradescope assignment 7100000 'Practice quiz [/] [bold]draft'" in result.output
     assert "7 checked: 2 drift, 1 missing" in result.output
     assert scenario.fake.edits == []
 

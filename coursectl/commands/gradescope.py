@@ -140,7 +140,7 @@ def roster(
             f"Gradescope course {gs_course} lists no students; not proposing to drop all "
             f"{len(loaded.students)} students of {loaded.schedule.course.roster}"
         )
-    console = Console()
+    console = Console(markup=False)  # names and titles are data, not markup
     labels = {
         "new": "new",
         "dropped": "dropped",
@@ -217,6 +217,7 @@ def check_dates(
     """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from coursectl.course import load_course
     from coursectl.errors import UserError
@@ -234,7 +235,7 @@ def check_dates(
     client, gs_course = _connect(loaded, course_id, email, url)
     assignments = client.assignments(gs_course)
     report = compare(loaded.schedule, loaded.policy, assignments)
-    console = Console()
+    console = Console(markup=False)  # names and titles are data, not markup
     table = Table(
         title=f"Gradescope dates vs schedule.yaml ({loaded.schedule.course.timezone})",
         title_justify="left",
@@ -262,7 +263,7 @@ def check_dates(
             )
             on_gradescope = f"{shown(a.due, check.due)}\n{late}"
         table.add_row(
-            f"{check.deliverable.id}\n[dim]#{gradescope_id}[/dim]",
+            Text.assemble(check.deliverable.id, "\n", (f"#{gradescope_id}", "dim")),
             f"due  {_when(check.due, zone)}\nlate {late_expected}",
             on_gradescope,
             {"ok": "ok", "drift": "DRIFT", "missing": "MISSING"}[check.status],
@@ -372,7 +373,7 @@ def extensions(
     report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
     target = output or loaded.path(str(EXTENSIONS_FILE))
     atomic_write_text(target, extensions_csv(report.rows, zone))
-    console = Console()
+    console = Console(markup=False)  # names and titles are data, not markup
     if report.rows:
         table = Table(title="Extensions on Gradescope", title_justify="left")
         for column in ("deliverable", "sid", "name", "due", "late due"):
