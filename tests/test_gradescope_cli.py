@@ -414,6 +414,8 @@ def test_each_subcommand_has_help_example_and_readme_section() -> None:
         assert f"Example: coursectl gradescope {name}" in (command.help or "")
         section = readme.split(f"### `coursectl gradescope {name}`", 1)[1].split("\n#", 1)[0]
         assert f"coursectl gradescope {name}" in section and "```sh" in section
+        # The password is never a command-line argument (it would land in shell history and ps).
+        assert not any("password" in p.name.lower() for p in command.params), name
 
 
 def test_without_the_extra_the_command_names_the_pip_command(course_dir: Path) -> None:
