@@ -223,13 +223,18 @@ class GradescopeClient:
             if "must be logged in" in text:
                 failure = self._expired(what)
             elif "Page not Found" in text:
-                failure = f"Gradescope found no page for {what} of course {course_id}; check the course id"
+                failure = f"Gradescope has no page for {what} of course {course_id}; check the id"
             elif "Status code: 401" in text:
                 failure = self._no_access(course_id, what)
             elif "Status code: 404" in text:
-                failure = f"Gradescope found no page for {what} of course {course_id}; check the course id"
+                failure = f"Gradescope has no page for {what} of course {course_id}; check the id"
+            elif self._visible_courses() is None:  # e.g. redirected to the login page
+                failure = self._expired(what)
             else:
-                failure = f"reading {what} from Gradescope failed ({type(exc).__name__}: {redact(text)[:120]})"
+                failure = (
+                    f"Gradescope's page for {what} was not as expected "
+                    f"({type(exc).__name__}: {redact(text)[:100]}); try again, or report it"
+                )
         if failure is not None:
             raise UserError(redact(failure))
         assert result is not None
@@ -359,7 +364,9 @@ class GradescopeClient:
         """Set an assignment's dates. All three are sent: a None release or late due clears it.
 
         Gradescope reads the posted times as wall-clock times of the course's zone, so they are
-        converted to `self.zone` first (gradescopeapi drops any offset).
+        converted to `self.zone` first (gradescopeapi drops any offset). gradescopeapi reports
+        success for any page it lands on (even the login page after the session expired), so
+        the dates are read back and compared.
         """
 
         def local(moment: datetime | None) -> datetime | None:
@@ -378,3 +385,16 @@ class GradescopeClient:
                 gradescope_base_url=self.base_url,
             ),
         )
+        now = next((a for a in self.assignments(course_id) if a.id == assignment_id), None)
+
+        def minute(moment: datetime | None) -> datetime | None:
+            return moment.replace(second=0, microsecond=0) if moment else None
+
+        if now is None or (minute(now.due), minute(now.late_due)) != (
+            minute(due),
+            minute(late_due),
+        ):
+            raise UserError(
+                f"Gradescope did not take the new dates of assignment {assignment_id}; if it "
+                f"shows them shifted, its course time zone is not {self.zone.key}"
+            )

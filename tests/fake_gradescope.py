@@ -124,6 +124,8 @@ class FakeGradescope:
         self.vanish_after_home_page = False
         # After this many course pages are served, every session expires (None: never).
         self.expire_after_requests: int | None = None
+        # Logged-out page requests: Gradescope's JSON 401, or (True) a redirect to the login page.
+        self.logged_out_redirects = False
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -498,7 +500,10 @@ class _Handler(BaseHTTPRequestHandler):
             fake.expire_after_requests -= 1
         session = self._logged_in()
         if session is None:
-            self._json_error(401, "You must be logged in to access this page.")
+            if fake.logged_out_redirects:
+                self._redirect("/login")
+            else:
+                self._json_error(401, "You must be logged in to access this page.")
             return None
         course = self.gradescope.courses.get(course_id)
         if course is None:

@@ -185,7 +185,11 @@ def test_no_gradescope_at_the_url(fake: FakeGradescope) -> None:
         GradescopeClient.login(CREDS, LA, base_url=fake.url + "/courses/1234567/nothing-here")
 
 
-def test_expired_session_says_log_in_again(client: GradescopeClient, fake: FakeGradescope) -> None:
+@pytest.mark.parametrize("redirects", [False, True], ids=["json-401", "redirect-to-login"])
+def test_expired_session_says_log_in_again(
+    client: GradescopeClient, fake: FakeGradescope, redirects: bool
+) -> None:
+    fake.logged_out_redirects = redirects
     fake.expire_sessions()
     for action in (
         lambda: client.members("1234567"),
@@ -217,7 +221,7 @@ def test_course_the_user_takes_as_a_student(client: GradescopeClient) -> None:
 
 
 def test_course_that_does_not_exist(client: GradescopeClient) -> None:
-    with pytest.raises(UserError, match="no page for the assignments of course 1111111"):
+    with pytest.raises(UserError, match="has no page for the assignments of course 1111111"):
         client.assignments("1111111")
     with pytest.raises(UserError, match="has no Gradescope course 1111111"):
         client.members("1111111")
