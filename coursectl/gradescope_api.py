@@ -394,7 +394,10 @@ class GradescopeClient:
             minute(due),
             minute(late_due),
         ):
+            shown = f"{now.due.astimezone(self.zone):%Y-%m-%d %H:%M}" if now and now.due else "none"
             raise UserError(
-                f"Gradescope did not take the new dates of assignment {assignment_id}; if it "
-                f"shows them shifted, its course time zone is not {self.zone.key}"
+                f"Gradescope did not take the new dates of assignment {assignment_id} (its due "
+                f"date is {shown}); check the assignment's settings there: Gradescope refuses a "
+                f"release after the due date, and shifts every time if its course time zone is "
+                f"not {self.zone.key}"
             )

@@ -640,6 +640,11 @@ class _Handler(BaseHTTPRequestHandler):
             if form.get("assignment[allow_late_submissions]") == "1"
             else None
         )
+        if release is not None and due is not None and release > due:
+            # Like Rails: the form comes back (status 200) with the error, nothing is saved.
+            error = '<span class="form--requiredFieldStar error">must be before the due date</span>'
+            self._send(200, _edit_page(course, assignment, session.csrf_token) + error)
+            return
         fake.edits.append(DateEdit(course.id, assignment.id, form, release, due, late_due))
         assignment.release, assignment.due, assignment.late_due = release, due, late_due
         self._redirect(f"/courses/{course.id}/assignments/{assignment.id}/edit")

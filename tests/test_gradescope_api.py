@@ -168,6 +168,18 @@ def test_set_dates_posts_course_local_times_and_keeps_the_release(
     assert (survey.release, survey.due, survey.late_due) == (release, due_utc, late_utc)
 
 
+def test_set_dates_notices_gradescope_refusing_them(
+    client: GradescopeClient, fake: FakeGradescope
+) -> None:
+    # gradescopeapi says True for the re-rendered form; reading the dates back tells the truth.
+    release = datetime(2026, 3, 10, 9, 0, tzinfo=LA)
+    with pytest.raises(UserError, match="did not take the new dates of assignment 7000002"):
+        client.set_dates(
+            "1234567", "7000002", release, datetime(2026, 3, 4, 23, 59, tzinfo=LA), None
+        )
+    assert fake.edits == []
+
+
 # ---------------------------------------------------------------------------- failures
 
 
