@@ -30,9 +30,21 @@ class FileSnapshot:
     commit_sha: str
     received_at: datetime  # tz-aware; GitHub: when the push reached GitHub; local: commit date
     time_verified: bool  # True only for server-side receive time (push events)
+    time_source: TimeSource | None = None  # None: "push" if time_verified else "commit"
+
+    @property
+    def time_kind(self) -> TimeSource:
+        if self.time_source is not None:
+            return self.time_source
+        return "push" if self.time_verified else "commit"
 
 
 Outcome = Literal["ok", "no-repo", "no-access", "error"]
+
+# Where `FileSnapshot.received_at` comes from: a push event on the server (verified), a commit
+# date (set by the student), a file's modification time, or nothing ("none": the source has no
+# time at all, received_at is then the cutoff and must not be shown as a submission time).
+TimeSource = Literal["push", "commit", "mtime", "none"]
 
 
 @dataclass(frozen=True)
