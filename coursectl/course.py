@@ -7,8 +7,10 @@ never starts work on a course that `coursectl validate` would reject.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +99,21 @@ def _yaml_path(loc: tuple[Any, ...]) -> PathKey:
 
 
 def validation_problems(exc: ValidationError, smap: SourceMap) -> list[Problem]:
-    return [smap.problem(_yaml_path(error["loc"]), _describe(error)) for error in exc.errors()]
+    errors = exc.errors()
+    # A misspelled key shows up twice: as an unknown key and as a missing one beside it.
+    missing = {
+        _yaml_path(e["loc"])[:-1]: str(e["loc"][-1]) for e in errors if e["type"] == "missing"
+    }
+    problems = []
+    for error in errors:
+        path = _yaml_path(error["loc"])
+        message = _describe(error)
+        if error["type"] == "extra_forbidden" and path[:-1] in missing:
+            wanted = missing[path[:-1]]
+            if difflib.get_close_matches(str(path[-1]), [wanted], n=1, cutoff=0.6):
+                message = f"unknown key '{path[-1]}'; did you mean '{wanted}'?"
+        problems.append(smap.problem(path, message))
+    return problems
 
 
 def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceMap, list[Problem]]:
@@ -105,7 +121,11 @@ def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceM
     if data is None:
         return None, smap, problems
     if not isinstance(data, dict):
-        return None, smap, [*problems, smap.problem((), f"expected a mapping of keys at the top of {path.name}")]
+        return (
+            None,
+            smap,
+            [*problems, smap.problem((), f"expected a mapping of keys at the top of {path.name}")],
+        )
     try:
         return model.model_validate(data), smap, problems
     except ValidationError as exc:
@@ -115,7 +135,11 @@ def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceM
 def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
     """Load everything in the course folder and check it; never raises for bad input."""
     if not root.is_dir():
-        return None, [Problem(str(root), None, None, "not a folder; pass --course DIR or set COURSECTL_COURSE")]
+        return None, [
+            Problem(
+                str(root), None, None, "not a folder; pass --course DIR or set COURSECTL_COURSE"
+            )
+        ]
     schedule_path = root / SCHEDULE_FILE
     schedule, smap, problems = _parse(Schedule, schedule_path, root)
     rubrics: dict[str, Rubric] = {}
@@ -137,9 +161,13 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
     roster_path = root / schedule.course.roster
     students, found = read_roster(roster_path, _display(root, roster_path))
     problems += found
-    problems += _cross_references(schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map)
+    problems += _cross_references(
+        schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map
+    )
     course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
-    return course, sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message))
+    return course, sorted(
+        set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
+    )
 
 
 def load_course(root: Path | None = None) -> Course:
@@ -183,22 +211,32 @@ def _cross_references(
         for index, first in _duplicates(items).items():
             line = smap.locate((key, first))[0]
             what = "week number" if key == "weeks" else "id"
-            problems.append(smap.problem((key, index), f"duplicate {what} '{items[index]}' (first on line {line}); make it unique"))
+            problems.append(
+                smap.problem(
+                    (key, index),
+                    f"duplicate {what} '{items[index]}' (first on line {line}); make it unique",
+                )
+            )
 
-    for index, item in enumerate(schedule.breaks):
-        if item.start < info.start or item.last_day > info.end:
+    for index, off_time in enumerate(schedule.breaks):
+        if off_time.start < info.start or off_time.last_day > info.end:
             problems.append(
                 smap.problem(
                     ("breaks", index),
-                    f"break '{item.id}' ({item.start}..{item.last_day}) is outside the term "
+                    f"break '{off_time.id}' ({off_time.start}..{off_time.last_day}) is outside the term "
                     f"({info.start}..{info.end}); fix its dates or the term",
                 )
             )
 
     for index, meeting in enumerate(schedule.meetings):
-        first, last = meeting.first or info.start, meeting.last or info.end
-        if last < first:
-            problems.append(smap.problem(("meetings", index), f"meeting '{meeting.id}' ends ({last}) before it starts ({first})"))
+        first_day, last_day = meeting.first or info.start, meeting.last or info.end
+        if last_day < first_day:
+            problems.append(
+                smap.problem(
+                    ("meetings", index),
+                    f"meeting '{meeting.id}' ends ({last_day}) before it starts ({first_day})",
+                )
+            )
 
     ids = {d.id for d in schedule.deliverables}
     for index, item in enumerate(schedule.deliverables):
@@ -226,28 +264,59 @@ def _cross_references(
                     f"'{item.id}' reviews unknown deliverable '{item.reviews}'; use one of the deliverable ids",
                 )
             )
-        if isinstance(item, SelfAssessmentDeliverable) and item.rubric and item.rubric not in rubrics:
+        if (
+            isinstance(item, SelfAssessmentDeliverable)
+            and item.rubric
+            and item.rubric not in rubrics
+        ):
             problems.append(
                 smap.problem(
                     ("deliverables", index, "rubric"),
                     f"'{item.id}' names unknown rubric '{item.rubric}'; known: {', '.join(sorted(rubrics)) or 'none'}",
                 )
             )
-        if isinstance(item, ExamDeliverable) and item.start and item.start.date() != item.due.date():
-            problems.append(smap.problem(("deliverables", index, "start"), f"exam '{item.id}' starts and ends on different days"))
+        if (
+            isinstance(item, ExamDeliverable)
+            and item.start
+            and item.start.date() != item.due.date()
+        ):
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "start"),
+                    f"exam '{item.id}' starts and ends on different days",
+                )
+            )
         if item.week is not None and schedule.weeks and schedule.week(item.week) is None:
-            problems.append(smap.problem(("deliverables", index, "week"), f"'{item.id}' names week {item.week}, which schedule.yaml does not have"))
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "week"),
+                    f"'{item.id}' names week {item.week}, which schedule.yaml does not have",
+                )
+            )
         if item.platform == "github" and info.github is None:
-            problems.append(smap.problem(("deliverables", index, "platform"), "platform github needs course.github.org in schedule.yaml"))
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "platform"),
+                    "platform github needs course.github.org in schedule.yaml",
+                )
+            )
 
     for w_index, week in enumerate(schedule.weeks):
-        dated = [(("lectures", i), lec.date, f"Lecture {lec.number or ''}".strip()) for i, lec in enumerate(week.lectures)]
+        dated: list[tuple[tuple[str | int, ...], date, str]] = [
+            (("lectures", i), lec.date, f"Lecture {lec.number or ''}".strip())
+            for i, lec in enumerate(week.lectures)
+        ]
         if week.section:
             dated.append((("section",), week.section.date, "discussion section"))
         for sub, day, label in dated:
             off = schedule.break_on(day)
             if off is not None:
-                problems.append(smap.problem(("weeks", w_index, *sub, "date"), f"week {week.number}'s {label} on {day} falls in '{off.title}'"))
+                problems.append(
+                    smap.problem(
+                        ("weeks", w_index, *sub, "date"),
+                        f"week {week.number}'s {label} on {day} falls in '{off.title}'",
+                    )
+                )
             if schedule.week_of(day) != week.number:
                 problems.append(
                     smap.problem(
@@ -273,12 +342,19 @@ def _cross_references(
         kinds = {d.kind for d in schedule.deliverables}
         total = sum(c.weight for c in policy.categories)
         if abs(total - 100) > 1e-6:
-            problems.append(policy_map.problem(("categories",), f"category weights add up to {total:g}, not 100; fix them"))
+            problems.append(
+                policy_map.problem(
+                    ("categories",), f"category weights add up to {total:g}, not 100; fix them"
+                )
+            )
         for c_index, category in enumerate(policy.categories):
             share = sum(i.weight for i in category.items)
             if abs(share - 100) > 1e-6:
                 problems.append(
-                    policy_map.problem(("categories", c_index, "items"), f"item weights in '{category.id}' add up to {share:g}, not 100")
+                    policy_map.problem(
+                        ("categories", c_index, "items"),
+                        f"item weights in '{category.id}' add up to {share:g}, not 100",
+                    )
                 )
             for i_index, policy_item in enumerate(category.items):
                 if policy_item.deliverable is not None and policy_item.deliverable not in ids:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from coursectl.model import Schedule
 
@@ -26,10 +26,16 @@ def list_deadlines(
     zone = schedule.tz
     rows = []
     for item in schedule.deliverables:
-        item_week = item.week if item.week is not None else schedule.week_of(item.due.astimezone(zone).date())
+        item_week = (
+            item.week
+            if item.week is not None
+            else schedule.week_of(item.due.astimezone(zone).date())
+        )
         if week is not None and item_week != week:
             continue
-        left = item.due - now
+        # Subtract in UTC: aware datetimes sharing one tzinfo subtract as wall-clock times,
+        # which is an hour off across the DST change inside the spring term.
+        left = item.due.astimezone(UTC) - now.astimezone(UTC)
         if upcoming and left <= timedelta(0):
             continue
         rows.append(

@@ -31,7 +31,9 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def problem(file: str | Path, message: str, line: int | None = None, column: int | None = None) -> Problem:
+def problem(
+    file: str | Path, message: str, line: int | None = None, column: int | None = None
+) -> Problem:
     return Problem(str(file), line, column, message)
 
 
@@ -40,7 +42,9 @@ class UserError(Exception):
 
     def __init__(self, problems: Problem | str | Iterable[Problem], exit_code: int = 1) -> None:
         if isinstance(problems, Problem | str):
-            problems = [problems] if isinstance(problems, Problem) else [Problem("", None, None, problems)]
+            problems = (
+                [problems] if isinstance(problems, Problem) else [Problem("", None, None, problems)]
+            )
         self.problems: list[Problem] = list(problems)
         self.exit_code = exit_code
         super().__init__("\n".join(str(p) for p in self.problems))

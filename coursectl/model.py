@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +26,7 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 _WEEKDAY_PREFIX = re.compile(r"^\s*([A-Za-z]{2,9})\.?,?\s+(.*)$")
 
 
-class Weekday(str, Enum):
+class Weekday(StrEnum):
     MO = "MO"
     TU = "TU"
     WE = "WE"
@@ -36,7 +36,7 @@ class Weekday(str, Enum):
     SU = "SU"
 
     @property
-    def index(self) -> int:
+    def number(self) -> int:
         """Monday is 0, as in `date.weekday()`."""
         return list(Weekday).index(self)
 
@@ -64,7 +64,9 @@ def _check_weekday(weekday: int | None, day: date) -> None:
     if weekday is not None and weekday != day.weekday():
         actual = WEEKDAY_NAMES[day.weekday()].capitalize()
         written = WEEKDAY_NAMES[weekday].capitalize()
-        raise ValueError(f"{day.isoformat()} is a {actual}, not a {written}; fix the date or the weekday")
+        raise ValueError(
+            f"{day.isoformat()} is a {actual}, not a {written}; fix the date or the weekday"
+        )
 
 
 def _parse_local_date(value: Any) -> Any:
@@ -76,7 +78,9 @@ def _parse_local_date(value: Any) -> Any:
     try:
         day = date.fromisoformat(rest)
     except ValueError:
-        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD, e.g. 'Mon 2026-03-02'") from None
+        raise ValueError(
+            f"'{value}' is not a date; write YYYY-MM-DD, e.g. 'Mon 2026-03-02'"
+        ) from None
     _check_weekday(weekday, day)
     return day
 
@@ -140,7 +144,9 @@ class StrictModel(BaseModel):
 
 class GitHubSettings(StrictModel):
     org: str = Field(description="GitHub organisation that holds the students' repositories")
-    api_url: str | None = Field(None, description="GitHub Enterprise API URL; default api.github.com")
+    api_url: str | None = Field(
+        None, description="GitHub Enterprise API URL; default api.github.com"
+    )
 
 
 class GradescopeSettings(StrictModel):
@@ -156,7 +162,9 @@ class CourseInfo(StrictModel):
     start: LocalDate
     end: LocalDate
     url: str | None = None
-    roster: str = Field("rosters/synthetic-roster.csv", description="roster CSV, relative to the course folder")
+    roster: str = Field(
+        "rosters/synthetic-roster.csv", description="roster CSV, relative to the course folder"
+    )
     github: GitHubSettings | None = None
     gradescope: GradescopeSettings | None = None
 
@@ -174,7 +182,9 @@ class CourseInfo(StrictModel):
     @model_validator(mode="after")
     def _term_in_order(self) -> CourseInfo:
         if self.end < self.start:
-            raise ValueError(f"term ends ({self.end}) before it starts ({self.start}); swap or fix them")
+            raise ValueError(
+                f"term ends ({self.end}) before it starts ({self.start}); swap or fix them"
+            )
         return self
 
 
@@ -235,7 +245,9 @@ class Break(StrictModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> Break:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"break ends ({self.end}) before it starts ({self.start}); fix start or end")
+            raise ValueError(
+                f"break ends ({self.end}) before it starts ({self.start}); fix start or end"
+            )
         return self
 
 
@@ -294,7 +306,13 @@ class Week(StrictModel):
 # ---------------------------------------------------------------------------- deliverables
 
 Platform = Literal["github", "gradescope", "canvas", "in-class", "other"]
-PLATFORM_NAMES = {"github": "GitHub", "gradescope": "Gradescope", "canvas": "Canvas", "in-class": "in class", "other": "other"}
+PLATFORM_NAMES = {
+    "github": "GitHub",
+    "gradescope": "Gradescope",
+    "canvas": "Canvas",
+    "in-class": "in class",
+    "other": "other",
+}
 
 
 class DeliverableBase(StrictModel):
@@ -363,7 +381,9 @@ class ExamDeliverable(DeliverableBase):
     @model_validator(mode="after")
     def _ends_after_start(self) -> ExamDeliverable:
         if self.start is not None and self.start >= self.due:
-            raise ValueError(f"exam ends ({self.due}) before it starts ({self.start}); fix start or due")
+            raise ValueError(
+                f"exam ends ({self.due}) before it starts ({self.start}); fix start or due"
+            )
         return self
 
 
@@ -372,7 +392,16 @@ class AssignmentDeliverable(DeliverableBase):
 
 
 DELIVERABLE_KINDS = frozenset(
-    {"reflection", "peer-review", "self-assessment", "survey", "portfolio-piece", "exam", "assignment", "project"}
+    {
+        "reflection",
+        "peer-review",
+        "self-assessment",
+        "survey",
+        "portfolio-piece",
+        "exam",
+        "assignment",
+        "project",
+    }
 )
 
 Deliverable = Annotated[
@@ -407,7 +436,11 @@ class Schedule(StrictModel):
         for item in self.deliverables:
             if item.due.tzinfo is None:
                 item.due = item.due.replace(tzinfo=zone)
-            if isinstance(item, ExamDeliverable) and item.start is not None and item.start.tzinfo is None:
+            if (
+                isinstance(item, ExamDeliverable)
+                and item.start is not None
+                and item.start.tzinfo is None
+            ):
                 item.start = item.start.replace(tzinfo=zone)
         return self
 
@@ -487,7 +520,9 @@ class PolicyCategory(StrictModel):
 class LateRule(StrictModel):
     grace_minutes: int = Field(0, ge=0)
     penalty_per_day: float = Field(0, ge=0, le=100, description="percent of the item per late day")
-    max_days: int | None = Field(None, ge=0, description="after this many late days the item scores 0")
+    max_days: int | None = Field(
+        None, ge=0, description="after this many late days the item scores 0"
+    )
 
 
 class GradingPolicy(StrictModel):

@@ -34,7 +34,14 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
         # utf-8-sig: spreadsheet exports often start with a byte-order mark.
         handle = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
-        return [], [Problem(display_name, None, None, "roster file not found; fix course.roster in schedule.yaml")]
+        return [], [
+            Problem(
+                display_name,
+                None,
+                None,
+                "roster file not found; fix course.roster in schedule.yaml",
+            )
+        ]
     with handle:
         try:
             reader = csv.DictReader(handle, strict=True)
@@ -55,17 +62,42 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
             for row in reader:
                 line = reader.line_num
                 if None in row:
-                    problems.append(Problem(display_name, line, None, "more cells than columns; check for an unquoted comma"))
+                    problems.append(
+                        Problem(
+                            display_name,
+                            line,
+                            None,
+                            "more cells than columns; check for an unquoted comma",
+                        )
+                    )
                     continue
                 values = {k: (v or "").strip() for k, v in row.items() if k}
                 empty = [c for c in REQUIRED_COLUMNS if not values.get(c)]
                 if empty:
-                    problems.append(Problem(display_name, line, None, f"empty {', '.join(empty)}; fill it in or remove the row"))
+                    problems.append(
+                        Problem(
+                            display_name,
+                            line,
+                            None,
+                            f"empty {', '.join(empty)}; fill it in or remove the row",
+                        )
+                    )
                     continue
                 if not _EMAIL.match(values["email"]):
-                    problems.append(Problem(display_name, line, None, f"'{values['email']}' is not an email address"))
+                    problems.append(
+                        Problem(
+                            display_name, line, None, f"'{values['email']}' is not an email address"
+                        )
+                    )
                 if not _GITHUB_LOGIN.match(values["github"]):
-                    problems.append(Problem(display_name, line, None, f"'{values['github']}' is not a GitHub username"))
+                    problems.append(
+                        Problem(
+                            display_name,
+                            line,
+                            None,
+                            f"'{values['github']}' is not a GitHub username",
+                        )
+                    )
                 for column in ("sid", "email", "github"):
                     key = values[column].lower()
                     if key in seen[column]:
@@ -92,9 +124,23 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
                     )
                 )
         except csv.Error as exc:
-            problems.append(Problem(display_name, reader.line_num, None, f"malformed CSV: {exc}"))
+            problems.append(
+                Problem(
+                    display_name,
+                    reader.line_num,
+                    None,
+                    f"malformed CSV: {exc}; check for an unclosed quote or a stray comma",
+                )
+            )
         except UnicodeDecodeError as exc:
-            problems.append(Problem(display_name, None, None, f"not UTF-8 text ({exc.reason}); export it as UTF-8 CSV"))
+            problems.append(
+                Problem(
+                    display_name,
+                    None,
+                    None,
+                    f"not UTF-8 text ({exc.reason}); export it as UTF-8 CSV",
+                )
+            )
     if not students and not problems:
         problems.append(Problem(display_name, None, None, "the roster has no students"))
     return students, problems

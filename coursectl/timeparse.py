@@ -17,5 +17,7 @@ def parse_moment(text: str, zone: ZoneInfo, option: str = "--now") -> datetime:
     except ValueError as exc:
         raise UserError(f"{option}: {exc}") from None
     if not isinstance(moment, datetime):
-        raise UserError(f"{option}: '{text}' is not a date and time; write e.g. 'Wed 2026-03-04 12:00'")
+        raise UserError(
+            f"{option}: '{text}' is not a date and time; write e.g. 'Wed 2026-03-04 12:00'"
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)

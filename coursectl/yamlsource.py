@@ -79,7 +79,11 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceM
     except FileNotFoundError:
         return None, smap, [Problem(name, None, None, "file not found; create it or pass --course")]
     except UnicodeDecodeError as exc:
-        return None, smap, [Problem(name, None, None, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
+        return (
+            None,
+            smap,
+            [Problem(name, None, None, f"not UTF-8 text ({exc.reason}); save it as UTF-8")],
+        )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -91,7 +95,11 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceM
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = exc.problem or "malformed YAML"
-        return None, smap, [Problem(name, line, column, f"malformed YAML: {what}; check indentation and quoting")]
+        return (
+            None,
+            smap,
+            [Problem(name, line, column, f"malformed YAML: {what}; check indentation and quoting")],
+        )
     except yaml.YAMLError as exc:
         return None, smap, [Problem(name, None, None, f"malformed YAML: {exc}")]
     finally:

@@ -44,7 +44,10 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
                 print(f"error: {line}" if not line.startswith("error") else line, file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            print("interrupted; outputs already written are complete, the rest was not written", file=sys.stderr)
+            print(
+                "interrupted; outputs already written are complete, the rest was not written",
+                file=sys.stderr,
+            )
             raise typer.Exit(130) from None
         except OSError as exc:  # disk full, permission denied, a path that is a folder, ...
             where = f"{exc.filename}: " if exc.filename else ""

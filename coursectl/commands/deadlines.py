@@ -14,10 +14,14 @@ from coursectl.commands._common import CourseDir, report_user_errors
 def deadlines(
     course: CourseDir = Path("."),
     week: Annotated[int | None, typer.Option("--week", "-w", help="Only this course week.")] = None,
-    upcoming: Annotated[bool, typer.Option("--upcoming", help="Only deadlines still ahead.")] = False,
+    upcoming: Annotated[
+        bool, typer.Option("--upcoming", help="Only deadlines still ahead.")
+    ] = False,
     now: Annotated[
         str | None,
-        typer.Option(help="Pretend it is this time (course time zone), e.g. 'Wed 2026-03-04 12:00'."),
+        typer.Option(
+            help="Pretend it is this time (course time zone), e.g. 'Wed 2026-03-04 12:00'."
+        ),
     ] = None,
 ) -> None:
     """List deliverables with their local due time, platform and time left.
@@ -38,19 +42,19 @@ def deadlines(
     moment = parse_moment(now, schedule.tz) if now else datetime.now(schedule.tz)
     rows = list_deadlines(schedule, moment, week=week, upcoming=upcoming)
     zone_name = schedule.course.timezone
-    table = Table(title=f"{schedule.course.code} deadlines ({zone_name})", title_justify="left")
+    table = Table(
+        title=f"{schedule.course.code} deadlines ({zone_name})", title_justify="left", expand=False
+    )
     table.add_column("wk", justify="right")
     table.add_column("due", no_wrap=True)
-    table.add_column("deliverable")
-    table.add_column("id", style="dim")
-    table.add_column("platform")
+    table.add_column("deliverable (id)", ratio=1)
+    table.add_column("platform", no_wrap=True)
     table.add_column("time left", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row.week or ""),
             f"{row.due:%a %b %d %H:%M}",
-            row.title,
-            row.id,
+            f"{row.title}\n[dim]{row.id}[/dim]",
             PLATFORM_NAMES.get(row.platform, row.platform),
             describe_time_left(row.time_left),
         )

@@ -1,0 +1,80 @@
+"""Every command a TA can run has help text and a README section with an example."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import typer.main
+
+from coursectl.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix}{name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{path} ")
+    return found
+
+
+COMMANDS = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_there_are_commands() -> None:
+    assert {"validate", "deadlines"} <= {name for name, _ in COMMANDS}
+
+
+def test_every_command_has_help() -> None:
+    for name, command in COMMANDS:
+        assert command.help and command.help.strip(), f"{name} has no help"
+        first_line = command.help.strip().splitlines()[0]
+        assert first_line.endswith("."), f"{name}: help should be one sentence: {first_line!r}"
+
+
+def test_every_command_has_a_readme_section_with_an_example() -> None:
+    for name, command in COMMANDS:
+        if isinstance(command, click.Group) and command.invoke_without_command is False:
+            continue  # a group is documented through its subcommands
+        heading = re.search(rf"^#+ `coursectl {re.escape(name)}[` ]", README, re.MULTILINE)
+        assert heading, f"README has no section for `coursectl {name}`"
+        section = README[heading.end() :].split("\n#", 1)[0]
+        assert f"coursectl {name}" in section and "```" in section, f"no example for {name}"
+
+
+def test_every_command_help_has_an_example() -> None:
+    for name, command in COMMANDS:
+        if isinstance(command, click.Group):
+            continue
+        assert "Example:" in (command.help or ""), (
+            f"{name}: add 'Example: coursectl ...' to its help"
+        )
+
+
+def test_quickstart_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)\n```", quickstart, re.DOTALL)
+    assert len(blocks) == 2 and all("\n" not in block for block in blocks)
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert blocks[1] in ci, ".ci/run must run the README's test command"
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from coursectl.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'github', 'icalendar', 'jinja2', 'numpy', 'pydantic')"
+        " if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY=", f"--help imported {out.stdout.strip()}"
