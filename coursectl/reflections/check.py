@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from coursectl.errors import UserError
@@ -150,8 +150,8 @@ def read_reflection(content: bytes) -> _Reading:
     """Decode and count one file's bytes; binary, huge and undecodable files are explained."""
     size = len(content)
     if size > MAX_FILE_BYTES:
-        shown = f"{size / 1_048_576:.1f} MiB" if size <= MAX_FILE_BYTES * 2 else "over 1 MiB"
-        return _Reading(None, f"file is {shown}; a reflection is text of a few KiB")
+        # Sources stop reading just past the limit, so the true size may be larger still.
+        return _Reading(None, "file is over 1 MiB; a reflection is text of a few KiB")
     notes = []
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = content.decode("utf-16", "replace")
@@ -250,7 +250,11 @@ def classify(
         return ReflectionRecord(request.sid, request.github, fetch.outcome, reason=reason)
 
     on_time, latest = fetch.on_time, fetch.latest
-    if on_time is None and latest is not None and latest.received_at <= cutoff:
+    if (
+        on_time is None
+        and latest is not None
+        and _elapsed(latest.received_at, cutoff) >= timedelta(0)
+    ):
         # A source that reports its only version as "latest" although it arrived in time.
         on_time, latest = latest, None
     if on_time is None and latest is None:
@@ -289,7 +293,7 @@ def classify(
             if graded.words is not None
             else f"on-time version unreadable: {graded.note}"
         )
-    late_by = latest.received_at - due if latest.time_kind != "none" else None
+    late_by = _elapsed(due, latest.received_at) if latest.time_kind != "none" else None
     if late.words == 0:
         return _record(fetch, "empty", latest, 0, _join("late version has no words", on_time_note))
     return _record(
@@ -300,6 +304,12 @@ def classify(
         _join(_range_note(late.words, limits), late.note, on_time_note),
         late_by=late_by,
     )
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time between two moments. Subtracting two datetimes that share a ZoneInfo gives
+    wall-clock time instead, an hour off across the DST change (Mar 8, 2026, in spring break)."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def _when(snapshot: FileSnapshot) -> str:

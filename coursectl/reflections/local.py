@@ -61,8 +61,11 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took over {_GIT_TIMEOUT} s") from None
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]}: {message[-1] if message else f'exit {done.returncode}'}")
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        # git's own verdict is the "fatal:"/"error:" line; hints follow it.
+        verdict = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
+        message = (verdict or (lines[0] if lines else f"exit {done.returncode}")).strip()
+        raise GitError(f"git {args[0]}: {message}")
     return done.stdout
 
 
@@ -247,6 +250,8 @@ class LocalSource:
 
             raise UserError(f"{self.root}: not a folder; give the folder of clones or exports")
         self._folders()  # build the index once, before the threads share it
+        # Compare in UTC: datetimes sharing a ZoneInfo compare by wall clock, not real time.
+        cutoff = cutoff.astimezone(UTC)
 
         def one(request: RepoRequest) -> RepoFetch:
             result = self.fetch_one(request, cutoff)
