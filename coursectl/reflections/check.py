@@ -250,12 +250,9 @@ def classify(
         return ReflectionRecord(request.sid, request.github, fetch.outcome, reason=reason)
 
     on_time, latest = fetch.on_time, fetch.latest
-    if (
-        on_time is None
-        and latest is not None
-        and _elapsed(latest.received_at, cutoff) >= timedelta(0)
-    ):
-        # A source that reports its only version as "latest" although it arrived in time.
+    if latest is not None and _elapsed(latest.received_at, cutoff) >= timedelta(0):
+        # A "latest" version that arrived in time is the on-time one (a source should not send
+        # that, but judging by the times keeps the rule in one place).
         on_time, latest = latest, None
     if on_time is None and latest is None:
         return ReflectionRecord(
