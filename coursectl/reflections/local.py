@@ -225,8 +225,7 @@ class LocalSource:
                 return RepoFetch(
                     request,
                     "no-repo",
-                    reason=f"no folder named {request.github} or {request.repo.rsplit('/', 1)[-1]} "
-                    f"in {self.root}",
+                    reason=f"no folder {request.github} or {request.repo.rsplit('/', 1)[-1]}",
                 )
             if is_git_clone(folder):
                 return self._from_clone(request, folder, cutoff)
