@@ -62,6 +62,16 @@ def test_sample_csv_matches_golden_and_the_files(runner: CliRunner, golden: obje
             assert row["submitted_at"] == "" and row["time_source"] == "none"
 
 
+def test_sample_json_matches_golden(runner: CliRunner, golden: object) -> None:
+    args = ["check-reflections", "week-07-reflection", "-C", str(REPO), "--source", "local"]
+    result = runner.invoke(app, [*args, str(SAMPLE), "--format", "json"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    golden.check("check-reflections-week07-sample.json", result.stdout)  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)
+    assert report["cutoff"] == "2026-03-06T23:59:00-08:00" and report["source"] == "local"
+    assert report["words"] == {"min": 300, "max": 500} and len(report["students"]) == 48
+
+
 def test_sample_table_says_exports_have_no_times(runner: CliRunner) -> None:
     result = runner.invoke(
         app, ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)], env=WIDE

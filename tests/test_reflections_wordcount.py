@@ -155,6 +155,7 @@ def test_known_differences_from_pandoc(
         ("<div>\nvisible <!-- hidden --> words\n<script>hidden()</script>\n</div>", 2),
         ("note[^1] here\n\n[^1]: the footnote text", 5),
         ("caf\u00e9 na\u00efve \U0001f642", 3),
+        ("> " * 30 + "deeply quoted words", 3),  # beyond the preset's nesting limit of 20
     ],
 )
 def test_rule_examples(markdown: str, words: int) -> None:

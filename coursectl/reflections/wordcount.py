@@ -51,7 +51,13 @@ def _parser() -> MarkdownIt:
 
     # No typographer (that would turn `--` into a dash) and no linkify: a bare URL stays one
     # piece of text, as GitHub shows it.
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin)
+    # maxNesting: the preset's 20 drops the text of a quote nested 20 deep; 100 keeps any real
+    # document whole while still bounding recursion on hostile input.
+    return (
+        MarkdownIt("commonmark", {"maxNesting": 100})
+        .enable(["table", "strikethrough"])
+        .use(footnote_plugin)
+    )
 
 
 def strip_front_matter(text: str) -> str:
