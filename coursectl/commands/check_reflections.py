@@ -200,6 +200,8 @@ def _parse_fail_on(text: str | None, statuses: tuple[str, ...]) -> set[str]:
 
 def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
     """The table a TA reads; sized for an 80-column terminal (empty columns are left out)."""
+    from datetime import UTC
+
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -207,7 +209,7 @@ def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
     from coursectl.reflections.check import format_duration
     from coursectl.reflections.report import times_note
 
-    grace = int((report.cutoff - report.due).total_seconds() // 60)
+    grace = int((report.cutoff.astimezone(UTC) - report.due.astimezone(UTC)).total_seconds() // 60)
     table = Table(
         title=f"{report.title} ({report.deliverable_id}), due "
         f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"

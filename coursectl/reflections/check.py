@@ -270,7 +270,10 @@ def classify(
             if status == "ok" or latest is None:
                 later = ""
                 if latest is not None:
-                    later = f"changed after the deadline ({_when(latest)}); on-time version graded"
+                    when = latest.received_at.astimezone(due.tzinfo)
+                    later = (
+                        f"changed after the deadline ({when:%b %d %H:%M}); on-time version graded"
+                    )
                 return _record(
                     fetch,
                     status,
@@ -309,8 +312,12 @@ def _elapsed(start: datetime, end: datetime) -> timedelta:
     return end.astimezone(UTC) - start.astimezone(UTC)
 
 
-def _when(snapshot: FileSnapshot) -> str:
-    return snapshot.received_at.isoformat(timespec="minutes")
+def cutoff_of(deliverable: ReflectionDeliverable) -> datetime:
+    """Due time plus the grace period, in real minutes (also across a DST change)."""
+    due = deliverable.due
+    return (due.astimezone(UTC) + timedelta(minutes=deliverable.grace_minutes)).astimezone(
+        due.tzinfo
+    )
 
 
 def check_reflections(
@@ -320,7 +327,7 @@ def check_reflections(
     fetch: Callable[[Sequence[RepoRequest], datetime], list[RepoFetch]],
 ) -> ReflectionReport:
     """Plan, fetch through `fetch(requests, cutoff)` and classify, in roster order."""
-    cutoff = deliverable.due + timedelta(minutes=deliverable.grace_minutes)
+    cutoff = cutoff_of(deliverable)
     requests, unreachable = plan_requests(students, deliverable, org)
     results = fetch(requests, cutoff)
     by_sid = {r.request.sid: r for r in results}

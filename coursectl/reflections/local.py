@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from coursectl.reflections.check import MAX_FILE_BYTES
 from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest
 
-# Reading stops one byte past this; the checker reports anything larger as too big to be a
-# reflection, so a stray video in a student folder never fills memory.
-READ_LIMIT = 1_048_576 + 1
+# Reading stops one byte past the checker's limit: enough for it to call the file too big to be
+# a reflection, and a stray video in a student folder never fills memory.
+READ_LIMIT = MAX_FILE_BYTES + 1
 
 _GIT_TIMEOUT = 30  # seconds; a hung git (network filesystem, lock) fails one student, not all
 _GIT_ENV = {
