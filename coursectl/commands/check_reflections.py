@@ -39,7 +39,7 @@ def check_reflections(
     folder: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[DIR]",
+            metavar="DIR",
             help="With --source local: folder of student clones or exported submissions.",
             show_default=False,
         ),
