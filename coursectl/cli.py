@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import calendar, deadlines, gradescope, validate
+from coursectl.commands import calendar, check_reflections, deadlines, gradescope, validate
 
 app = typer.Typer(
     name="coursectl",
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
 app.add_typer(calendar.app, name="calendar")
+app.command("check-reflections")(check_reflections.check_reflections)
 app.add_typer(gradescope.app, name="gradescope")
 
 

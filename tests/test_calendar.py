@@ -3,10 +3,12 @@
 The strict RFC 5545 parser `ical` and the terminal calendar `khal` read the files, not the
 library that wrote them; byte-level rules (CRLF, folding) are checked on the raw bytes.
 Expected numbers for the shipped course, derived by hand from schedule.yaml:
-- lectures Mon/Wed 10:00-11:20 from Tue Jan 20 to Fri May 15: 16 Mondays + 17 Wednesdays = 33
-  slots, minus Presidents' Day (Mon Feb 16), spring break (Mon Mar 9, Wed Mar 11) and the two
-  in-class exams in the lecture slot (Wed Feb 25, Wed Apr 29) = 28 lectures;
-- each section Tuesdays from Jan 20 to May 12: 17 slots minus Tue Mar 10 (spring break) = 16;
+- lectures Mon/Wed 10:00-11:20 from Tue Jan 20 to their last day, Wed May 6 (none in finals
+  week): 15 Mondays + 16 Wednesdays = 31 slots, minus Presidents' Day (Mon Feb 16), spring break
+  (Mon Mar 9, Wed Mar 11) and the two in-class exams in the lecture slot (Wed Feb 25, Wed Apr 29)
+  = 26 lectures;
+- each section Tuesdays from Jan 20 to its last day, Tue May 5: 16 slots minus Tue Mar 10
+  (spring break) = 15;
 - 24 deliverables: 2 exams (own events) and 22 deadlines; 2 breaks.
 """
 
@@ -36,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 COURSES = Path(__file__).parent / "courses"
 STAMP = datetime(2026, 1, 5, tzinfo=UTC)
 SECTIONS = {"A": "09:00", "B": "11:00", "C": "13:00", "D": "15:00"}
-LECTURES, SECTION_MEETINGS, DEADLINES, EXAMS, BREAKS = 28, 16, 22, 2, 2
+LECTURES, SECTION_MEETINGS, DEADLINES, EXAMS, BREAKS = 26, 15, 22, 2, 2
 
 
 def _feed(course_root: Path, audience: Audience = Audience(), **options: object) -> bytes:

@@ -125,7 +125,7 @@ def test_publish_creates_updates_in_place_and_removes(
         assert "BEGIN:VTIMEZONE" in data
     lecture = first["meeting-lecture.spring-2026.llm-101@coursectl"][1]
     instances = list(IcsCalendarStream.calendar_from_ics(lecture).timeline)
-    assert len(instances) == 28
+    assert len(instances) == 26  # as counted in test_calendar.py: none in finals week
 
     # A TA's own event in the same collection must survive every publish.
     client = caldav.DAVClient(url=url, username=USER, password=PASSWORD)
