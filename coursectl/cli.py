@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import assign_reviews, deadlines, validate
+from coursectl.commands import (
+    assign_reviews,
+    calendar,
+    check_reflections,
+    deadlines,
+    gradescope,
+    validate,
+)
 
 app = typer.Typer(
     name="coursectl",
@@ -23,6 +30,9 @@ app = typer.Typer(
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
 app.command("assign-reviews")(assign_reviews.assign_reviews)
+app.add_typer(calendar.app, name="calendar")
+app.command("check-reflections")(check_reflections.check_reflections)
+app.add_typer(gradescope.app, name="gradescope")
 
 
 def main() -> None:
