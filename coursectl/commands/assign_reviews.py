@@ -35,7 +35,7 @@ def assign_reviews(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Seed for a reproducible allocation (default: random, saved)."),
+        typer.Option(help="Seed for a reproducible allocation (default: random, saved).", min=0),
     ] = None,
     within_section: Annotated[
         bool, typer.Option("--within-section", help="Pair students only inside their section.")

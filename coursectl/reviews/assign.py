@@ -178,6 +178,8 @@ def _allocate(
 ) -> tuple[Manifest, alloc.ReviewConstraints]:
     from coursectl.reviews.submitted import read_submitted
 
+    if options.seed is not None and options.seed < 0:
+        raise UserError(f"--seed {options.seed}: use a number >= 0")
     k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
     if k < 1:
         raise UserError(f"--reviews {k}: each student needs at least 1 review")
