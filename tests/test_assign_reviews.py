@@ -16,11 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import Golden
 from typer.testing import CliRunner
 
 from coursectl.cli import app
 from coursectl.roster import Student, read_roster
+from tests.conftest import Golden
 
 PP1 = "pp1-peer-reviews"
 PP2 = "pp2-peer-reviews"

@@ -32,6 +32,7 @@ OFFLINE = {
 ARGS: dict[str, list[str]] = {
     "validate": [],
     "deadlines": [],
+    "assign-reviews": ["pp1-peer-reviews"],
     "calendar": [],
     "calendar publish": [],
     "check-reflections": ["7", "--source", "local", str(SAMPLES)],
