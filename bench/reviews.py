@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import os
 import shutil
 import statistics
@@ -143,6 +144,7 @@ def breakdown(folder: Path) -> None:
     outputs.render_messages = timed("messages (jinja2)", outputs.render_messages)
     outputs.messages_jsonl = timed("messages JSONL", outputs.messages_jsonl)
     outputs.save_manifest = timed("manifest", outputs.save_manifest)
+    gc.disable()  # as the command does
     start = time.perf_counter()
     course = load_course(folder)
     phases["load course + roster"] = time.perf_counter() - start
@@ -152,6 +154,7 @@ def breakdown(folder: Path) -> None:
     phases["rest (earlier rounds, allocation, checks, writing)"] = total - sum(
         v for k, v in phases.items() if k != "load course + roster"
     )
+    gc.enable()
     print(
         "  in-process: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items())
     )
