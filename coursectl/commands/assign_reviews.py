@@ -112,7 +112,7 @@ def assign_reviews(
     if manifest.earlier_rounds:
         rules.append(f"no pairs repeated from {', '.join(manifest.earlier_rounds)}")
     rules.append(
-        "reciprocal pairs allowed (fewer than 2k+1 students)"
+        "reciprocal pairs allowed where fewer than 2k+1 students"
         if manifest.reciprocal_pairs_allowed
         else "no reciprocal pairs"
     )

@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -211,7 +212,7 @@ def _allocate(
         submitted_from=source,
         earlier_rounds=rounds,
         forbidden_pairs=int(forbidden.shape[0]),
-        reciprocal_pairs_allowed=len(taking_part) < 2 * k + 1,
+        reciprocal_pairs_allowed=_reciprocal_allowed(taking_part, k, options.within_section),
         pseudonym_key=secrets.token_hex(16),
         students=sids_in_order,
         non_submitters=non_submitters,
@@ -325,7 +326,7 @@ def _add(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -
     before = _indices(manifest)
     seed = _event_seed(manifest, options)
     change = _run(lambda: alloc.add_student(before, constraints, seed), manifest.deliverable)
-    return _record(manifest, "add", sid, seed, sids, change, options)
+    return _record(manifest, {s.sid: s for s in students}, "add", sid, seed, sids, change, options)
 
 
 def _drop(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -> ManifestEvent:
@@ -341,7 +342,7 @@ def _drop(course: Course, manifest: Manifest, sid: str, options: AssignOptions) 
     change = _run(
         lambda: alloc.drop_student(before, constraints, x, seed, name=sid), manifest.deliverable
     )
-    return _record(manifest, "drop", sid, seed, sids, change, options)
+    return _record(manifest, {s.sid: s for s in students}, "drop", sid, seed, sids, change, options)
 
 
 def _indices(manifest: Manifest) -> alloc.IntArray:
@@ -351,8 +352,15 @@ def _indices(manifest: Manifest) -> alloc.IntArray:
     )
 
 
+def _reciprocal_allowed(students: Sequence[Student], k: int, within_section: bool) -> bool:
+    """True when some group (the class, or a section) is too small to avoid reciprocal pairs."""
+    sizes = Counter(s.section for s in students) if within_section else Counter({"": len(students)})
+    return any(not alloc.reciprocal_forbidden(size, k) for size in sizes.values())
+
+
 def _record(
     manifest: Manifest,
+    by_sid: dict[str, Student],
     action: str,
     sid: str,
     seed: int,
@@ -376,7 +384,9 @@ def _record(
     manifest.students = sids
     manifest.allocation = after
     manifest.history.append(event)
-    manifest.reciprocal_pairs_allowed = len(sids) < 2 * manifest.k + 1
+    manifest.reciprocal_pairs_allowed = _reciprocal_allowed(
+        [by_sid[s] for s in sids], manifest.k, manifest.within_section
+    )
     if action == "add" and sid in manifest.non_submitters:
         manifest.non_submitters.remove(sid)
     return event
