@@ -414,3 +414,28 @@ def test_late_student_within_section_stays_in_their_section(
     change = add_student(before, constraints_for(k, [*teams, None], sections=after_sections), seed)
     assert independent_problems(change.authors, k, [*teams, None], sections=after_sections) == []
     assert all(after_sections[r] == late_section for r in change.changed_reviewers)
+
+
+@pytest.mark.parametrize(
+    ("k", "sizes"),
+    [
+        (
+            4,
+            [6, 6, 1, 1],
+        ),  # each 6-team member must partner all 8 others; the singles can't take 12
+        (3, [2, 5, 4]),  # the 5-team takes 5 of each outsider's 6 partners; the rest can't pair up
+        (4, [7, 6, 2]),
+    ],
+)
+def test_counting_passes_but_exhaustive_search_proves_no_allocation(
+    k: int, sizes: list[int]
+) -> None:
+    teams = teams_from_sizes(sizes)
+    with pytest.raises(InfeasibleAllocation) as caught:
+        allocate(constraints_for(k, teams), seed=1)
+    message = str(caught.value)
+    assert "exhaustive search" in message and "the teams rule it out" in message
+    assert f"lower reviews per student to {k - 1}" in message
+    # ... and the suggested change really works.
+    authors = allocate(constraints_for(k - 1, teams), seed=1)
+    assert independent_problems(authors, k - 1, teams) == []

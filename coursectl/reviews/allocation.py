@@ -33,6 +33,8 @@ NO_TEAM = -1
 # Exact search serves groups up to this size; beyond it the ring with repair always has room.
 EXACT_SEARCH_MAX_STUDENTS = 16
 EXACT_SEARCH_NODE_BUDGET = 200_000
+# What-if searches behind "smallest change" suggestions are best effort: a smaller budget.
+SUGGESTION_NODE_BUDGET = 20_000
 RING_ATTEMPTS = 6
 REPAIR_PASSES = 8
 EXTRA_REVIEWER_TRIES = 200
@@ -332,7 +334,41 @@ class _Group:
 
 def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
     _check_necessary(group)
-    for _ in range(RING_ATTEMPTS):
+    small = group.m <= EXACT_SEARCH_MAX_STUDENTS
+    if small:
+        # A quick ring first, then a short exact search: it settles most small classes either
+        # way. What is left (feasible but tangled by earlier rounds) gets the long random walk,
+        # and only then the exhaustive search.
+        found = _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES)
+        if found is not None:
+            return found
+        try:
+            found = _search(group, rng, SUGGESTION_NODE_BUDGET)
+        except _BudgetExhausted:
+            found = _ring_and_repair(group, rng, RING_ATTEMPTS, 40 * REPAIR_PASSES)
+            if found is None:
+                found = _exact_search(group, rng)
+        if found is not None:
+            return found
+        raise _explain_exhausted(group)
+    # Moderate classes get many cheap passes (tight ones need the random walk); in large ones
+    # a violation almost always has a direct fix.
+    passes = 40 * REPAIR_PASSES if group.m <= 2000 else REPAIR_PASSES
+    found = _ring_and_repair(group, rng, RING_ATTEMPTS, passes)
+    if found is not None:
+        return found
+    raise AllocationError(
+        "search",
+        f"no allocation found for the {group.m} students{group.where()} after "
+        f"{RING_ATTEMPTS} attempts: the teams and earlier rounds leave very little room; "
+        "try another seed or fewer reviews per student",
+    )
+
+
+def _ring_and_repair(
+    group: _Group, rng: np.random.Generator, attempts: int, passes: int
+) -> IntArray | None:
+    for _ in range(attempts):
         authors = _ring(group.m, group.k, group.no_reciprocal, rng)
         # A ring that mostly repeats an earlier round (the same seed and roster twice) would
         # need a swap per edge; a fresh shuffle has only a handful of violations to repair.
@@ -340,21 +376,9 @@ def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
             if _violations(authors, group).shape[0] <= max(64, group.m * group.k // 100):
                 break
             authors = _ring(group.m, group.k, group.no_reciprocal, rng)
-        if _repair(authors, group, rng):
+        if _repair(authors, group, rng, passes):
             return authors
-        if group.m <= EXACT_SEARCH_MAX_STUDENTS:
-            break  # small: the exact search below is both faster and conclusive
-    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
-        found = _exact_search(group, rng)
-        if found is not None:
-            return found
-        raise _explain_exhausted(group, rng)
-    raise AllocationError(
-        "search",
-        f"no allocation found for the {group.m} students{group.where()} after "
-        f"{RING_ATTEMPTS} attempts: the teams and earlier rounds leave very little room; "
-        "try another seed or fewer reviews per student",
-    )
+    return None
 
 
 def _ring(m: int, k: int, no_reciprocal: bool, rng: np.random.Generator) -> IntArray:
@@ -406,7 +430,7 @@ def _edge_ok(authors: IntArray, reviewer: int, slot: int, group: _Group) -> bool
     return not group.is_forbidden(reviewer, author)
 
 
-def _repair(authors: IntArray, group: _Group, rng: np.random.Generator) -> bool:
+def _repair(authors: IntArray, group: _Group, rng: np.random.Generator, passes: int) -> bool:
     """Swap away every violating edge, keeping all degrees; False if some edge resists.
 
     A swap a->x, b->y => a->y, b->x is taken when both new edges are valid. When none is
@@ -415,9 +439,6 @@ def _repair(authors: IntArray, group: _Group, rng: np.random.Generator) -> bool:
     """
     m, k = authors.shape
     tries = max(64, 8 * m * k) if m <= 200 else 256
-    # Moderate classes get many passes: nothing else serves them. Small ones have the exact
-    # search; in large ones a violation almost always has a direct fix.
-    passes = 40 * REPAIR_PASSES if EXACT_SEARCH_MAX_STUDENTS < m <= 2000 else REPAIR_PASSES
     for _ in range(passes):
         bad = _violations(authors, group)
         if bad.shape[0] == 0:
@@ -478,10 +499,126 @@ def _exact_search(
 
 
 def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
+    if group.m < group.k + 1:
+        return None
+    if group.no_reciprocal:
+        return _search_partners(group, rng, budget)
+    return _search_directed(group, rng, budget)
+
+
+def _search_partners(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
+    """Without reciprocal pairs an allocation is a 2k-regular partner graph, each pair used in
+    one direction, oriented so that everyone reviews k and is reviewed by k.
+
+    Searching partner graphs (then orienting each by a small flow) avoids the directed search's
+    2^edges symmetric branches, and degree counting sees forced partners at once: a student with
+    exactly 2k possible partners must take all of them.
+    """
+    m, k = group.m, group.k
+    allowed = group.allowed_matrix().tolist()
+    possible = [[allowed[u][v] or allowed[v][u] for v in range(m)] for u in range(m)]
+    tiebreak = rng.permutation(m).tolist()
+    need = [2 * k] * m
+    partners: list[set[int]] = [set() for _ in range(m)]
+    nodes = 0
+
+    def open_partners(v: int) -> list[int]:
+        return [u for u in range(m) if possible[v][u] and need[u] > 0 and u not in partners[v]]
+
+    def consistent() -> bool:
+        for v in range(m):
+            room = open_partners(v)
+            if len(room) < need[v]:
+                return False
+            # Earlier rounds forbid single directions: v still needs k partners it may
+            # review and k who may review it among those it has or can still get.
+            reachable = [*partners[v], *room]
+            if (
+                sum(allowed[v][u] for u in reachable) < k
+                or sum(allowed[u][v] for u in reachable) < k
+            ):
+                return False
+        return True
+
+    def step() -> IntArray | None:
+        nonlocal nodes
+        pending = [v for v in range(m) if need[v] > 0]
+        if not pending:
+            return _orient(partners, allowed, k)
+        options = {v: open_partners(v) for v in pending}
+        v = min(pending, key=lambda u: (len(options[u]) - need[u], tiebreak[u]))
+        if len(options[v]) < need[v]:
+            return None
+        ordered = sorted(options[v], key=lambda u: (len(options.get(u, ())) - need[u], tiebreak[u]))
+        for combo in itertools.combinations(ordered, need[v]):
+            nodes += 1
+            if nodes > budget:
+                raise _BudgetExhausted
+            taken = need[v]
+            for u in combo:
+                partners[v].add(u)
+                partners[u].add(v)
+                need[u] -= 1
+            need[v] = 0
+            found = step() if consistent() else None
+            if found is not None:
+                return found
+            need[v] = taken
+            for u in combo:
+                partners[v].discard(u)
+                partners[u].discard(v)
+                need[u] += 1
+        return None
+
+    return step()
+
+
+def _orient(partners: list[set[int]], allowed: list[list[bool]], k: int) -> IntArray | None:
+    """Give each partner pair a direction so everyone is reviewed exactly k times (None if no
+    orientation respects the allowed directions): bipartite matching of pairs to reviewed."""
+    m = len(partners)
+    pairs = [(u, v) for u in range(m) for v in partners[u] if u < v]
+    head: list[int] = [-1] * len(pairs)
+    incoming: list[list[int]] = [[] for _ in range(m)]  # pair indices pointing at each student
+
+    def ends(index: int) -> list[int]:
+        u, v = pairs[index]
+        return [w for w, x in ((v, u), (u, v)) if allowed[x][w]]
+
+    def augment(index: int, seen: set[int]) -> bool:
+        for target in ends(index):
+            if target in seen:
+                continue
+            seen.add(target)
+            if len(incoming[target]) < k:
+                incoming[target].append(index)
+                head[index] = target
+                return True
+            for other in list(incoming[target]):
+                incoming[target].remove(other)
+                if augment(other, seen):
+                    incoming[target].append(index)
+                    head[index] = target
+                    return True
+                incoming[target].append(other)
+        return False
+
+    for index in range(len(pairs)):
+        if not augment(index, set()):
+            return None
+    authors: list[list[int]] = [[] for _ in range(m)]
+    for index, (u, v) in enumerate(pairs):
+        reviewer = u if head[index] == v else v
+        authors[reviewer].append(head[index])
+    if any(len(row) != k for row in authors):
+        return None
+    return np.array(authors, dtype=np.int64).reshape(m, k)
+
+
+def _search_directed(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
+    """Reciprocal pairs allowed (fewer than 2k+1 students): choose each reviewer's k authors."""
     m, k, no_reciprocal = group.m, group.k, group.no_reciprocal
     allowed = group.allowed_matrix().tolist()
-    if m < k + 1:
-        return None
     # A random tie-break makes different seeds give different small allocations.
     tiebreak = rng.permutation(m).tolist()
     chosen: list[list[int] | None] = [None] * m
@@ -499,16 +636,16 @@ def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | 
 
     def still_possible(open_reviewers: list[int]) -> bool:
         for v in range(m):
-            need = k - indegree[v]
-            if need == 0:
-                continue
             row = chosen[v]
+            need_in = k - indegree[v]
+            if need_in == 0:
+                continue
             supply = sum(
                 1
                 for u in open_reviewers
                 if u != v and allowed[u][v] and not (no_reciprocal and row is not None and u in row)
             )
-            if supply < need:
+            if supply < need_in:
                 return False
         return True
 
@@ -546,22 +683,37 @@ def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | 
 # ---------------------------------------------------------------------------- infeasibility
 
 
+def _try_feasible(group: _Group, rng: np.random.Generator) -> bool | None:
+    """Is there an allocation? True/False when shown, None when the quick look cannot tell."""
+    try:
+        _check_necessary(group, suggest=False)
+    except InfeasibleAllocation:
+        return False
+    if _ring_and_repair(group, rng, attempts=1, passes=40 * REPAIR_PASSES) is not None:
+        return True
+    if group.m > EXACT_SEARCH_MAX_STUDENTS:
+        return None
+    try:
+        return _search(group, rng, SUGGESTION_NODE_BUDGET) is not None
+    except _BudgetExhausted:
+        return None
+
+
 def _smaller_k_that_fits(group: _Group, rng: np.random.Generator) -> int | None:
+    """The largest smaller k with an allocation; None if none, or if one could not be settled
+    (then "smallest change" would be a guess)."""
     for smaller in range(group.k - 1, 0, -1):
-        candidate = group.subset(np.arange(group.m, dtype=np.int64), k=smaller)
-        try:
-            _check_necessary(candidate)
-            if (
-                candidate.m > EXACT_SEARCH_MAX_STUDENTS
-                or _search(candidate, rng, EXACT_SEARCH_NODE_BUDGET) is not None
-            ):
-                return smaller
-        except (AllocationError, _BudgetExhausted):
-            continue
+        answer = _try_feasible(group.subset(np.arange(group.m, dtype=np.int64), k=smaller), rng)
+        if answer is None:
+            return None
+        if answer:
+            return smaller
     return None
 
 
-def _fix_by_k(group: _Group, rng: np.random.Generator) -> str:
+def _fix_by_k(group: _Group, rng: np.random.Generator, suggest: bool = True) -> str:
+    if not suggest:
+        return ""
     smaller = _smaller_k_that_fits(group, rng)
     return f"lower reviews per student to {smaller}" if smaller is not None else ""
 
@@ -570,7 +722,7 @@ def _join(*fixes: str) -> str:
     return " or ".join(f for f in fixes if f)
 
 
-def _check_necessary(group: _Group) -> None:
+def _check_necessary(group: _Group, suggest: bool = True) -> None:
     """Counting arguments that rule an allocation out, each with its smallest fix."""
     m, k = group.m, group.k
     rng = np.random.default_rng(0)  # the suggestions must not depend on the allocation's seed
@@ -605,7 +757,7 @@ def _check_necessary(group: _Group) -> None:
                 f"team {group.team_name(team_code)}{group.where()} has {size} of the {m} "
                 f"students; {why}, so a team may have at most {max(limit, 0)}. Smallest change: "
                 + _join(
-                    _fix_by_k(group, rng),
+                    _fix_by_k(group, rng, suggest),
                     f"move {move} of its members to other teams",
                 ),
             )
@@ -641,12 +793,13 @@ def _check_necessary(group: _Group) -> None:
             f"{int(blocked_out[s])} authors and {int(blocked_in[s])} reviewers in earlier rounds, "
             f"leaving room for {max(available, 0)} reviews where {k} are needed. "
             "Smallest change: "
-            + _join(_fix_by_k(group, rng), "leave the oldest earlier round out"),
+            + _join(_fix_by_k(group, rng, suggest), "leave the oldest earlier round out"),
         )
 
 
-def _explain_exhausted(group: _Group, rng: np.random.Generator) -> InfeasibleAllocation:
+def _explain_exhausted(group: _Group) -> InfeasibleAllocation:
     """The exact search proved there is none: say which rule is binding and what to relax."""
+    rng = np.random.default_rng(0)  # the same explanation whatever the seed
     everyone = np.arange(group.m, dtype=np.int64)
     binding: list[str] = []
     has_teams = bool(np.any(group.team != NO_TEAM))
@@ -692,11 +845,7 @@ def _team_move_fix(group: _Group, rng: np.random.Generator) -> str:
 
 
 def _feasible(group: _Group, rng: np.random.Generator) -> bool:
-    try:
-        _check_necessary(group)
-        return _search(group, rng, EXACT_SEARCH_NODE_BUDGET) is not None
-    except (InfeasibleAllocation, _BudgetExhausted):
-        return False
+    return _try_feasible(group, rng) is True
 
 
 # ---------------------------------------------------------------------------- validation
