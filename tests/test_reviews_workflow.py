@@ -130,3 +130,19 @@ def test_hand_broken_manifest_is_a_one_line_error(tmp_path: Path) -> None:
     path.write_text("{ not json")
     with pytest.raises(UserError, match=r"manifest.json:1:3: not valid JSON"):
         assign_reviews(course, AssignOptions("pp1-peer-reviews"))
+
+
+def test_peer_review_rubric_must_exist(tmp_path: Path) -> None:
+    from coursectl.course import inspect_course
+
+    root = copy_course(tmp_path)
+    schedule = root / "schedule.yaml"
+    text = schedule.read_text()
+    marker = "    reviews: pp1\n"
+    assert marker in text
+    schedule.write_text(text.replace(marker, marker + "    rubric: peer-reveiw\n", 1))
+    _, problems = inspect_course(root)
+    assert any("unknown rubric 'peer-reveiw'" in p.message for p in problems), problems
+    schedule.write_text(text.replace(marker, marker + "    rubric: peer-review\n", 1))
+    _, problems = inspect_course(root)
+    assert problems == []
