@@ -269,6 +269,9 @@ class SectionPart(StrictModel):
 class SectionPlan(StrictModel):
     date: LocalDate
     title: str
+    checklist_title: str | None = Field(
+        None, description="how the week's checklist names the section; default the title"
+    )
     intro: str | None = None
     parts: list[SectionPart] = Field(default_factory=list)
 
@@ -513,6 +516,11 @@ class PolicyItem(StrictModel):
 class PolicyCategory(StrictModel):
     id: str
     title: str
+    grade_name: str | None = Field(
+        None,
+        description="how students call this grade, as in 'X% of your <grade_name> grade'; "
+        "default the title in lower case",
+    )
     weight: float = Field(gt=0, description="share of the course grade, in percent")
     items: list[PolicyItem] = Field(min_length=1)
 
