@@ -397,7 +397,7 @@ def week_page(course: Course, number: int) -> WeekPage:
     lectures = [
         LectureView(
             number=lecture.number,
-            label=f"Lecture {lecture.number}" if lecture.number is not None else "Lecture",
+            label=f"Lecture {lecture.number}" if lecture.number is not None else "lecture",
             date=lecture.date,
             day_short=day_short(lecture.date),
             day_plain=day_plain(lecture.date),

@@ -38,6 +38,8 @@ ARGS: dict[str, list[str]] = {
     "gradescope roster": [],
     "gradescope check-dates": [],
     "gradescope extensions": [],
+    "render week": ["7"],
+    "render reminder": ["pp1-peer-reviews"],
 }
 
 LEAVES = [
