@@ -509,7 +509,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
     """The jinja2 environment for a course's templates/ folder."""
     markdown = _markdown()
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        # Absolute, so that template frames in tracebacks carry a path we can match.
+        loader=jinja2.FileSystemLoader(templates.resolve()),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -534,7 +535,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def _template_line(exc: BaseException, templates: Path) -> tuple[str, int | None]:
+def _template_line(exc: BaseException, templates: Path, name: str) -> tuple[str, int | None]:
     """The innermost template frame of an error raised while rendering (jinja2 rewrites the
     traceback so that template frames carry the template's file name and line)."""
     root = templates.resolve()
@@ -542,7 +543,7 @@ def _template_line(exc: BaseException, templates: Path) -> tuple[str, int | None
         path = Path(frame.filename)
         if path.is_absolute() and path.resolve().is_relative_to(root):
             return _display(path), frame.lineno
-    return _display(templates), None
+    return _display(templates / name), None
 
 
 def render_template(templates: Path, name: str, context: object) -> str:
@@ -583,12 +584,17 @@ def render_template(templates: Path, name: str, context: object) -> str:
             )
         ) from None
     except jinja2.UndefinedError as exc:
-        file, line = _template_line(exc, templates)
+        file, line = _template_line(exc, templates, name)
         raise UserError(
-            Problem(file, line, None, f"{exc.message}; check the name against the README's list")
+            Problem(
+                file,
+                line,
+                None,
+                f"{exc.message}; check the name against the README's Templates section",
+            )
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
-        file, line = _template_line(exc, templates)
+        file, line = _template_line(exc, templates, name)
         raise UserError(Problem(file, line, None, f"template error: {exc}")) from None
     return text.rstrip("\n") + "\n"
 

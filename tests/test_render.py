@@ -135,7 +135,9 @@ def missing_facts(page_text: str, rendered: list[str]) -> list[str]:
             problems.append(f"heading missing: {heading!r}")
             continue
         if not _is_subsequence(lines, ours[heading]):
-            diff = difflib.unified_diff(lines, ours[heading], "course page", "rendered", lineterm="", n=0)
+            diff = difflib.unified_diff(
+                lines, ours[heading], "course page", "rendered", lineterm="", n=0
+            )
             problems.append(f"under {heading or '(top)'!r}:\n" + "\n".join(diff))
     return problems
 
@@ -180,13 +182,24 @@ def _edit(path: Path, old: str, new: str) -> None:
             "{deliverable: pp1-peer-reviews, weight: 25, rule: completion}",
             "Weight: 20% of your portfolio piece grade (1% of overall course grade)",
         ),
-        ("schedule.yaml", "    platform: github\n    words: {min: 300, max: 500}\n    path: reflections/week-07.md",
-         "    platform: gradescope\n    words: {min: 300, max: 500}\n    path: reflections/week-07.md",
-         "Week 7 Reflection due Friday, Mar 6 by 11:59pm (GitHub)"),
-        ("schedule.yaml", "    anonymous: true\n", "    anonymous: false\n",
-         "Course survey due Friday, Mar 6 by 11:59pm (Gradescope, anonymous)"),
-        ("schedule.yaml", "          - Compare RLHF, DPO, and Constitutional AI trade-offs\n", "",
-         "Compare RLHF, DPO, and Constitutional AI trade-offs"),
+        (
+            "schedule.yaml",
+            "    platform: github\n    words: {min: 300, max: 500}\n    path: reflections/week-07.md",
+            "    platform: gradescope\n    words: {min: 300, max: 500}\n    path: reflections/week-07.md",
+            "Week 7 Reflection due Friday, Mar 6 by 11:59pm (GitHub)",
+        ),
+        (
+            "schedule.yaml",
+            "    anonymous: true\n",
+            "    anonymous: false\n",
+            "Course survey due Friday, Mar 6 by 11:59pm (Gradescope, anonymous)",
+        ),
+        (
+            "schedule.yaml",
+            "          - Compare RLHF, DPO, and Constitutional AI trade-offs\n",
+            "",
+            "Compare RLHF, DPO, and Constitutional AI trade-offs",
+        ),
     ],
 )
 def test_page_check_fails_when_a_fact_is_wrong(
@@ -211,10 +224,18 @@ def test_week_golden(golden: Golden, week: int, fmt: str) -> None:
 
 @pytest.mark.parametrize(
     "deliverable",
-    ["pp1-peer-reviews", "week-07-reflection", "course-survey", "midcourse-self-assessment", "exam-1"],
+    [
+        "pp1-peer-reviews",
+        "week-07-reflection",
+        "course-survey",
+        "midcourse-self-assessment",
+        "exam-1",
+    ],
 )
 def test_reminder_golden(golden: Golden, deliverable: str) -> None:
-    golden.check(f"render/reminder-{deliverable}.md", render_reminder(load_course(REPO_ROOT), deliverable))
+    golden.check(
+        f"render/reminder-{deliverable}.md", render_reminder(load_course(REPO_ROOT), deliverable)
+    )
 
 
 # ---------------------------------------------------------------------------- formatting and facts
@@ -233,13 +254,19 @@ def test_dates_are_written_like_the_course_page() -> None:
         "12:00pm",
         "1:30pm",
     ]
-    assert headline("Mid-course participation self-assessment") == "Mid-Course Participation Self-Assessment"
+    assert (
+        headline("Mid-course participation self-assessment")
+        == "Mid-Course Participation Self-Assessment"
+    )
     assert headline("state of the art in RLHF") == "State of the Art in RLHF"
 
 
 def test_deadline_written_in_utc_is_shown_in_the_course_time_zone(course_dir: Path) -> None:
-    _edit(course_dir / "schedule.yaml", "due: Wed 2026-03-04 23:59\n    platform: gradescope",
-          "due: 2026-03-05 07:59+00:00\n    platform: gradescope")
+    _edit(
+        course_dir / "schedule.yaml",
+        "due: Wed 2026-03-04 23:59\n    platform: gradescope",
+        "due: 2026-03-05 07:59+00:00\n    platform: gradescope",
+    )
     text = render_week(load_course(course_dir), 7, "md")
     assert "- Portfolio Piece 1 peer reviews due Wednesday, Mar 4 by 11:59pm (Gradescope)" in text
 
@@ -253,9 +280,16 @@ def test_reminder_after_dst_names_the_summer_zone() -> None:
 
 def test_weight_follows_the_grading_policy(course_dir: Path) -> None:
     policy = course_dir / "rubrics" / "grading-policy.yaml"
-    _edit(policy, "  - id: portfolio-1\n    title: Portfolio Piece 1\n    grade_name: portfolio piece     # \"20% of your portfolio piece grade\" (course page)\n    weight: 5",
-          "  - id: portfolio-1\n    title: Portfolio Piece 1\n    weight: 10")
-    _edit(policy, "  - id: final-project\n    title: Final project\n    weight: 18", "  - id: final-project\n    title: Final project\n    weight: 13")
+    _edit(
+        policy,
+        '  - id: portfolio-1\n    title: Portfolio Piece 1\n    grade_name: portfolio piece     # "20% of your portfolio piece grade" (course page)\n    weight: 5',
+        "  - id: portfolio-1\n    title: Portfolio Piece 1\n    weight: 10",
+    )
+    _edit(
+        policy,
+        "  - id: final-project\n    title: Final project\n    weight: 18",
+        "  - id: final-project\n    title: Final project\n    weight: 13",
+    )
     text = render_week(load_course(course_dir), 7, "md")
     # Without grade_name the category's title names the grade.
     assert "**Weight:** 20% of your portfolio piece 1 grade (2% of overall course grade)" in text
@@ -283,12 +317,18 @@ def test_unknown_week_and_deliverable_are_user_errors() -> None:
 
 def test_html_escapes_what_schedule_yaml_says(course_dir: Path) -> None:
     hostile = '<script>document.title="PWNED"</script> & <b>bold</b>'
-    _edit(course_dir / "schedule.yaml", "title: Training at Scale and Post-Training",
-          f"title: '{hostile}'")
+    _edit(
+        course_dir / "schedule.yaml",
+        "title: Training at Scale and Post-Training",
+        f"title: '{hostile}'",
+    )
     _edit(course_dir / "schedule.yaml", "title: Course survey", f"title: '{hostile}'")
     html = render_week(load_course(course_dir), 7, "html")
     assert "<script>" not in html and "<b>bold" not in html
-    assert "&lt;script&gt;document.title=&quot;PWNED&quot;&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert (
+        "&lt;script&gt;document.title=&quot;PWNED&quot;&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+        in html
+    )
     # Markdown in a description still becomes HTML: the peer-review criteria are a list.
     assert "<li>What worked well (2-3 specific observations)</li>" in html
     # The Markdown page is for pasting: it keeps the text as written.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from coursectl.cli import app
@@ -34,12 +35,14 @@ def test_week_html_to_a_file_and_again(runner: CliRunner, course_dir: Path) -> N
     # Its own earlier output is replaced without --force (re-run after a schedule change).
     schedule = course_dir / "schedule.yaml"
     schedule.write_text(
-        schedule.read_text(encoding="utf-8").replace("title: Course survey", "title: Mid-term survey"),
+        schedule.read_text(encoding="utf-8").replace(
+            "title: Course survey", "title: Mid-term survey"
+        ),
         encoding="utf-8",
     )
     again = runner.invoke(app, argv)
     assert again.exit_code == 0, again.output
-    assert "<li class=\"deliverable\">Mid-term survey due " in out.read_text(encoding="utf-8")
+    assert '<li class="deliverable">Mid-term survey due ' in out.read_text(encoding="utf-8")
 
 
 def test_out_never_replaces_a_file_it_did_not_write_without_force(
@@ -63,8 +66,14 @@ def test_reminder(runner: CliRunner) -> None:
     result = runner.invoke(app, ["render", "reminder", "pp1-peer-reviews", "-C", str(REPO_ROOT)])
     assert result.exit_code == 0, result.output
     assert result.stdout == render_reminder(load_course(REPO_ROOT), "pp1-peer-reviews")
-    assert "due Wednesday, March 4 by 11:59pm PST (course time zone, America/Los_Angeles)" in result.stdout
-    assert "on completion; 20% of your portfolio piece grade (1% of overall course grade)" in result.stdout
+    assert (
+        "due Wednesday, March 4 by 11:59pm PST (course time zone, America/Los_Angeles)"
+        in result.stdout
+    )
+    assert (
+        "on completion; 20% of your portfolio piece grade (1% of overall course grade)"
+        in result.stdout
+    )
 
 
 def test_mistakes_are_one_line_errors(runner: CliRunner, course_dir: Path) -> None:
@@ -81,14 +90,35 @@ def test_mistakes_are_one_line_errors(runner: CliRunner, course_dir: Path) -> No
         assert "Traceback" not in result.output
 
 
-def test_broken_template_is_one_line_with_file_and_line(runner: CliRunner, course_dir: Path) -> None:
+def test_broken_template_is_one_line_with_file_and_line(
+    runner: CliRunner, course_dir: Path
+) -> None:
     template = course_dir / "templates" / "reminder.md.j2"
     lines = template.read_text(encoding="utf-8").splitlines()
     lines[4] = "{{ page.deliverable.due_short | no_such_filter }}"
     template.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["render", "reminder", "course-survey", "--course", str(course_dir)])
+    result = runner.invoke(
+        app, ["render", "reminder", "course-survey", "--course", str(course_dir)]
+    )
     assert result.exit_code == 1
     errors = _errors(result.output)
     assert len(errors) == 1, result.output
     assert errors[0].startswith(f"error: {template}:5: template syntax error: "), errors[0]
     assert "no_such_filter" in errors[0]
+
+
+def test_template_error_from_inside_the_course_folder_names_the_relative_file(
+    runner: CliRunner, course_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = course_dir / "templates" / "week.md.j2"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if "page.summary" in line) + 1
+    lines[number - 1] = lines[number - 1].replace("page.summary", "page.sumary")
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.chdir(course_dir)
+    result = runner.invoke(app, ["render", "week", "7", "--course", "."])
+    assert result.exit_code == 1
+    assert _errors(result.output) == [
+        f"error: templates/week.md.j2:{number}: 'coursectl.render.WeekPage object' has no "
+        "attribute 'sumary'; check the name against the README's Templates section"
+    ]
