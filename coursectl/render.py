@@ -246,7 +246,7 @@ class ReminderPage:
     """Everything `templates/reminder.md.j2` may use."""
 
     course: CourseView
-    week: int | None
+    week: int
     deliverable: DeliverableView
     generator: str
 
@@ -307,12 +307,12 @@ def _late_sentence(policy: GradingPolicy | None, item: Deliverable) -> str | Non
         grace = item.grace_minutes
     parts = []
     if grace:
-        parts.append(f"{grace} minutes' grace")
+        parts.append(f"{grace} minute{'s' if grace != 1 else ''}' grace")
     if late.penalty_per_day:
         parts.append(f"{percent(late.penalty_per_day)} off per day late")
     text = ", then ".join(parts)
     if late.max_days is not None:
-        tail = f"after {late.max_days} days late it scores 0"
+        tail = f"after {late.max_days} day{'s' if late.max_days != 1 else ''} late it scores 0"
         text = f"{text}; {tail}" if text else tail
     if not text:
         return None

@@ -31,7 +31,9 @@ def _browser() -> str | None:
 BROWSER = _browser()
 pytestmark = pytest.mark.skipif(
     BROWSER is None,
-    reason="no Chromium/Chrome on PATH (Debian: apt-get install chromium; or set COURSECTL_CHROMIUM)",
+    reason=f"COURSECTL_CHROMIUM={os.environ['COURSECTL_CHROMIUM']} not found"
+    if os.environ.get("COURSECTL_CHROMIUM")
+    else "no Chromium/Chrome on PATH (Debian: apt-get install chromium; or set COURSECTL_CHROMIUM)",
 )
 
 
@@ -43,6 +45,7 @@ def _run_browser(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
