@@ -1,0 +1,167 @@
+"""Reading CSV exports the way they arrive, and writing CSV that spreadsheets open safely.
+
+Exports come with a byte-order mark (Gradescope, Excel's "CSV UTF-8"), as UTF-16 with tabs
+(Excel's "Unicode text"), or re-saved in a legacy encoding. We decode the first two exactly
+and refuse the rest with the line of the first bad byte: guessing an encoding garbles names
+silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from coursectl.errors import Problem, UserError
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def decode(data: bytes, display: str) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], "utf-8"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            Problem(
+                display,
+                line,
+                None,
+                f"not {encoding.upper()} text (byte 0x{data[exc.start]:02x}); "
+                "export or save it again as 'CSV UTF-8'",
+            )
+        ) from None
+
+
+@dataclass
+class Table:
+    """One CSV file as strings: columns stripped, cells never NaN, and each row's file line."""
+
+    display: str
+    frame: pd.DataFrame
+    lines: list[int] = field(default_factory=list)
+
+    def line(self, row: int) -> int:
+        return self.lines[row]
+
+    def has(self, column: str) -> bool:
+        return column in self.frame.columns
+
+    def problem(self, row: int | None, message: str) -> Problem:
+        return Problem(self.display, None if row is None else self.line(row), None, message)
+
+
+def _row_lines(text: str, rows: int) -> list[int]:
+    """File line of each data row; the cheap count is exact unless a cell spans lines."""
+    body = text.rstrip("\r\n")
+    if body.count("\n") == rows and "\n\n" not in body and "\r\n\r\n" not in body:
+        return list(range(2, rows + 2))
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines[:rows] + list(range(len(lines) + 2, rows + 2))[: max(0, rows - len(lines))]
+
+
+def _separator(first_line: str) -> str:
+    # Excel's "Unicode text" export is UTF-16 with tabs.
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def header_of(text: str) -> list[str]:
+    """Column names of CSV text, stripped."""
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first_line), delimiter=_separator(first_line)), [])
+    return [name.strip() for name in header]
+
+
+def read_table(
+    text: str,
+    display: str,
+    keep: Iterable[str] | None = None,
+) -> Table:
+    """CSV text as strings; `keep` limits the columns held in memory (others are never stored)."""
+    if not text.strip():
+        raise UserError(Problem(display, 1, None, "the file is empty; export it again"))
+    separator = _separator(text.split("\n", 1)[0])
+    names = header_of(text)
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name and name in seen:
+            raise UserError(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"column '{name}' appears twice (columns {seen[name] + 1} and {index + 1}); "
+                    "remove or rename one",
+                )
+            )
+        seen[name] = index
+    wanted = None if keep is None else set(keep)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+            header=0,
+            names=names,
+            usecols=(lambda column: column in wanted) if wanted is not None else None,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        message = str(exc)
+        line = None
+        marker = " in line "
+        if marker in message:
+            digits = message.split(marker, 1)[1].split(",", 1)[0].strip()
+            line = int(digits) if digits.isdigit() else None
+        raise UserError(
+            Problem(display, line, None, f"malformed CSV ({message.strip()}); check for an unquoted comma")
+        ) from None
+    except ValueError as exc:  # e.g. names/usecols mismatch on a ragged header
+        raise UserError(Problem(display, 1, None, f"malformed CSV header ({exc})")) from None
+    if wanted is not None:
+        frame = frame[[n for n in names if n in wanted]]
+    # Cells keep their inner text; surrounding spaces are spreadsheet noise.
+    frame = frame.apply(lambda column: column.str.strip()) if len(frame) else frame
+    return Table(display, frame, _row_lines(text, len(frame)))
+
+
+def require(table: Table, columns: Sequence[str], hint: str) -> None:
+    """One error naming every missing column and what the file should be."""
+    missing = [c for c in columns if not table.has(c)]
+    if missing:
+        quoted = ", ".join(f"'{c}'" for c in missing)
+        raise UserError(Problem(table.display, 1, None, f"missing column {quoted}; {hint}"))
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """CSV with every text cell neutralised; numbers are written by us and never start with -."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
