@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import deadlines, validate
+from coursectl.commands import deadlines, gradebook, validate
 
 app = typer.Typer(
     name="coursectl",
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
+app.add_typer(gradebook.app, name="gradebook")
 
 
 def main() -> None:
