@@ -249,7 +249,7 @@ def read_download_grades(
         if assignment in surveys:
             late = np.full(len(score), np.nan)
             if table.has(time_column):
-                table.frame.drop(columns=[time_column], inplace=True)
+                table.frame = table.frame.drop(columns=[time_column])
         elif table.has(late_column):
             late = _lateness(table, late_column)
         else:
