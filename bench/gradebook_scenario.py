@@ -89,7 +89,12 @@ def write_scenario(
     header = ["First Name", "Last Name", "SID", "Email", "Sections"]
     for item in gradescope:
         title = item.title
-        header += [title, f"{title} - Max Points", f"{title} - Submission Time", f"{title} - {LATENESS}"]
+        header += [
+            title,
+            f"{title} - Max Points",
+            f"{title} - Submission Time",
+            f"{title} - {LATENESS}",
+        ]
     header.append(f"Total {LATENESS}")
     rows: list[list[object]] = []
     per_assignment_rows: dict[str, list[list[object]]] = {d: [] for d in per_assignment}
@@ -97,16 +102,27 @@ def write_scenario(
         first, last = _split(student.name)
         sid, email = student.sid, student.email
         if sample_quirks and index == 5:
-            sid, email = "", email.replace("@students.example.edu", "@example.edu").upper()  # alias domain, no SID
+            sid, email = (
+                "",
+                email.replace("@students.example.edu", "@example.edu").upper(),
+            )  # alias domain, no SID
         row: list[object] = [first, last, sid, email, student.section]
         total_late = 0
         for item in gradescope:
-            max_points = 5 if isinstance(item, SelfAssessmentDeliverable) else (2 if isinstance(item, PeerReviewDeliverable | SurveyDeliverable) else 10)
+            max_points = (
+                5
+                if isinstance(item, SelfAssessmentDeliverable)
+                else (2 if isinstance(item, PeerReviewDeliverable | SurveyDeliverable) else 10)
+            )
             did_submit = rng.random() < 0.92
             late = _lateness(rng) if did_submit else 0
             if isinstance(item, PeerReviewDeliverable) and item.reviews not in submitted:
                 did_submit = False
-            if isinstance(item, PeerReviewDeliverable) and sid not in submitted.get(item.reviews, set()) and student.sid not in submitted.get(item.reviews, set()):
+            if (
+                isinstance(item, PeerReviewDeliverable)
+                and sid not in submitted.get(item.reviews, set())
+                and student.sid not in submitted.get(item.reviews, set())
+            ):
                 did_submit = False
             if isinstance(item, SelfAssessmentDeliverable):
                 score: object = rng.choice([3, 4, 4, 4.5, 5, 5]) if did_submit else ""
@@ -117,7 +133,7 @@ def write_scenario(
             if did_submit and rng.random() < 0.03 and not isinstance(item, SurveyDeliverable):
                 score = 0  # submitted and scored zero: not the same as blank
             local_due = item.due.astimezone(schedule.tz)
-            when = (local_due.replace(hour=20, minute=rng.randint(0, 59), second=rng.randint(0, 59)))
+            when = local_due.replace(hour=20, minute=rng.randint(0, 59), second=rng.randint(0, 59))
             if late:
                 from datetime import timedelta
 
@@ -129,13 +145,30 @@ def write_scenario(
             row += [score, max_points, stamp, _hms(late) if did_submit else ""]
             if item.id in per_assignment_rows:
                 status = "Graded" if did_submit and score != "" else "Missing"
-                if did_submit and rng.random() < 0.1 and not isinstance(item, SelfAssessmentDeliverable):
+                if (
+                    did_submit
+                    and rng.random() < 0.1
+                    and not isinstance(item, SelfAssessmentDeliverable)
+                ):
                     status, score = "", ""
                 per_assignment_rows[item.id].append(
-                    [first, last, sid, email, student.section, score, max_points, status,
-                     rng.randint(10**8, 10**9) if did_submit else "", stamp, _hms(late) if did_submit else "",
-                     rng.randint(0, 9) if did_submit else "", rng.randint(1, 3) if did_submit else "",
-                     score if score != "" else "", ""]
+                    [
+                        first,
+                        last,
+                        sid,
+                        email,
+                        student.section,
+                        score,
+                        max_points,
+                        status,
+                        rng.randint(10**8, 10**9) if did_submit else "",
+                        stamp,
+                        _hms(late) if did_submit else "",
+                        rng.randint(0, 9) if did_submit else "",
+                        rng.randint(1, 3) if did_submit else "",
+                        score if score != "" else "",
+                        "",
+                    ]
                 )
         row.append(_hms(total_late))
         if sample_quirks and index == 7:
@@ -143,14 +176,28 @@ def write_scenario(
         rows.append(row)
     if sample_quirks:
         # A student who dropped: still in Gradescope, no longer on the roster.
-        extra: list[object] = ["Jordan", "Example", "9199999", "jordan.example@students.example.edu", "B"]
-        for item in gradescope:
+        extra: list[object] = [
+            "Jordan",
+            "Example",
+            "9199999",
+            "jordan.example@students.example.edu",
+            "B",
+        ]
+        for _item in gradescope:
             extra += ["", 10, "", ""]
         rows.insert(10, [*extra, "0:00:00"])
         # Headline quirks: lateness over 24 hours, and a zero next to a blank.
         pp1 = header.index("Portfolio Piece 1")
-        rows[1][pp1], rows[1][pp1 + 2], rows[1][pp1 + 3] = 9, "2026-02-22 02:10:00 -0800", "26:10:00"
-        rows[2][pp1], rows[2][pp1 + 2], rows[2][pp1 + 3] = 10, "2026-03-02 08:07:02 -0800", "225:07:02"
+        rows[1][pp1], rows[1][pp1 + 2], rows[1][pp1 + 3] = (
+            9,
+            "2026-02-22 02:10:00 -0800",
+            "26:10:00",
+        )
+        rows[2][pp1], rows[2][pp1 + 2], rows[2][pp1 + 3] = (
+            10,
+            "2026-03-02 08:07:02 -0800",
+            "225:07:02",
+        )
         rows[3][pp1], rows[3][pp1 + 2], rows[3][pp1 + 3] = 0, "2026-02-20 21:00:00 -0800", "0:00:00"
         rows[4][pp1], rows[4][pp1 + 2], rows[4][pp1 + 3] = "", "", ""
     name = f"{schedule.course.code.replace(' ', '_')}_{schedule.course.term.replace(' ', '_')}_grades.csv"
@@ -159,12 +206,26 @@ def write_scenario(
         item = schedule.deliverable(deliverable_id)
         assert item is not None
         scores_header = [
-            "First Name", "Last Name", "SID", "Email", "Sections", "Total Score", "Max Points", "Status",
-            "Submission ID", "Submission Time", LATENESS, "View Count", "Submission Count",
-            "1: Proposed score (5.0 pts)", "2: Examples (0.0 pts)",
+            "First Name",
+            "Last Name",
+            "SID",
+            "Email",
+            "Sections",
+            "Total Score",
+            "Max Points",
+            "Status",
+            "Submission ID",
+            "Submission Time",
+            LATENESS,
+            "View Count",
+            "Submission Count",
+            "1: Proposed score (5.0 pts)",
+            "2: Examples (0.0 pts)",
         ]
         filename = f"{item.title.replace(' ', '_')}_scores.csv"
-        (root / "gradescope" / filename).write_text(_csv(scores_header, assignment_rows), encoding="utf-8-sig")
+        (root / "gradescope" / filename).write_text(
+            _csv(scores_header, assignment_rows), encoding="utf-8-sig"
+        )
 
     # ------------------------------------------------------------------ reflections (check-reflections output)
     (root / "reflections").mkdir(parents=True, exist_ok=True)
@@ -184,12 +245,21 @@ def write_scenario(
             elif roll < 0.14:
                 status, words, when = "no-access", 0, ""
             records.append(
-                {"sid": student.sid, "github": student.github, "status": status, "words": words,
-                 "submitted_at": when, "late_by": late_by, "commit": f"{rng.getrandbits(160):040x}" if when else ""}
+                {
+                    "sid": student.sid,
+                    "github": student.github,
+                    "status": status,
+                    "words": words,
+                    "submitted_at": when,
+                    "late_by": late_by,
+                    "commit": f"{rng.getrandbits(160):040x}" if when else "",
+                }
             )
         stem = Path(item.path).stem
         if sample_quirks and item.week == 6:
-            (root / "reflections" / f"{stem}.json").write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
+            (root / "reflections" / f"{stem}.json").write_text(
+                json.dumps(records, indent=1) + "\n", encoding="utf-8"
+            )
         else:
             fields = ["sid", "github", "status", "words", "submitted_at", "late_by", "commit"]
             (root / "reflections" / f"{stem}.csv").write_text(
@@ -210,13 +280,31 @@ def write_scenario(
             for shift in (1, 3) if n >= 7 else (1,):
                 author = by_sid[authors[(index + shift) % n]]
                 review_rows.append(
-                    [item.id, reviewer.sid, reviewer.name, reviewer.email, author.sid, author.github,
-                     f"https://github.com/llm101-sp26/portfolio-{author.github}"]
+                    [
+                        item.id,
+                        reviewer.sid,
+                        reviewer.name,
+                        reviewer.email,
+                        author.sid,
+                        author.github,
+                        f"https://github.com/llm101-sp26/portfolio-{author.github}",
+                    ]
                 )
         folder = root / "reviews" / item.id
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "reviews.csv").write_text(
-            _csv(["assignment", "reviewer_sid", "reviewer_name", "reviewer_email", "author_sid", "author_github", "link"], review_rows),
+            _csv(
+                [
+                    "assignment",
+                    "reviewer_sid",
+                    "reviewer_name",
+                    "reviewer_email",
+                    "author_sid",
+                    "author_github",
+                    "link",
+                ],
+                review_rows,
+            ),
             encoding="utf-8",
         )
 
@@ -231,10 +319,18 @@ def write_scenario(
             if roll < 0.55:
                 confirmation_rows.append([student.sid, rng.choice([4, 4.5, 5]), ""])
             elif roll < 0.65:
-                confirmation_rows.append([student.sid, rng.choice([3, 3.5]), "adjusted: few specific examples; talked in OH"])
+                confirmation_rows.append(
+                    [
+                        student.sid,
+                        rng.choice([3, 3.5]),
+                        "adjusted: few specific examples; talked in OH",
+                    ]
+                )
             elif roll < 0.70:
                 confirmation_rows.append([student.sid, "", "follow up: asked for examples"])
-        (root / "confirmations" / f"{item.id}.csv").write_text(_csv(["sid", "score", "note"], confirmation_rows), encoding="utf-8")
+        (root / "confirmations" / f"{item.id}.csv").write_text(
+            _csv(["sid", "score", "note"], confirmation_rows), encoding="utf-8"
+        )
 
     # ------------------------------------------------------------------ adjustments
     adjustment_rows: list[list[object]] = []
@@ -243,7 +339,9 @@ def write_scenario(
             [roster[1].sid, "pp1", "extension", "48h", "documented illness"],
             [roster[11].sid, "week-03-reflection", "excused", "", "excused absence"],
         ]
-    (root / "adjustments.csv").write_text(_csv(["sid", "deliverable", "action", "until", "note"], adjustment_rows), encoding="utf-8")
+    (root / "adjustments.csv").write_text(
+        _csv(["sid", "deliverable", "action", "until", "note"], adjustment_rows), encoding="utf-8"
+    )
 
 
 def main() -> None:

@@ -398,7 +398,11 @@ def _gradebook_inputs(policy: GradingPolicy, policy_map: SourceMap, ids: set[str
                 )
     for key in ("adjustments", "confirmations", "reviews_done", "reflections"):
         value = Path(getattr(inputs, key))
-        if value.is_absolute() or ".." in value.parts or (value.parts and value.parts[0] == RUBRICS_DIR):
+        if (
+            value.is_absolute()
+            or ".." in value.parts
+            or (value.parts and value.parts[0] == RUBRICS_DIR)
+        ):
             problems.append(
                 policy_map.problem(
                     ("gradebook", key),

@@ -70,7 +70,9 @@ def test_sample_gradebook_matches_goldens(here: Path, runner: CliRunner, golden:
     code, out, err = run(runner, *build("--format", "both"))
     assert code == 0, err
     golden.check("gradebook/gradebook.csv", (here / "grades/gradebook.csv").read_text())  # type: ignore[attr-defined]
-    golden.check("gradebook/gradebook-canvas.csv", (here / "grades/gradebook-canvas.csv").read_text())  # type: ignore[attr-defined]
+    golden.check(
+        "gradebook/gradebook-canvas.csv", (here / "grades/gradebook-canvas.csv").read_text()
+    )  # type: ignore[attr-defined]
     golden.check("gradebook/warnings.txt", err)  # type: ignore[attr-defined]
     code, out, err = run(runner, "gradebook", "explain", "9100038", "--inputs", str(SAMPLE))
     assert code == 0, err
@@ -95,11 +97,17 @@ def test_sample_gradebook_says_what_a_ta_checks(here: Path, runner: CliRunner) -
     assert by_sid["9100260"]["pp1"] == "" and "pp1: no row" in by_sid["9100260"]["notes"]
     assert "no row for 1 roster student(s) in this export, not counted for them: 9100260" in err
     # The dropped student is reported with the export's line, not silently ignored.
-    assert re.search(r"LLM_101_Spring_2026_grades\.csv:12: sid '9199999'.*matches no roster student", err)
+    assert re.search(
+        r"LLM_101_Spring_2026_grades\.csv:12: sid '9199999'.*matches no roster student", err
+    )
     # Excused reflection: EX in Canvas, not counted in the category.
     assert by_sid["9100408"]["week-03-reflection"] == "EX"
     # Unconfirmed self-assessments are listed by sid.
-    unconfirmed = [r["sid"] for r in rows if r["midcourse-self-assessment TA"] == "" and r["midcourse-self-assessment proposed"]]
+    unconfirmed = [
+        r["sid"]
+        for r in rows
+        if r["midcourse-self-assessment TA"] == "" and r["midcourse-self-assessment proposed"]
+    ]
     assert unconfirmed and all(sid in out for sid in unconfirmed)
 
 
@@ -117,7 +125,10 @@ def test_canvas_import_layout(here: Path, runner: CliRunner) -> None:
     assert "Portfolio Piece 1 (510001)" in rows[0]
     assert rows[1][0].strip() == "Points Possible"
     points = dict(zip(rows[0], rows[1], strict=True))
-    assert points["Portfolio Piece 1 (510001)"] == "10.00" and points["Mid-course participation self-assessment (510004)"] == "5.00"
+    assert (
+        points["Portfolio Piece 1 (510001)"] == "10.00"
+        and points["Mid-course participation self-assessment (510004)"] == "5.00"
+    )
     blake = next(r for r in rows if r[2] == "9100038")
     assert dict(zip(rows[0], blake, strict=True))["Portfolio Piece 1 (510001)"] == "9.00"
     assert not (here / "grades/gradebook.csv").exists()
@@ -127,13 +138,19 @@ def test_survey_times_never_reach_the_outputs(here: Path, runner: CliRunner) -> 
     course = load_course(here)
     book = build_gradebook(course, InputPaths.for_course(course, here / SAMPLE))
     survey = next(r for r in book.items if r.item.id == "course-survey")
-    assert survey.late_seconds is None or np.all(np.isnan(survey.late_seconds) | (survey.late_seconds == 0))
+    assert survey.late_seconds is None or np.all(
+        np.isnan(survey.late_seconds) | (survey.late_seconds == 0)
+    )
     export = list(csv.DictReader(io.StringIO(GRADES.read_text(encoding="utf-8-sig"))))
     times = {r["Course survey - Submission Time"] for r in export} - {""}
     assert times
     run(runner, *build("--format", "both"))
     explained = run(runner, "gradebook", "explain", "9100001", "--inputs", str(SAMPLE))[1]
-    for text in ((here / "grades/gradebook.csv").read_text(), (here / "grades/gradebook-canvas.csv").read_text(), explained):
+    for text in (
+        (here / "grades/gradebook.csv").read_text(),
+        (here / "grades/gradebook-canvas.csv").read_text(),
+        explained,
+    ):
         for stamp in times:
             assert stamp not in text and stamp[11:19] not in text
 
@@ -152,11 +169,13 @@ def test_utf16_excel_export_gives_the_same_gradebook(here: Path, runner: CliRunn
 
 
 def test_formula_in_a_name_is_neutralised(here: Path, runner: CliRunner) -> None:
-    rewrite(here / "rosters/synthetic-roster.csv", "Avery Quillfeather", "=HYPERLINK(\"http://x\")")
+    rewrite(here / "rosters/synthetic-roster.csv", "Avery Quillfeather", '=HYPERLINK("http://x")')
     assert run(runner, *build("--format", "both"))[0] == 0
     for name in ("gradebook.csv", "gradebook-canvas.csv"):
-        cells = [c for row in csv.reader(io.StringIO((here / "grades" / name).read_text())) for c in row]
-        assert "'=HYPERLINK(\"http://x\")" in cells
+        cells = [
+            c for row in csv.reader(io.StringIO((here / "grades" / name).read_text())) for c in row
+        ]
+        assert '\'=HYPERLINK("http://x")' in cells
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
 
 
@@ -165,7 +184,9 @@ def test_formula_in_a_name_is_neutralised(here: Path, runner: CliRunner) -> None
 
 def test_download_grades_missing_column(here: Path, runner: CliRunner) -> None:
     rewrite(GRADES, ",SID,", ",Student ID,")
-    one_error(*run(runner, *build())[::2], r"LLM_101_Spring_2026_grades\.csv:1: missing column 'SID'")
+    one_error(
+        *run(runner, *build())[::2], r"LLM_101_Spring_2026_grades\.csv:1: missing column 'SID'"
+    )
     assert not (here / "grades").exists()
 
 
@@ -178,11 +199,20 @@ def test_download_grades_duplicate_student(here: Path, runner: CliRunner) -> Non
     )
 
 
-def test_download_grades_unknown_student_is_reported_and_strict_fails(here: Path, runner: CliRunner) -> None:
-    rewrite(GRADES, "9100001,avery.quillfeather@students.example.edu", "9100999,someone@else.example.org")
+def test_download_grades_unknown_student_is_reported_and_strict_fails(
+    here: Path, runner: CliRunner
+) -> None:
+    rewrite(
+        GRADES,
+        "9100001,avery.quillfeather@students.example.edu",
+        "9100999,someone@else.example.org",
+    )
     code, _, err = run(runner, *build())
     assert code == 0
-    assert re.search(r"grades\.csv:2: sid '9100999', email 'someone@else\.example\.org' \(Avery Quillfeather\) matches no roster student", err)
+    assert re.search(
+        r"grades\.csv:2: sid '9100999', email 'someone@else\.example\.org' \(Avery Quillfeather\) matches no roster student",
+        err,
+    )
     assert "9100001" in err  # and the roster student now without a row
     code, _, err = run(runner, *build("--strict"))
     assert code == 1 and "grades.csv:2:" in err
@@ -191,18 +221,27 @@ def test_download_grades_unknown_student_is_reported_and_strict_fails(here: Path
 def test_name_alone_never_matches(here: Path, runner: CliRunner) -> None:
     rewrite(GRADES, "9100001,avery.quillfeather@students.example.edu", ",")
     err = run(runner, *build())[2]
-    assert re.search(r"grades\.csv:2: no sid, email or GitHub name \(Avery Quillfeather\) matches no roster student", err)
+    assert re.search(
+        r"grades\.csv:2: no sid, email or GitHub name \(Avery Quillfeather\) matches no roster student",
+        err,
+    )
 
 
 def test_latin1_export_is_refused_with_its_line(here: Path, runner: CliRunner) -> None:
     text = GRADES.read_text(encoding="utf-8-sig").replace("Quillfeather", "Quillféather")
     GRADES.write_bytes(text.encode("latin-1"))
-    one_error(*run(runner, *build())[::2], r"grades\.csv:2: not UTF-8 text \(byte 0xe9\); export or save it again as 'CSV UTF-8'")
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:2: not UTF-8 text \(byte 0xe9\); export or save it again as 'CSV UTF-8'",
+    )
 
 
 def test_bad_score_and_lateness(here: Path, runner: CliRunner) -> None:
     rewrite(GRADES, "A,8.5,10,", "A,eight,10,")
-    one_error(*run(runner, *build())[::2], r"grades\.csv:2: score 'eight' in column 'Portfolio Piece 1' is not a number")
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:2: score 'eight' in column 'Portfolio Piece 1' is not a number",
+    )
     rewrite(GRADES, "A,eight,10,", "A,8.5,10,")
     rewrite(GRADES, "26:10:00", "1 day 2:10")
     one_error(*run(runner, *build())[::2], r"grades\.csv:3: lateness '1 day 2:10' .* is not H:M:S")
@@ -210,7 +249,10 @@ def test_bad_score_and_lateness(here: Path, runner: CliRunner) -> None:
 
 def test_single_name_column_and_section_name(here: Path, runner: CliRunner) -> None:
     rows = list(csv.reader(io.StringIO(GRADES.read_text(encoding="utf-8-sig"))))
-    fixed = [[f"{r[0]} {r[1]}".strip() if i else "Name", *r[2:4], r[4]] + r[5:] for i, r in enumerate(rows)]
+    fixed = [
+        [f"{r[0]} {r[1]}".strip() if i else "Name", *r[2:4], r[4], *r[5:]]
+        for i, r in enumerate(rows)
+    ]
     fixed[0][3] = "section_name"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(fixed)
@@ -222,18 +264,30 @@ def test_single_name_column_and_section_name(here: Path, runner: CliRunner) -> N
 
 def test_scores_export_missing_status_and_unknown_status(here: Path, runner: CliRunner) -> None:
     rewrite(SELF, ",Status,", ",State,")
-    one_error(*run(runner, *build())[::2], r"self-assessment_scores\.csv:1: missing column 'Status'")
+    one_error(
+        *run(runner, *build())[::2], r"self-assessment_scores\.csv:1: missing column 'Status'"
+    )
     rewrite(SELF, ",State,", ",Status,")
     rewrite(SELF, ",Graded,", ",Done,")
-    one_error(*run(runner, *build())[::2], r"self-assessment_scores\.csv:2: Status 'Done' is not Graded, Missing or blank")
+    one_error(
+        *run(runner, *build())[::2],
+        r"self-assessment_scores\.csv:2: Status 'Done' is not Graded, Missing or blank",
+    )
 
 
 def test_ungraded_self_assessment_is_pending_not_zero(here: Path, runner: CliRunner) -> None:
-    rewrite(SELF, "9100001,avery.quillfeather@students.example.edu,A,4,5,Graded,", "9100001,avery.quillfeather@students.example.edu,A,,5,,")
+    rewrite(
+        SELF,
+        "9100001,avery.quillfeather@students.example.edu,A,4,5,Graded,",
+        "9100001,avery.quillfeather@students.example.edu,A,,5,,",
+    )
     (here / SAMPLE / "confirmations/midcourse-self-assessment.csv").write_text("sid,score,note\n")
     run(runner, *build())
     row = read_csv(here / "grades/gradebook.csv")[0]
-    assert row["midcourse-self-assessment"] == "" and "midcourse-self-assessment: ungraded" in row["notes"]
+    assert (
+        row["midcourse-self-assessment"] == ""
+        and "midcourse-self-assessment: ungraded" in row["notes"]
+    )
 
 
 # ----------------------------------------------------------------------------- other sources
@@ -244,15 +298,29 @@ def test_confirmations_override_and_their_errors(here: Path, runner: CliRunner) 
     path.write_text("\ufeffsid,score,note\n9100001,2.5,asked in OH\n", encoding="utf-8")
     run(runner, *build())
     row = read_csv(here / "grades/gradebook.csv")[0]
-    assert row["midcourse-self-assessment"] == "50.00" and row["midcourse-self-assessment TA"] == "2.50"
+    assert (
+        row["midcourse-self-assessment"] == "50.00"
+        and row["midcourse-self-assessment TA"] == "2.50"
+    )
     path.write_text("sid,score,note\n9100001,7,\n")
-    one_error(*run(runner, *build())[::2], r"confirmations/midcourse-self-assessment\.csv:2: score 7 is outside 0\.\.5")
+    one_error(
+        *run(runner, *build())[::2],
+        r"confirmations/midcourse-self-assessment\.csv:2: score 7 is outside 0\.\.5",
+    )
     path.write_text("sid,score,note\n9100001,4,\n9100001,5,\n")
-    one_error(*run(runner, *build())[::2], r"midcourse-self-assessment\.csv:3: 9100001 .* second row here \(first on line 2\)")
+    one_error(
+        *run(runner, *build())[::2],
+        r"midcourse-self-assessment\.csv:3: 9100001 .* second row here \(first on line 2\)",
+    )
     path.write_text("sid,points\n9100001,4\n")
-    one_error(*run(runner, *build())[::2], r"midcourse-self-assessment\.csv:1: missing column 'score'")
+    one_error(
+        *run(runner, *build())[::2], r"midcourse-self-assessment\.csv:1: missing column 'score'"
+    )
     path.write_text("sid,score,note\n9100777,4,\n")
-    assert re.search(r"midcourse-self-assessment\.csv:2: sid '9100777' matches no roster student", run(runner, *build())[2])
+    assert re.search(
+        r"midcourse-self-assessment\.csv:2: sid '9100777' matches no roster student",
+        run(runner, *build())[2],
+    )
 
 
 def test_reflection_errors(here: Path, runner: CliRunner) -> None:
@@ -263,16 +331,24 @@ def test_reflection_errors(here: Path, runner: CliRunner) -> None:
     lines = original.splitlines(keepends=True)
     cells = lines[1].split(",")
     path.write_text("".join([lines[0], ",".join([*cells[:2], "fine", *cells[3:]]), *lines[2:]]))
-    one_error(*run(runner, *build())[::2], r"week-07\.csv:2: status 'fine' is not one of ok, too-short")
+    one_error(
+        *run(runner, *build())[::2], r"week-07\.csv:2: status 'fine' is not one of ok, too-short"
+    )
     path.write_text("".join([*lines, lines[2]]))
-    one_error(*run(runner, *build())[::2], rf"week-07\.csv:{len(lines) + 1}: 9100038 .* second row here")
+    one_error(
+        *run(runner, *build())[::2], rf"week-07\.csv:{len(lines) + 1}: 9100038 .* second row here"
+    )
     path.write_text(original.replace("9100001,avery-quill-syn", "9100000,someone-syn"))
     err = run(runner, *build())[2]
-    assert re.search(r"week-07\.csv:2: sid '9100000', GitHub 'someone-syn' matches no roster student", err)
-    assert re.search(r"week-07\.csv: no row for 1 roster student\(s\) in 'week-07-reflection'.*: 9100001", err)
+    assert re.search(
+        r"week-07\.csv:2: sid '9100000', GitHub 'someone-syn' matches no roster student", err
+    )
+    assert re.search(
+        r"week-07\.csv: no row for 1 roster student\(s\) in 'week-07-reflection'.*: 9100001", err
+    )
     path.write_text(original.replace("9100001,", ",", 1))  # no sid: matched by GitHub name
     assert "week-07.csv" not in run(runner, *build())[2]
-    (here / SAMPLE / "reflections/week-06.json").write_text("[{\"sid\": ")
+    (here / SAMPLE / "reflections/week-06.json").write_text('[{"sid": ')
     path.write_text(original)
     one_error(*run(runner, *build())[::2], r"reflections/week-06\.json:1:\d+: malformed JSON")
 
@@ -295,19 +371,29 @@ def test_peer_review_done_file_gives_partial_credit(here: Path, runner: CliRunne
     assert len(mine) == 2
     done = here / SAMPLE / "reviews-done"
     done.mkdir()
-    (done / "pp1-peer-reviews.csv").write_text(f"reviewer_sid,author_sid\n9100001,{mine[0]['author_sid']}\n9100001,9100001\n")
+    (done / "pp1-peer-reviews.csv").write_text(
+        f"reviewer_sid,author_sid\n9100001,{mine[0]['author_sid']}\n9100001,9100001\n"
+    )
     code, _, err = run(runner, *build())
     assert code == 0
     assert "9100001 reviewed 9100001, which was not assigned; not counted" in err
     row = read_csv(here / "grades/gradebook.csv")[0]
     assert row["pp1-peer-reviews"] == "50.00"
     rewrite(here / SAMPLE / "reviews/pp1-peer-reviews/reviews.csv", "author_sid", "author")
-    one_error(*run(runner, *build())[::2], r"reviews/pp1-peer-reviews/reviews\.csv:1: missing column 'author_sid'")
+    one_error(
+        *run(runner, *build())[::2],
+        r"reviews/pp1-peer-reviews/reviews\.csv:1: missing column 'author_sid'",
+    )
 
 
 def test_adjustments_errors_name_the_line(here: Path, runner: CliRunner) -> None:
-    (here / SAMPLE / "adjustments.csv").write_text("sid,deliverable,action,until,note\n9100001,pp1,forgiven,,\n")
-    one_error(*run(runner, *build())[::2], r"adjustments\.csv:2: action 'forgiven' is not one of excused, extension")
+    (here / SAMPLE / "adjustments.csv").write_text(
+        "sid,deliverable,action,until,note\n9100001,pp1,forgiven,,\n"
+    )
+    one_error(
+        *run(runner, *build())[::2],
+        r"adjustments\.csv:2: action 'forgiven' is not one of excused, extension",
+    )
 
 
 # ----------------------------------------------------------------------------- policy and output safety
@@ -319,21 +405,30 @@ def test_policy_gradebook_section_is_validated(here: Path, runner: CliRunner) ->
     code, _, err = run(runner, "validate")
     assert code == 1 and re.search(r"grading-policy\.yaml:\d+:\d+: unknown key 'email_alias'", err)
     rewrite(policy, "  email_alias:", "  email_aliases:")
-    rewrite(policy, "    pp1: \"510001\"", "    pp9: \"510001\"")
+    rewrite(policy, '    pp1: "510001"', '    pp9: "510001"')
     code, _, err = run(runner, "validate")
-    assert code == 1 and re.search(r"grading-policy\.yaml:\d+:\d+: unknown deliverable 'pp9' in canvas_ids", err)
+    assert code == 1 and re.search(
+        r"grading-policy\.yaml:\d+:\d+: unknown deliverable 'pp9' in canvas_ids", err
+    )
     rewrite(policy, "adjustments: grades/adjustments.csv", "adjustments: rubrics/adjustments.csv")
     assert "outside rubrics/" in run(runner, "validate")[2]
 
 
 def test_validate_checks_the_adjustments_file(here: Path, runner: CliRunner) -> None:
     (here / "grades").mkdir()
-    (here / "grades/adjustments.csv").write_text("sid,deliverable,action,until,note\n9100001,pp1,extension,soon,\n")
+    (here / "grades/adjustments.csv").write_text(
+        "sid,deliverable,action,until,note\n9100001,pp1,extension,soon,\n"
+    )
     one_error(*run(runner, "validate")[::2], r"grades/adjustments\.csv:2: until 'soon' is neither")
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -358,14 +453,21 @@ def test_refuses_to_write_into_a_tracked_file(here: Path, runner: CliRunner) -> 
 
 def test_late_rule_days_and_cap() -> None:
     rule = LateRule(grace_minutes=15, penalty_per_day=10, max_days=3)
-    seconds = np.array([0, 14 * 60 + 59, 15 * 60 + 1, 86400, 86401, 3 * 86400, 3 * 86400 + 1, np.nan])
+    seconds = np.array(
+        [0, 14 * 60 + 59, 15 * 60 + 1, 86400, 86401, 3 * 86400, 3 * 86400 + 1, np.nan]
+    )
     keep, days = late_multiplier(seconds, rule)
     assert days.tolist() == [0, 0, 1, 1, 2, 3, 4, 0]
     assert np.allclose(keep, [1, 1, 0.9, 0.9, 0.8, 0.7, 0, 1])
 
 
 def test_rounding_half_up_once() -> None:
-    assert round2(np.array([1.005, 0.125, 2.675, 99.994999, np.nan])).tolist()[:4] == [1.01, 0.13, 2.68, 99.99]
+    assert round2(np.array([1.005, 0.125, 2.675, 99.994999, np.nan])).tolist()[:4] == [
+        1.01,
+        0.13,
+        2.68,
+        99.99,
+    ]
 
 
 def test_matching_order_and_aliases(here: Path) -> None:
@@ -373,7 +475,10 @@ def test_matching_order_and_aliases(here: Path) -> None:
     index = RosterIndex.build(students, [["students.example.edu", "example.edu"]])
     avery = students[0]
     assert index.match(avery.sid) == (0, "sid")
-    assert index.match("", avery.email.upper().replace("students.example.edu", "example.edu")) == (0, "email")
+    assert index.match("", avery.email.upper().replace("students.example.edu", "example.edu")) == (
+        0,
+        "email",
+    )
     assert index.match("", "", avery.github.upper()) == (0, "github")
     assert index.match("nope", "nobody@example.edu", "nobody") == (NO_MATCH, "")
     # sid wins over a conflicting email

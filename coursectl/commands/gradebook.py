@@ -4,7 +4,7 @@ coursectl/gradebook/ (imported inside the functions, with pandas)."""
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     csv = "csv"
     canvas = "canvas"
     both = "both"
@@ -49,7 +49,9 @@ def _build(course: Path, inputs: Path | None, strict: bool) -> Gradebook:
     from coursectl.gradebook.sources import DisplayFn
 
     if inputs is not None and not inputs.is_dir():
-        raise UserError(f"error: {inputs}: no such folder; pass --inputs a folder such as exports/sample")
+        raise UserError(
+            f"error: {inputs}: no such folder; pass --inputs a folder such as exports/sample"
+        )
     loaded = load_course(course)
     book = build_gradebook(loaded, InputPaths.for_course(loaded, inputs), DisplayFn())
     if strict and book.notices:
@@ -70,15 +72,23 @@ def gradebook(
     inputs: InputsDir = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder (default: grades/ in the course, git-ignored).", file_okay=False),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder (default: grades/ in the course, git-ignored).",
+            file_okay=False,
+        ),
     ] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="csv: gradebook.csv; canvas: Canvas import CSV; both."),
     ] = OutputFormat.csv,
-    force: Annotated[bool, typer.Option("--force", help="Write even into a file git tracks.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write even into a file git tracks.")
+    ] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Treat unmatched rows and students without rows as errors.")
+        bool,
+        typer.Option("--strict", help="Treat unmatched rows and students without rows as errors."),
     ] = False,
 ) -> None:
     """Build the gradebook from Gradescope exports, reflections, peer reviews and self-assessments.
@@ -114,7 +124,9 @@ def gradebook(
         f"{len(book.notices)} warning(s)"
     )
     for deliverable_id, sids in book.unconfirmed.items():
-        console.print(f"not confirmed by a TA yet in {deliverable_id} ({len(sids)}): {', '.join(sids)}")
+        console.print(
+            f"not confirmed by a TA yet in {deliverable_id} ({len(sids)}): {', '.join(sids)}"
+        )
     for path in written:
         console.print(f"wrote {path}")
 
@@ -136,9 +148,13 @@ def explain(
 
     book = _build(course, inputs, strict=False)
     policy = book.course.policy
-    roster = RosterIndex.build(book.course.students, policy.gradebook.email_aliases if policy else [])
+    roster = RosterIndex.build(
+        book.course.students, policy.gradebook.email_aliases if policy else []
+    )
     position, _ = roster.match(student, student, student)
     if position == NO_MATCH:
-        raise UserError(f"error: no roster student with sid, email or GitHub name '{student}'; check the roster")
+        raise UserError(
+            f"error: no roster student with sid, email or GitHub name '{student}'; check the roster"
+        )
     _warn(book.notices)
     typer.echo(explain_student(book, position), nl=False)

@@ -23,8 +23,14 @@ ACTIONS = ("excused", "extension")
 COLUMNS = ("sid", "deliverable", "action")
 
 _HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
-_UNITS = re.compile(r"(\d+(?:\.\d+)?)\s*(d|day|days|h|hr|hrs|hour|hours|m|min|mins|minutes?|s|sec|secs|seconds?)\b", re.I)
-_ISO = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.I)
+_UNITS = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(d|day|days|h|hr|hrs|hour|hours|m|min|mins|minutes?|s|sec|secs|seconds?)\b",
+    re.I,
+)
+_ISO = re.compile(
+    r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+    re.I,
+)
 _DAY_CLOCK = re.compile(r"^(\d+)\s+days?,\s*(\d+):(\d{1,2}):(\d{1,2})(?:\.\d+)?$")
 _SECONDS_PER = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
@@ -39,14 +45,14 @@ def parse_duration(text: str) -> float | None:
     if not value:
         return 0.0
     if match := _HMS.match(value):
-        hours, minutes, seconds = (int(g) for g in match.groups())
-        return hours * 3600.0 + minutes * 60.0 + seconds
+        numbers = [float(g) for g in match.groups()]
+        return numbers[0] * 3600 + numbers[1] * 60 + numbers[2]
     if match := _DAY_CLOCK.match(value):
-        days, hours, minutes, seconds = (int(g) for g in match.groups())
-        return days * 86400.0 + hours * 3600.0 + minutes * 60.0 + seconds
+        numbers = [float(g) for g in match.groups()]
+        return numbers[0] * 86400 + numbers[1] * 3600 + numbers[2] * 60 + numbers[3]
     if (match := _ISO.match(value)) and value.upper() not in ("P", "PT"):
-        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-        return days * 86400 + hours * 3600 + minutes * 60 + seconds
+        numbers = [float(g) if g else 0.0 for g in match.groups()]
+        return numbers[0] * 86400 + numbers[1] * 3600 + numbers[2] * 60 + numbers[3]
     try:
         return float(value)
     except ValueError:
@@ -85,7 +91,12 @@ def read_adjustments(
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         return [], [
-            Problem(display, 1, None, f"missing column(s) {', '.join(missing)}; the header is sid,deliverable,action,until,note")
+            Problem(
+                display,
+                1,
+                None,
+                f"missing column(s) {', '.join(missing)}; the header is sid,deliverable,action,until,note",
+            )
         ]
     reader.fieldnames = header
     found: list[Adjustment] = []
@@ -100,13 +111,26 @@ def read_adjustments(
         until, note = values.get("until", ""), values.get("note", "")
         deliverable = schedule.deliverable(deliverable_id)
         if sid not in sids:
-            problems.append(Problem(display, line, None, f"unknown sid '{sid}'; use a sid from the roster"))
+            problems.append(
+                Problem(display, line, None, f"unknown sid '{sid}'; use a sid from the roster")
+            )
             continue
         if deliverable is None:
-            problems.append(Problem(display, line, None, f"unknown deliverable '{deliverable_id}'; use an id from schedule.yaml"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    None,
+                    f"unknown deliverable '{deliverable_id}'; use an id from schedule.yaml",
+                )
+            )
             continue
         if action not in ACTIONS:
-            problems.append(Problem(display, line, None, f"action '{action}' is not one of {', '.join(ACTIONS)}"))
+            problems.append(
+                Problem(
+                    display, line, None, f"action '{action}' is not one of {', '.join(ACTIONS)}"
+                )
+            )
             continue
         if (sid, deliverable_id) in seen:
             problems.append(

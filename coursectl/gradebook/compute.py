@@ -84,7 +84,9 @@ class InputPaths:
             )
         settings = _policy(course).gradebook
         gradescope = course.schedule.course.gradescope
-        exports = settings.gradescope or (gradescope.exports if gradescope else "exports/gradescope")
+        exports = settings.gradescope or (
+            gradescope.exports if gradescope else "exports/gradescope"
+        )
         root = course.root
         return cls(
             root / exports,
@@ -146,7 +148,14 @@ class Gradebook:
 
 def _policy(course: Course) -> GradingPolicy:
     if course.policy is None:
-        raise UserError(Problem("rubrics/grading-policy.yaml", None, None, "no grading policy; create it (see README 'Gradebook')"))
+        raise UserError(
+            Problem(
+                "rubrics/grading-policy.yaml",
+                None,
+                None,
+                "no grading policy; create it (see README 'Gradebook')",
+            )
+        )
     return course.policy
 
 
@@ -160,7 +169,11 @@ def expand_items(course: Course) -> list[GradeItem]:
             else:
                 targets = [d for d in course.schedule.deliverables if d.kind == entry.kind]
             for deliverable in targets:
-                items.append(GradeItem(deliverable, category, entry.weight / len(targets), entry.rule, entry.late))
+                items.append(
+                    GradeItem(
+                        deliverable, category, entry.weight / len(targets), entry.rule, entry.late
+                    )
+                )
     return items
 
 
@@ -180,7 +193,9 @@ def _hms(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def build_gradebook(course: Course, paths: InputPaths, display: DisplayFn | None = None) -> Gradebook:
+def build_gradebook(
+    course: Course, paths: InputPaths, display: DisplayFn | None = None
+) -> Gradebook:
     """Read every source and compute the gradebook; raise UserError on malformed input."""
     show = display or DisplayFn()
     policy = _policy(course)
@@ -205,10 +220,14 @@ def build_gradebook(course: Course, paths: InputPaths, display: DisplayFn | None
         if adjustment.action == "excused":
             excused.setdefault(adjustment.deliverable, np.zeros(size, dtype=bool))[position] = True
         else:
-            extension.setdefault(adjustment.deliverable, np.zeros(size))[position] = adjustment.extension_seconds
+            extension.setdefault(adjustment.deliverable, np.zeros(size))[position] = (
+                adjustment.extension_seconds
+            )
 
     items = expand_items(course)
-    gradescope = read_gradescope_folder(paths.gradescope, show, course.schedule, roster, settings.gradescope_titles, notices)
+    gradescope = read_gradescope_folder(
+        paths.gradescope, show, course.schedule, roster, settings.gradescope_titles, notices
+    )
     results: list[ItemResult] = []
     unconfirmed: dict[str, list[str]] = {}
     for item in items:
@@ -223,9 +242,11 @@ def build_gradebook(course: Course, paths: InputPaths, display: DisplayFn | None
             result = _survey(item, gradescope.get(item.id), size, paths, show)
         else:
             result = _scored(item, gradescope.get(item.id), size, paths, show)
-        _apply_adjustments(result, policy.late, excused.get(item.id), extension.get(item.id), adjustment_note)
+        _apply_adjustments(
+            result, policy.late, excused.get(item.id), extension.get(item.id), adjustment_note
+        )
         if isinstance(deliverable, SelfAssessmentDeliverable) and result.confirmed is not None:
-            waiting = (result.state == "unconfirmed")
+            waiting = result.state == "unconfirmed"
             if waiting.any():
                 unconfirmed[item.id] = [students[i].sid for i in np.flatnonzero(waiting)]
         results.append(result)
@@ -239,7 +260,11 @@ def build_gradebook(course: Course, paths: InputPaths, display: DisplayFn | None
         counted_weight = (weights[:, None] * counted).sum(axis=0)
         weighted = (weights[:, None] * np.nan_to_num(earned, nan=0.0)).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(counted_weight > 0, weighted / np.where(counted_weight > 0, counted_weight, 1), np.nan)
+            score = np.where(
+                counted_weight > 0,
+                weighted / np.where(counted_weight > 0, counted_weight, 1),
+                np.nan,
+            )
         total_weight = weights.sum() if len(weights) else 1.0
         categories.append(CategoryResult(category, score, counted_weight / total_weight))
     category_weights = np.array([c.category.weight for c in categories])
@@ -281,20 +306,31 @@ def _row(observed: Observed, i: int) -> str:
     return f"{observed.source}:{observed.line[i]}"
 
 
-def _scored(item: GradeItem, observed: Observed | None, size: int, paths: InputPaths, show: DisplayFn) -> ItemResult:
+def _scored(
+    item: GradeItem, observed: Observed | None, size: int, paths: InputPaths, show: DisplayFn
+) -> ItemResult:
     """An item graded on Gradescope (portfolio piece, exam, ...)."""
     points = _points_possible(item, observed)
     if observed is None:
         folder = show(paths.gradescope)
-        return _blank(item, size, points, lambda i: f"no Gradescope export for '{item.deliverable.title}' in {folder} yet")
+        return _blank(
+            item,
+            size,
+            points,
+            lambda i: f"no Gradescope export for '{item.deliverable.title}' in {folder} yet",
+        )
     has_row = observed.line > 0
-    max_points = np.where(np.isnan(observed.max_points) | (observed.max_points <= 0), points, observed.max_points)
+    max_points = np.where(
+        np.isnan(observed.max_points) | (observed.max_points <= 0), points, observed.max_points
+    )
     if item.rule == "completion":
         raw = np.where(observed.submitted, 1.0, 0.0)
         state = np.where(observed.submitted, "submitted", "missing")
     else:
         graded = observed.submitted & ~np.isnan(observed.score)
-        raw = np.where(graded, observed.score / max_points, np.where(observed.submitted, np.nan, 0.0))
+        raw = np.where(
+            graded, observed.score / max_points, np.where(observed.submitted, np.nan, 0.0)
+        )
         state = np.where(graded, "graded", np.where(observed.submitted, "ungraded", "missing"))
     raw = np.where(has_row, raw, np.nan)
     state = np.where(has_row, state, "no row").astype(object)
@@ -313,19 +349,30 @@ def _scored(item: GradeItem, observed: Observed | None, size: int, paths: InputP
             return f"submitted, not graded yet ({where})"
         return f"{observed.score[i]:g} / {max_points[i]:g} points ({where}){lateness}"
 
-    result = ItemResult(item, raw.copy(), raw, state, np.zeros(size, dtype=np.int64), points, describe)
+    result = ItemResult(
+        item, raw.copy(), raw, state, np.zeros(size, dtype=np.int64), points, describe
+    )
     result.late_seconds = late
     return result
 
 
-def _survey(item: GradeItem, observed: Observed | None, size: int, paths: InputPaths, show: DisplayFn) -> ItemResult:
+def _survey(
+    item: GradeItem, observed: Observed | None, size: int, paths: InputPaths, show: DisplayFn
+) -> ItemResult:
     """Completion only; the export's times never reach here (see sources)."""
     if observed is None:
         folder = show(paths.gradescope)
-        return _blank(item, size, 1.0, lambda i: f"no Gradescope export for '{item.deliverable.title}' in {folder} yet")
+        return _blank(
+            item,
+            size,
+            1.0,
+            lambda i: f"no Gradescope export for '{item.deliverable.title}' in {folder} yet",
+        )
     has_row = observed.line > 0
     raw = np.where(has_row, np.where(observed.submitted, 1.0, 0.0), np.nan)
-    state = np.where(has_row, np.where(observed.submitted, "completed", "missing"), "no row").astype(object)
+    state = np.where(
+        has_row, np.where(observed.submitted, "completed", "missing"), "no row"
+    ).astype(object)
 
     def describe(i: int) -> str:
         if not has_row[i]:
@@ -351,7 +398,9 @@ def _reflection(
     if path is None:
         folder = show(paths.reflections)
         stem = Path(deliverable.path).stem
-        return _blank(item, size, 1.0, lambda i: f"no check-reflections output {folder}/{stem}.csv yet")
+        return _blank(
+            item, size, 1.0, lambda i: f"no check-reflections output {folder}/{stem}.csv yet"
+        )
     observed = read_reflections(path, show(path), deliverable, roster, notices)
     status = observed.status if observed.status is not None else np.full(size, None, dtype=object)
     has_row = observed.line > 0
@@ -392,12 +441,21 @@ def _peer_review(
     folder = paths.reviews / item.id
     allocation = read_review_allocation(folder, show, item.id, roster, notices)
     if allocation is None:
-        return _blank(item, size, 1.0, lambda i: f"no review assignment in {show(folder)} yet (coursectl assign-reviews {item.id})")
+        return _blank(
+            item,
+            size,
+            1.0,
+            lambda i: (
+                f"no review assignment in {show(folder)} yet (coursectl assign-reviews {item.id})"
+            ),
+        )
     allocation_source, assigned, assigned_pairs = allocation
     done_path = paths.reviews_done / f"{item.id}.csv"
     late = np.zeros(size)
     if done_path.exists():
-        done_source, done, done_lines, done_pairs = read_reviews_done(done_path, show(done_path), roster, notices)
+        done_source, done, _done_lines, done_pairs = read_reviews_done(
+            done_path, show(done_path), roster, notices
+        )
         for position, author in sorted(done_pairs - assigned_pairs):
             notices.append(
                 Problem(
@@ -419,12 +477,21 @@ def _peer_review(
         has_data = observed.line > 0
     else:
         return _blank(
-            item, size, 1.0, lambda i: f"no record of reviews done: {show(done_path)} or a Gradescope export"
+            item,
+            size,
+            1.0,
+            lambda i: f"no record of reviews done: {show(done_path)} or a Gradescope export",
         )
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(assigned > 0, np.minimum(done, assigned) / np.where(assigned > 0, assigned, 1), np.nan)
+        raw = np.where(
+            assigned > 0, np.minimum(done, assigned) / np.where(assigned > 0, assigned, 1), np.nan
+        )
     raw = np.where(has_data, raw, np.nan)
-    state = np.where(assigned == 0, "not assigned", np.where(done >= assigned, "done", np.where(done > 0, "partial", "missing")))
+    state = np.where(
+        assigned == 0,
+        "not assigned",
+        np.where(done >= assigned, "done", np.where(done > 0, "partial", "missing")),
+    )
     state = np.where(has_data, state, "no row").astype(object)
 
     def describe(i: int) -> str:
@@ -454,15 +521,26 @@ def _self_assessment(
     max_score = float(deliverable.max_score)
     confirmation_path = paths.confirmations / f"{item.id}.csv"
     confirmations = (
-        read_confirmations(confirmation_path, show(confirmation_path), item.id, max_score, roster, notices)
+        read_confirmations(
+            confirmation_path, show(confirmation_path), item.id, max_score, roster, notices
+        )
         if confirmation_path.exists()
         else None
     )
     if observed is None and confirmations is None:
         folder = show(paths.gradescope)
-        return _blank(item, size, max_score, lambda i: f"no Gradescope export for '{deliverable.title}' in {folder} yet")
+        return _blank(
+            item,
+            size,
+            max_score,
+            lambda i: f"no Gradescope export for '{deliverable.title}' in {folder} yet",
+        )
     if observed is not None:
-        scale = np.where(np.isnan(observed.max_points) | (observed.max_points <= 0), max_score, observed.max_points)
+        scale = np.where(
+            np.isnan(observed.max_points) | (observed.max_points <= 0),
+            max_score,
+            observed.max_points,
+        )
         proposed = observed.score / scale * max_score
         submitted = observed.submitted
         has_row = observed.line > 0
@@ -482,7 +560,11 @@ def _self_assessment(
     state = np.where(
         has_ta,
         "confirmed",
-        np.where(has_row & submitted & ~np.isnan(proposed), "unconfirmed", np.where(has_row & submitted, "ungraded", np.where(has_row, "missing", "no row"))),
+        np.where(
+            has_row & submitted & ~np.isnan(proposed),
+            "unconfirmed",
+            np.where(has_row & submitted, "ungraded", np.where(has_row, "missing", "no row")),
+        ),
     ).astype(object)
     notes = confirmations.status if confirmations is not None else None
 
@@ -498,17 +580,29 @@ def _self_assessment(
             parts.append(f"submitted, no proposed score yet ({_row(observed, i)})")
         else:
             lateness = f", submitted {_hms(late[i])} late" if late[i] > 0 else ""
-            parts.append(f"proposed {proposed[i]:g} / {max_score:g} ({_row(observed, i)}){lateness}")
+            parts.append(
+                f"proposed {proposed[i]:g} / {max_score:g} ({_row(observed, i)}){lateness}"
+            )
         if has_ta[i]:
             assert confirmations is not None
             note = f" - {notes[i]}" if notes is not None and notes[i] else ""
-            parts.append(f"TA score {ta[i]:g} / {max_score:g} ({_row(confirmations, i)}){note}: used")
+            parts.append(
+                f"TA score {ta[i]:g} / {max_score:g} ({_row(confirmations, i)}){note}: used"
+            )
         else:
             parts.append("not confirmed by a TA yet")
         return "; ".join(parts)
 
     result = ItemResult(
-        item, raw.copy(), raw, state, np.zeros(size, dtype=np.int64), max_score, describe, proposed, ta
+        item,
+        raw.copy(),
+        raw,
+        state,
+        np.zeros(size, dtype=np.int64),
+        max_score,
+        describe,
+        proposed,
+        ta,
     )
     result.earned = np.where(state == "ungraded", np.nan, raw)
     result.raw = result.earned.copy()

@@ -134,7 +134,12 @@ def read_table(
             digits = message.split(marker, 1)[1].split(",", 1)[0].strip()
             line = int(digits) if digits.isdigit() else None
         raise UserError(
-            Problem(display, line, None, f"malformed CSV ({message.strip()}); check for an unquoted comma")
+            Problem(
+                display,
+                line,
+                None,
+                f"malformed CSV ({message.strip()}); check for an unquoted comma",
+            )
         ) from None
     except ValueError as exc:  # e.g. names/usecols mismatch on a ragged header
         raise UserError(Problem(display, 1, None, f"malformed CSV header ({exc})")) from None

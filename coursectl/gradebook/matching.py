@@ -33,7 +33,9 @@ class RosterIndex:
     domains: dict[str, str]
 
     @classmethod
-    def build(cls, students: list[Student], alias_groups: Sequence[Sequence[str]] = ()) -> RosterIndex:
+    def build(
+        cls, students: list[Student], alias_groups: Sequence[Sequence[str]] = ()
+    ) -> RosterIndex:
         domains = _domain_map(alias_groups)
         index = cls(students, {}, {}, {}, domains)
         for position, student in enumerate(students):
@@ -66,6 +68,10 @@ class RosterIndex:
 
 def describe_row(sid: str = "", email: str = "", github: str = "", name: str = "") -> str:
     """How a TA recognises an unmatched row in the message (the name only as a hint)."""
-    parts = [f"sid '{sid}'" if sid else "", f"email '{email}'" if email else "", f"GitHub '{github}'" if github else ""]
+    parts = [
+        f"sid '{sid}'" if sid else "",
+        f"email '{email}'" if email else "",
+        f"GitHub '{github}'" if github else "",
+    ]
     described = ", ".join(p for p in parts if p) or "no sid, email or GitHub name"
     return f"{described}" + (f" ({name})" if name else "")

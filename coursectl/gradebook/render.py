@@ -110,7 +110,9 @@ def explain(book: Gradebook, position: int) -> str:
     """How one student's numbers were computed, item by item, at full precision until shown."""
     student = book.course.students[position]
     policy = book.course.policy
-    lines = [f"{student.sid} {student.name} <{student.email}> GitHub {student.github}, section {student.section}"]
+    lines = [
+        f"{student.sid} {student.name} <{student.email}> GitHub {student.github}, section {student.section}"
+    ]
     category_weights = {c.category.id: c.category.weight for c in book.categories}
     counted_categories = sum(
         c.category.weight for c in book.categories if not np.isnan(c.score[position])
@@ -135,8 +137,10 @@ def explain(book: Gradebook, position: int) -> str:
                 days = result.late_days[position]
                 if days and item.late and policy is not None:
                     late = policy.late
-                    cut = f"0 (over {late.max_days} late days)" if late.max_days is not None and days > late.max_days else (
-                        f"-{min(100.0, days * late.penalty_per_day):g}%"
+                    cut = (
+                        f"0 (over {late.max_days} late days)"
+                        if late.max_days is not None and days > late.max_days
+                        else (f"-{min(100.0, days * late.penalty_per_day):g}%")
                     )
                     line += f", {days} late day(s) x {late.penalty_per_day:g}% = {cut} -> {_percent(earned)}"
                 share = item.weight / counted_weight if counted_weight else 0.0

@@ -29,7 +29,17 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
 
-REFLECTION_STATUSES = ("ok", "too-short", "too-long", "missing", "late", "empty", "no-repo", "no-access", "error")
+REFLECTION_STATUSES = (
+    "ok",
+    "too-short",
+    "too-long",
+    "missing",
+    "late",
+    "empty",
+    "no-repo",
+    "no-access",
+    "error",
+)
 SUBMISSION_STATUSES = {"graded": "graded", "missing": "missing", "": "ungraded"}
 LATENESS = "Lateness (H:M:S)"
 
@@ -67,9 +77,15 @@ class Sources:
 
     gradescope: dict[str, Observed] = field(default_factory=dict)
     reflections: dict[str, Observed] = field(default_factory=dict)
-    reviews_assigned: dict[str, tuple[str, IntArray]] = field(default_factory=dict)  # source, count per student
-    reviews_done: dict[str, tuple[str, IntArray, IntArray]] = field(default_factory=dict)  # source, done, line
-    confirmations: dict[str, Observed] = field(default_factory=dict)  # score = TA score; status = note
+    reviews_assigned: dict[str, tuple[str, IntArray]] = field(
+        default_factory=dict
+    )  # source, count per student
+    reviews_done: dict[str, tuple[str, IntArray, IntArray]] = field(
+        default_factory=dict
+    )  # source, done, line
+    confirmations: dict[str, Observed] = field(
+        default_factory=dict
+    )  # score = TA score; status = note
     notices: list[Problem] = field(default_factory=list)
 
 
@@ -127,7 +143,9 @@ def match_rows(
     return positions
 
 
-def report_absent(observed: Observed, roster: RosterIndex, notices: list[Problem], what: str) -> None:
+def report_absent(
+    observed: Observed, roster: RosterIndex, notices: list[Problem], what: str
+) -> None:
     """Every roster student with no row in the file, on one line per file."""
     absent = [roster.students[i].sid for i in np.flatnonzero(observed.line == 0)]
     if absent:
@@ -141,7 +159,9 @@ def report_absent(observed: Observed, roster: RosterIndex, notices: list[Problem
         )
 
 
-def _scatter(size: int, positions: IntArray, values: npt.NDArray[np.generic], fill: object) -> npt.NDArray[np.generic]:
+def _scatter(
+    size: int, positions: IntArray, values: npt.NDArray[np.generic], fill: object
+) -> npt.NDArray[np.generic]:
     out = np.full(size, fill, dtype=values.dtype if values.dtype != object else object)
     keep = positions != NO_MATCH
     out[positions[keep]] = values[keep]
@@ -156,7 +176,10 @@ def _numbers(table: Table, column: str, what: str) -> FloatArray:
     if len(bad):
         row = int(bad[0])
         raise UserError(
-            table.problem(row, f"{what} '{text.iloc[row]}' in column '{column}' is not a number; fix or blank it")
+            table.problem(
+                row,
+                f"{what} '{text.iloc[row]}' in column '{column}' is not a number; fix or blank it",
+            )
         )
     return values
 
@@ -173,7 +196,10 @@ def _lateness(table: Table, column: str) -> FloatArray:
     if len(bad):
         row = int(bad[0])
         raise UserError(
-            table.problem(row, f"lateness '{text.iloc[row]}' in column '{column}' is not H:M:S (e.g. 225:07:02)")
+            table.problem(
+                row,
+                f"lateness '{text.iloc[row]}' in column '{column}' is not H:M:S (e.g. 225:07:02)",
+            )
         )
     return np.where(blank, 0.0, seconds)
 
@@ -201,7 +227,11 @@ def _name_columns(table: Table) -> list[str]:
 
 
 def _require_identity(table: Table) -> None:
-    require(table, ["SID", "Email"], "export it again with Gradescope's 'Download Grades' (it has SID and Email)")
+    require(
+        table,
+        ["SID", "Email"],
+        "export it again with Gradescope's 'Download Grades' (it has SID and Email)",
+    )
 
 
 def read_download_grades(
@@ -216,7 +246,9 @@ def read_download_grades(
     all_columns = header_of(text)
     assignments = [c[: -len(" - Max Points")] for c in all_columns if c.endswith(" - Max Points")]
     surveys = {
-        a for a in assignments if isinstance(schedule.deliverable(names.get(_normal(a), "")), SurveyDeliverable)
+        a
+        for a in assignments
+        if isinstance(schedule.deliverable(names.get(_normal(a), "")), SurveyDeliverable)
     }
     # An anonymous survey's lateness is a time: never loaded. Its submission time is turned into
     # a yes/no below and dropped at once.
@@ -243,7 +275,11 @@ def read_download_grades(
         time_column = f"{assignment} - Submission Time"
         score = _numbers(table, assignment, "score")
         max_points = _numbers(table, f"{assignment} - Max Points", "max points")
-        has_time = (table.frame[time_column].to_numpy() != "") if table.has(time_column) else np.zeros(len(score), bool)
+        has_time = (
+            (table.frame[time_column].to_numpy() != "")
+            if table.has(time_column)
+            else np.zeros(len(score), bool)
+        )
         submitted = ~np.isnan(score) | has_time
         late_column = f"{assignment} - {LATENESS}"
         if assignment in surveys:
@@ -254,17 +290,31 @@ def read_download_grades(
             late = _lateness(table, late_column)
         else:
             late = np.full(len(score), np.nan)
-            notices.append(Problem(display, 1, None, f"no column '{late_column}': no late penalty for '{assignment}'"))
+            notices.append(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"no column '{late_column}': no late penalty for '{assignment}'",
+                )
+            )
         observed = Observed(
             deliverable_id,
             display,
-            _scatter(size, positions, np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64), 0),  # type: ignore[arg-type]
+            _scatter(
+                size,
+                positions,
+                np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64),
+                0,
+            ),  # type: ignore[arg-type]
             _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
             _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
             _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
             _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
         )
-        observed.status = np.where(observed.submitted, np.where(np.isnan(observed.score), "ungraded", "graded"), "missing").astype(object)
+        observed.status = np.where(
+            observed.submitted, np.where(np.isnan(observed.score), "ungraded", "graded"), "missing"
+        ).astype(object)
         found[deliverable_id] = observed
     return found
 
@@ -284,7 +334,11 @@ def read_assignment_scores(
     # Question columns, submission ids and times are never loaded (a survey's would identify answers).
     table = read_table(text, display, keep=wanted)
     _require_identity(table)
-    require(table, ["Total Score", "Max Points", "Status"], "export it again with Gradescope's per-assignment 'Download Grades'")
+    require(
+        table,
+        ["Total Score", "Max Points", "Status"],
+        "export it again with Gradescope's per-assignment 'Download Grades'",
+    )
     name_cols = _name_columns(table)
     positions = match_rows(table, roster, "SID", "Email", None, name_cols, notices, "this export")
     status_text = table.frame["Status"].str.lower().to_numpy()
@@ -292,7 +346,10 @@ def read_assignment_scores(
     if len(unknown):
         row = int(unknown[0])
         raise UserError(
-            table.problem(row, f"Status '{table.frame['Status'].iloc[row]}' is not Graded, Missing or blank; fix it")
+            table.problem(
+                row,
+                f"Status '{table.frame['Status'].iloc[row]}' is not Graded, Missing or blank; fix it",
+            )
         )
     status = np.array([SUBMISSION_STATUSES[s] for s in status_text], dtype=object)
     score = _numbers(table, "Total Score", "score")
@@ -324,7 +381,14 @@ def read_gradescope_folder(
 ) -> dict[str, Observed]:
     """Every CSV in the exports folder; a per-assignment export wins over the course-wide one."""
     if not folder.is_dir():
-        notices.append(Problem(display_of(folder), None, None, "no Gradescope exports folder; Gradescope items not counted"))
+        notices.append(
+            Problem(
+                display_of(folder),
+                None,
+                None,
+                "no Gradescope exports folder; Gradescope items not counted",
+            )
+        )
         return {}
     names = gradescope_names(schedule, titles)
     course_wide: dict[str, Observed] = {}
@@ -359,9 +423,13 @@ def read_gradescope_folder(
                         "keep one",
                     )
                 )
-            per_assignment[deliverable_id] = read_assignment_scores(text, display, deliverable, roster, notices)
+            per_assignment[deliverable_id] = read_assignment_scores(
+                text, display, deliverable, roster, notices
+            )
         elif any(c.endswith(" - Max Points") for c in columns):
-            for deliverable_id, observed in read_download_grades(text, display, roster, names, schedule, notices).items():
+            for deliverable_id, observed in read_download_grades(
+                text, display, roster, names, schedule, notices
+            ).items():
                 if deliverable_id in course_wide:
                     raise UserError(
                         Problem(
@@ -374,7 +442,12 @@ def read_gradescope_folder(
                 course_wide[deliverable_id] = observed
         else:
             notices.append(
-                Problem(display, 1, None, "not a Gradescope grades or scores export (no 'Total Score' or '- Max Points' columns); skipped")
+                Problem(
+                    display,
+                    1,
+                    None,
+                    "not a Gradescope grades or scores export (no 'Total Score' or '- Max Points' columns); skipped",
+                )
             )
     merged = {**course_wide, **per_assignment}
     reported: set[str] = set()
@@ -402,41 +475,81 @@ def _json_table(path: Path, display: str) -> Table:
     try:
         data = json.loads(decode(path.read_bytes(), display))
     except json.JSONDecodeError as exc:
-        raise UserError(Problem(display, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}")) from None
+        raise UserError(
+            Problem(display, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}")
+        ) from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         data = lists[0] if len(lists) == 1 else None
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise UserError(Problem(display, 1, None, "expected a list of records (one per student), as check-reflections --format json writes"))
-    frame = pd.DataFrame([{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data], dtype=str).fillna("")
+        raise UserError(
+            Problem(
+                display,
+                1,
+                None,
+                "expected a list of records (one per student), as check-reflections --format json writes",
+            )
+        )
+    frame = pd.DataFrame(
+        [{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data],
+        dtype=str,
+    ).fillna("")
     # JSON has no line per record; the record's number stands in for it.
     return Table(display, frame, list(range(1, len(frame) + 1)))
 
 
 def read_reflections(
-    path: Path, display: str, deliverable: ReflectionDeliverable, roster: RosterIndex, notices: list[Problem]
+    path: Path,
+    display: str,
+    deliverable: ReflectionDeliverable,
+    roster: RosterIndex,
+    notices: list[Problem],
 ) -> Observed:
     """One week of check-reflections output: sid, github, status, words, submitted_at, late_by, commit."""
     if path.suffix == ".json":
         table = _json_table(path, display)
     else:
         # submitted_at and commit are not needed for completion; they are never loaded.
-        table = read_table(decode(path.read_bytes(), display), display, keep=["sid", "github", "status", "words", "late_by", "name", "email"])
-    require(table, ["sid", "github", "status"], "use the CSV or JSON that 'coursectl check-reflections --format csv' writes")
+        table = read_table(
+            decode(path.read_bytes(), display),
+            display,
+            keep=["sid", "github", "status", "words", "late_by", "name", "email"],
+        )
+    require(
+        table,
+        ["sid", "github", "status"],
+        "use the CSV or JSON that 'coursectl check-reflections --format csv' writes",
+    )
     status_text = table.frame["status"].str.lower().to_numpy()
     unknown = np.flatnonzero(~np.isin(status_text, REFLECTION_STATUSES))
     if len(unknown):
         row = int(unknown[0])
         raise UserError(
-            table.problem(row, f"status '{table.frame['status'].iloc[row]}' is not one of {', '.join(REFLECTION_STATUSES)}")
+            table.problem(
+                row,
+                f"status '{table.frame['status'].iloc[row]}' is not one of {', '.join(REFLECTION_STATUSES)}",
+            )
         )
-    positions = match_rows(table, roster, "sid", "email" if table.has("email") else None, "github", ["name"], notices, "this file")
+    positions = match_rows(
+        table,
+        roster,
+        "sid",
+        "email" if table.has("email") else None,
+        "github",
+        ["name"],
+        notices,
+        "this file",
+    )
     late_text = _column(table, "late_by")
     late = np.zeros(len(table.frame))
     for row, text in enumerate(late_text):
         seconds = parse_duration(text)
         if seconds is None:
-            raise UserError(table.problem(row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"))
+            raise UserError(
+                table.problem(
+                    row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
+                )
+            )
         late[row] = seconds
     late_rows = status_text == "late"
     size = len(roster.students)
@@ -445,7 +558,12 @@ def read_reflections(
         deliverable.id,
         display,
         _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
-        _scatter(size, positions, np.isin(status_text, ("ok", "late", "too-short", "too-long", "empty")), False),  # type: ignore[arg-type]
+        _scatter(
+            size,
+            positions,
+            np.isin(status_text, ("ok", "late", "too-short", "too-long", "empty")),
+            False,
+        ),  # type: ignore[arg-type]
         np.full(size, np.nan),
         np.full(size, np.nan),
         _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),  # type: ignore[arg-type]
@@ -460,7 +578,11 @@ def read_reflections(
 
 
 def read_review_allocation(
-    folder: Path, display_of: DisplayFn, deliverable_id: str, roster: RosterIndex, notices: list[Problem]
+    folder: Path,
+    display_of: DisplayFn,
+    deliverable_id: str,
+    roster: RosterIndex,
+    notices: list[Problem],
 ) -> tuple[str, IntArray, set[tuple[int, str]]] | None:
     """Reviews assigned per student, from assign-reviews' CSV(s) (one row per review)."""
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
@@ -471,13 +593,23 @@ def read_review_allocation(
     for path in files:
         display = display_of(path)
         table = read_table(decode(path.read_bytes(), display), display)
-        require(table, ["reviewer_sid", "author_sid"], "use the CSV that 'coursectl assign-reviews' writes")
+        require(
+            table,
+            ["reviewer_sid", "author_sid"],
+            "use the CSV that 'coursectl assign-reviews' writes",
+        )
         if table.has("assignment"):
-            other = np.flatnonzero((table.frame["assignment"].to_numpy() != deliverable_id) & (table.frame["assignment"].to_numpy() != ""))
+            other = np.flatnonzero(
+                (table.frame["assignment"].to_numpy() != deliverable_id)
+                & (table.frame["assignment"].to_numpy() != "")
+            )
             if len(other):
                 row = int(other[0])
                 raise UserError(
-                    table.problem(row, f"review for '{table.frame['assignment'].iloc[row]}' in the folder of '{deliverable_id}'; move the file")
+                    table.problem(
+                        row,
+                        f"review for '{table.frame['assignment'].iloc[row]}' in the folder of '{deliverable_id}'; move the file",
+                    )
                 )
         reviewer_sid = _column(table, "reviewer_sid")
         reviewer_email = _column(table, "reviewer_email")
@@ -486,7 +618,10 @@ def read_review_allocation(
             position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
             if position == NO_MATCH:
                 notices.append(
-                    table.problem(row, f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted")
+                    table.problem(
+                        row,
+                        f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
+                    )
                 )
                 continue
             if (position, authors[row]) not in pairs:
@@ -500,7 +635,9 @@ def read_reviews_done(
 ) -> tuple[str, IntArray, IntArray, set[tuple[int, str]]]:
     """The TA's record of reviews done: one row per review (reviewer_sid, author_sid)."""
     table = read_table(decode(path.read_bytes(), display), display)
-    require(table, ["reviewer_sid", "author_sid"], "one row per review done: reviewer_sid,author_sid")
+    require(
+        table, ["reviewer_sid", "author_sid"], "one row per review done: reviewer_sid,author_sid"
+    )
     reviewer_sid = _column(table, "reviewer_sid")
     reviewer_email = _column(table, "reviewer_email")
     authors = _column(table, "author_sid")
@@ -510,12 +647,20 @@ def read_reviews_done(
     for row in range(len(table.frame)):
         position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
         if position == NO_MATCH:
-            notices.append(table.problem(row, f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted"))
+            notices.append(
+                table.problem(
+                    row,
+                    f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
+                )
+            )
             continue
         key = (position, authors[row])
         if key in pairs:
             raise UserError(
-                table.problem(row, f"review of {authors[row]} by {reviewer_sid[row]} is listed twice (first on line {pairs[key]}); keep one")
+                table.problem(
+                    row,
+                    f"review of {authors[row]} by {reviewer_sid[row]} is listed twice (first on line {pairs[key]}); keep one",
+                )
             )
         pairs[key] = table.line(row)
         done[position] += 1
@@ -527,17 +672,35 @@ def read_reviews_done(
 
 
 def read_confirmations(
-    path: Path, display: str, deliverable_id: str, max_score: float, roster: RosterIndex, notices: list[Problem]
+    path: Path,
+    display: str,
+    deliverable_id: str,
+    max_score: float,
+    roster: RosterIndex,
+    notices: list[Problem],
 ) -> Observed:
     """The TAs' confirmations and adjustments of a self-assessment: sid, score, note."""
     table = read_table(decode(path.read_bytes(), display), display)
     require(table, ["sid", "score"], "the header is sid,score,note")
-    positions = match_rows(table, roster, "sid", "email" if table.has("email") else None, None, ["name"], notices, "this file")
+    positions = match_rows(
+        table,
+        roster,
+        "sid",
+        "email" if table.has("email") else None,
+        None,
+        ["name"],
+        notices,
+        "this file",
+    )
     score = _numbers(table, "score", "score")
     outside = np.flatnonzero((score < 0) | (score > max_score))
     if len(outside):
         row = int(outside[0])
-        raise UserError(table.problem(row, f"score {table.frame['score'].iloc[row]} is outside 0..{max_score:g}; fix it"))
+        raise UserError(
+            table.problem(
+                row, f"score {table.frame['score'].iloc[row]} is outside 0..{max_score:g}; fix it"
+            )
+        )
     size = len(roster.students)
     lines = np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64)
     return Observed(
