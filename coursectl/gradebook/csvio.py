@@ -145,8 +145,8 @@ def read_table(
         raise UserError(Problem(display, 1, None, f"malformed CSV header ({exc})")) from None
     if wanted is not None:
         frame = frame[[n for n in names if n in wanted]]
-    # Cells keep their inner text; surrounding spaces are spreadsheet noise.
-    frame = frame.apply(lambda column: column.str.strip()) if len(frame) else frame
+    # Cells are not stripped here (that costs a Python call per cell); readers strip the few
+    # columns they compare as text, and numbers parse with surrounding spaces anyway.
     return Table(display, frame, _row_lines(text, len(frame)))
 
 
@@ -163,10 +163,18 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """CSV with every text cell neutralised; numbers are written by us and never start with -."""
+def csv_text(
+    header: Sequence[str], columns: Sequence[Sequence[str]], text_columns: Iterable[int]
+) -> str:
+    """CSV from columns; the text columns (names, notes, ...) are neutralised cell by cell.
+
+    The other columns hold numbers we formatted ourselves, already neutralised when formatted.
+    """
+    cells = [list(column) for column in columns]
+    for index in text_columns:
+        cells[index] = [neutralise(cell) for cell in cells[index]]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(h) for h in header])
-    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    writer.writerows(zip(*cells, strict=True))
     return buffer.getvalue()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from coursectl.gradebook.compute import Gradebook, ItemResult
-from coursectl.gradebook.csvio import csv_text
+from coursectl.gradebook.csvio import csv_text, neutralise
 from coursectl.model import SelfAssessmentDeliverable
 
 STUDENT_COLUMNS = ("sid", "name", "email", "github", "section")
@@ -24,9 +25,12 @@ def round2(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def _cells(values: npt.NDArray[np.float64], blank: str = "") -> list[str]:
-    rounded = round2(values)
-    text = np.char.mod("%.2f", np.nan_to_num(rounded, nan=0.0))
-    return np.where(np.isnan(rounded), blank, text).tolist()  # type: ignore[no-any-return]
+    """Each number rounded once and formatted; each distinct value is formatted only once."""
+    codes, uniques = pd.factorize(round2(np.asarray(values, dtype=np.float64)))
+    # code -1 (NaN) takes the last entry: the blank. Negative scores exist on Gradescope, so
+    # even numbers go through the formula guard.
+    formatted = np.array([neutralise(f"{u:.2f}") for u in uniques] + [blank], dtype=object)
+    return formatted[codes].tolist()  # type: ignore[no-any-return]
 
 
 def _item_cells(result: ItemResult, scale: float) -> list[str]:
@@ -76,7 +80,7 @@ def gradebook_csv(book: Gradebook) -> str:
         columns.append(_cells(category.score * 100))
     header += ["total", "counted weight", "notes"]
     columns += [_cells(book.total * 100), _cells(book.counted_weight), _notes(book)]
-    return csv_text(header, zip(*columns, strict=True))
+    return csv_text(header, columns, text_columns=[0, 1, 2, 3, 4, len(columns) - 1])
 
 
 def canvas_csv(book: Gradebook) -> str:
@@ -99,7 +103,9 @@ def canvas_csv(book: Gradebook) -> str:
         header.append(f"{deliverable.title} ({canvas_id})" if canvas_id else deliverable.title)
         points_row.append(f"{result.points_possible:.2f}")
         columns.append(_item_cells(result, result.points_possible))
-    return csv_text(header, [points_row, *zip(*columns, strict=True)])
+    for index, cell in enumerate(points_row):
+        columns[index].insert(0, cell)
+    return csv_text(header, columns, text_columns=[0, 1, 2, 3, 4])
 
 
 def _percent(value: float) -> str:

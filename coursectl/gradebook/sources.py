@@ -93,7 +93,16 @@ class Sources:
 
 
 def _column(table: Table, name: str) -> list[str]:
-    return table.frame[name].tolist() if table.has(name) else [""] * len(table.frame)
+    """A column's cells, stripped (blank where the file has no such column)."""
+    if not table.has(name):
+        return [""] * len(table.frame)
+    return [cell.strip() for cell in table.frame[name].tolist()]
+
+
+def _by_value(table: Table, column: str) -> tuple[IntArray, list[str]]:
+    """Codes and distinct stripped values of a column: parse each distinct value once."""
+    codes, uniques = pd.factorize(table.frame[column], use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64), [str(u).strip() for u in uniques]
 
 
 def match_rows(
@@ -107,39 +116,46 @@ def match_rows(
     what: str,
 ) -> IntArray:
     """Roster position of every row (NO_MATCH for unmatched rows, each reported)."""
-    sids = _column(table, sid_col) if sid_col else None
-    emails = _column(table, email_col) if email_col else None
-    githubs = _column(table, github_col) if github_col else None
-    names = [_column(table, c) for c in name_cols if table.has(c)]
     size = len(table.frame)
-    positions = np.full(size, NO_MATCH, dtype=np.int64)
-    first_line: dict[int, int] = {}
-    for row in range(size):
-        sid = sids[row] if sids else ""
-        email = emails[row] if emails else ""
-        github = githubs[row] if githubs else ""
-        position, _ = roster.match(sid, email, github)
+    sids = _column(table, sid_col) if sid_col else [""] * size
+    emails = _column(table, email_col) if email_col else [""] * size
+    githubs = _column(table, github_col) if github_col else [""] * size
+    # Fast path by sid (C-level map); the few rows without a known sid go through the full order.
+    by_sid = pd.Series(sids, dtype=object).map(roster.by_sid).to_numpy(dtype=np.float64)
+    positions = np.where(np.isnan(by_sid), NO_MATCH, by_sid).astype(np.int64)
+    for unmatched in np.flatnonzero(positions == NO_MATCH):
+        row = int(unmatched)
+        position, _ = roster.match(sids[row], emails[row], githubs[row])
         if position == NO_MATCH:
-            name = " ".join(n[row] for n in names if n[row])
+            name = " ".join(
+                cell for cell in (_column(table, c)[row] for c in name_cols if table.has(c)) if cell
+            )
             notices.append(
                 table.problem(
                     row,
-                    f"{describe_row(sid, email, github, name)} matches no roster student; this row is not "
-                    "counted: add the student to the roster, fix the sid/email, or leave it if they dropped",
+                    f"{describe_row(sids[row], emails[row], githubs[row], name)} matches no roster student; "
+                    "this row is not counted: add the student to the roster, fix the sid/email, "
+                    "or leave it if they dropped",
                 )
             )
-            continue
-        if position in first_line:
-            student = roster.students[position]
-            raise UserError(
-                table.problem(
-                    row,
-                    f"{student.sid} ({student.name}) has a second row here (first on line "
-                    f"{first_line[position]}) in {what}; keep one row per student",
-                )
-            )
-        first_line[position] = table.line(row)
         positions[row] = position
+    matched = positions[positions != NO_MATCH]
+    if len(np.unique(matched)) != len(matched):
+        first_line: dict[int, int] = {}
+        for index in range(size):
+            row, position = index, int(positions[index])
+            if position == NO_MATCH:
+                continue
+            if position in first_line:
+                student = roster.students[position]
+                raise UserError(
+                    table.problem(
+                        row,
+                        f"{student.sid} ({student.name}) has a second row here (first on line "
+                        f"{first_line[position]}) in {what}; keep one row per student",
+                    )
+                )
+            first_line[position] = table.line(row)
     return positions
 
 
@@ -172,36 +188,39 @@ def _numbers(table: Table, column: str, what: str) -> FloatArray:
     """Floats of a column; blank is NaN; anything else that is not a number is an error."""
     text = table.frame[column]
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.flatnonzero(np.isnan(values) & (text.to_numpy() != ""))
-    if len(bad):
-        row = int(bad[0])
-        raise UserError(
-            table.problem(
-                row,
-                f"{what} '{text.iloc[row]}' in column '{column}' is not a number; fix or blank it",
+    blank_rows = np.flatnonzero(np.isnan(values))
+    cells = text.to_numpy()[blank_rows]
+    for row, cell in zip(blank_rows, (str(c).strip() for c in cells), strict=True):
+        if cell:
+            raise UserError(
+                table.problem(
+                    int(row),
+                    f"{what} '{cell}' in column '{column}' is not a number; fix or blank it",
+                )
             )
-        )
     return values
+
+
+_HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
 
 
 def _lateness(table: Table, column: str) -> FloatArray:
     """Seconds from Gradescope's H:M:S lateness (hours may exceed 24); blank is on time."""
-    text = table.frame[column]
-    parts = text.str.extract(r"^(\d+):(\d{1,2}):(\d{1,2})$")
-    seconds = (
-        parts[0].astype(float) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
-    ).to_numpy(dtype=np.float64)
-    blank = text.to_numpy() == ""
-    bad = np.flatnonzero(np.isnan(seconds) & ~blank)
-    if len(bad):
-        row = int(bad[0])
-        raise UserError(
-            table.problem(
-                row,
-                f"lateness '{text.iloc[row]}' in column '{column}' is not H:M:S (e.g. 225:07:02)",
+    codes, values = _by_value(table, column)
+    seconds = np.zeros(len(values) + 1)
+    for index, value in enumerate(values):
+        match = _HMS.match(value)
+        if match:
+            hours, minutes, secs = (int(g) for g in match.groups())
+            seconds[index] = hours * 3600.0 + minutes * 60.0 + secs
+        elif value:
+            row = int(np.flatnonzero(codes == index)[0])
+            raise UserError(
+                table.problem(
+                    row, f"lateness '{value}' in column '{column}' is not H:M:S (e.g. 225:07:02)"
+                )
             )
-        )
-    return np.where(blank, 0.0, seconds)
+    return seconds[codes]
 
 
 # ----------------------------------------------------------------------------- Gradescope
@@ -276,7 +295,7 @@ def read_download_grades(
         score = _numbers(table, assignment, "score")
         max_points = _numbers(table, f"{assignment} - Max Points", "max points")
         has_time = (
-            (table.frame[time_column].to_numpy() != "")
+            (np.asarray(_column(table, time_column)) != "")
             if table.has(time_column)
             else np.zeros(len(score), bool)
         )
@@ -341,7 +360,7 @@ def read_assignment_scores(
     )
     name_cols = _name_columns(table)
     positions = match_rows(table, roster, "SID", "Email", None, name_cols, notices, "this export")
-    status_text = table.frame["Status"].str.lower().to_numpy()
+    status_text = np.asarray([cell.lower() for cell in _column(table, "Status")], dtype=object)
     unknown = np.flatnonzero(~np.isin(status_text, list(SUBMISSION_STATUSES)))
     if len(unknown):
         row = int(unknown[0])
@@ -520,7 +539,7 @@ def read_reflections(
         ["sid", "github", "status"],
         "use the CSV or JSON that 'coursectl check-reflections --format csv' writes",
     )
-    status_text = table.frame["status"].str.lower().to_numpy()
+    status_text = np.asarray([cell.lower() for cell in _column(table, "status")], dtype=object)
     unknown = np.flatnonzero(~np.isin(status_text, REFLECTION_STATUSES))
     if len(unknown):
         row = int(unknown[0])
@@ -600,8 +619,8 @@ def read_review_allocation(
         )
         if table.has("assignment"):
             other = np.flatnonzero(
-                (table.frame["assignment"].to_numpy() != deliverable_id)
-                & (table.frame["assignment"].to_numpy() != "")
+                (np.asarray(_column(table, "assignment")) != deliverable_id)
+                & (np.asarray(_column(table, "assignment")) != "")
             )
             if len(other):
                 row = int(other[0])
