@@ -483,3 +483,93 @@ def test_matching_order_and_aliases(here: Path) -> None:
     assert index.match("nope", "nobody@example.edu", "nobody") == (NO_MATCH, "")
     # sid wins over a conflicting email
     assert index.match(students[1].sid, avery.email)[0] == 1
+
+
+# ----------------------------------------------------------------------------- more variants
+
+
+def test_confirmation_blank_is_unconfirmed_but_zero_is_a_score(
+    here: Path, runner: CliRunner
+) -> None:
+    path = here / SAMPLE / "confirmations/midcourse-self-assessment.csv"
+    path.write_text("sid,score,note\n9100001,,follow up\n9100038,0,no participation\n")
+    code, out, _ = run(runner, *build())
+    rows = {r["sid"]: r for r in read_csv(here / "grades/gradebook.csv")}
+    assert rows["9100001"]["midcourse-self-assessment TA"] == ""
+    assert "midcourse-self-assessment: unconfirmed" in rows["9100001"]["notes"]
+    assert rows["9100038"]["midcourse-self-assessment TA"] == "0.00"
+    assert rows["9100038"]["midcourse-self-assessment"] == "0.00"
+    assert "9100001" in out and "9100038" not in out.split("not confirmed", 1)[1]
+
+
+def test_reflections_with_bom_and_crlf_read_the_same(here: Path, runner: CliRunner) -> None:
+    run(runner, *build())
+    before = (here / "grades/gradebook.csv").read_text()
+    path = here / SAMPLE / "reflections/week-07.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_text().replace("\n", "\r\n").encode())
+    assert run(runner, *build())[0] == 0
+    assert (here / "grades/gradebook.csv").read_text() == before
+
+
+def test_json_reflection_errors_point_at_the_record_line(here: Path, runner: CliRunner) -> None:
+    path = here / SAMPLE / "reflections/week-06.json"
+    text = path.read_text()
+    assert '"status": "' in text
+    path.write_text(
+        text.replace('"sid": "9100038"', '"sid": "9100038", "status_": 1', 1).replace(
+            '"status": "', '"status": "bogus-', 2
+        )
+    )
+    code, _, err = run(runner, *build())
+    # The second record (9100038) starts on line 10 of the pretty-printed file.
+    lines = path.read_text().splitlines()
+    first_bogus = next(i for i, line in enumerate(lines, 1) if "bogus-" in line)
+    record_start = max(i for i, line in enumerate(lines[:first_bogus], 1) if line.strip() == "{")
+    one_error(code, err, rf"week-06\.json:{record_start}: status 'bogus-")
+
+
+def test_unknown_assignment_is_reported_and_can_be_mapped(here: Path, runner: CliRunner) -> None:
+    rewrite(GRADES, "Exam 1", "Midterm", count=4)
+    code, _, err = run(runner, *build())
+    assert code == 0
+    assert "grades.csv:1: assignment 'Midterm' is not in schedule.yaml; not counted" in err
+    assert read_csv(here / "grades/gradebook.csv")[0]["exam-1"] == ""
+    rewrite(
+        here / "rubrics/grading-policy.yaml",
+        "  canvas_ids:",
+        "  gradescope_titles:\n    exam-1: Midterm\n  canvas_ids:",
+    )
+    code, _, err = run(runner, *build())
+    assert code == 0 and "Midterm" not in err
+    assert read_csv(here / "grades/gradebook.csv")[0]["exam-1"] == "75.00"
+
+
+def test_unknown_reviewer_is_reported(here: Path, runner: CliRunner) -> None:
+    path = here / SAMPLE / "reviews/pp1-peer-reviews/reviews.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[1], cells[3] = "9100555", "nobody@students.example.edu"
+    path.write_text("".join([lines[0], ",".join(cells), *lines[2:]]))
+    err = run(runner, *build())[2]
+    assert re.search(
+        r"reviews\.csv:2: reviewer sid '9100555', email 'nobody@students\.example\.edu' matches no roster student",
+        err,
+    )
+
+
+def test_explain_unknown_student(here: Path, runner: CliRunner) -> None:
+    code, _, err = run(runner, "gradebook", "explain", "nobody", "--inputs", str(SAMPLE))
+    one_error(code, err, r"no roster student with sid, email or GitHub name 'nobody'")
+
+
+def test_explain_finds_a_student_by_github_or_email(here: Path, runner: CliRunner) -> None:
+    by_sid = run(runner, "gradebook", "explain", "9100038", "--inputs", str(SAMPLE))[1]
+    assert (
+        run(runner, "gradebook", "explain", "blake-brigh-syn", "--inputs", str(SAMPLE))[1] == by_sid
+    )
+    assert (
+        run(
+            runner, "gradebook", "explain", "Blake.Brightwater@example.edu", "--inputs", str(SAMPLE)
+        )[1]
+        == by_sid
+    )

@@ -490,9 +490,30 @@ def reflection_file(folder: Path, deliverable: ReflectionDeliverable) -> Path | 
     return None
 
 
+def _record_lines(text: str) -> list[int]:
+    """Line where each record of a JSON list starts (the list may sit under one key)."""
+    decoder = json.JSONDecoder()
+    opening = text.find("[")
+    lines: list[int] = []
+    if opening < 0:
+        return lines
+    position = opening + 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return lines
+        lines.append(text.count("\n", 0, position) + 1)
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return lines
+
+
 def _json_table(path: Path, display: str) -> Table:
+    text = decode(path.read_bytes(), display)
     try:
-        data = json.loads(decode(path.read_bytes(), display))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(
             Problem(display, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}")
@@ -513,8 +534,10 @@ def _json_table(path: Path, display: str) -> Table:
         [{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data],
         dtype=str,
     ).fillna("")
-    # JSON has no line per record; the record's number stands in for it.
-    return Table(display, frame, list(range(1, len(frame) + 1)))
+    lines = _record_lines(text)
+    if len(lines) != len(frame):  # a list nested deeper than one key: fall back to record numbers
+        lines = list(range(1, len(frame) + 1))
+    return Table(display, frame, lines)
 
 
 def read_reflections(
