@@ -494,6 +494,7 @@ def test_confirmation_blank_is_unconfirmed_but_zero_is_a_score(
     path = here / SAMPLE / "confirmations/midcourse-self-assessment.csv"
     path.write_text("sid,score,note\n9100001,,follow up\n9100038,0,no participation\n")
     code, out, _ = run(runner, *build())
+    assert code == 0
     rows = {r["sid"]: r for r in read_csv(here / "grades/gradebook.csv")}
     assert rows["9100001"]["midcourse-self-assessment TA"] == ""
     assert "midcourse-self-assessment: unconfirmed" in rows["9100001"]["notes"]
