@@ -574,3 +574,9 @@ def test_explain_finds_a_student_by_github_or_email(here: Path, runner: CliRunne
         )[1]
         == by_sid
     )
+
+
+def test_line_numbers_survive_a_cell_spanning_lines(here: Path, runner: CliRunner) -> None:
+    rewrite(GRADES, "Avery,Quillfeather,", '"Avery\nA.",Quillfeather,')
+    rewrite(GRADES, "26:10:00", "soon")
+    one_error(*run(runner, *build())[::2], r"grades\.csv:4: lateness 'soon'")

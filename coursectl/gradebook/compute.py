@@ -450,6 +450,17 @@ def _peer_review(
             ),
         )
     allocation_source, assigned, assigned_pairs = allocation
+    unassigned = [roster.students[i].sid for i in np.flatnonzero(assigned == 0)]
+    if unassigned:
+        notices.append(
+            Problem(
+                allocation_source,
+                None,
+                None,
+                f"no reviews assigned to {len(unassigned)} roster student(s) for '{item.id}', "
+                f"not counted for them: {', '.join(unassigned)}",
+            )
+        )
     done_path = paths.reviews_done / f"{item.id}.csv"
     late = np.zeros(size)
     if done_path.exists():

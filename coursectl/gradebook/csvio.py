@@ -61,12 +61,12 @@ class Table:
         return Problem(self.display, None if row is None else self.line(row), None, message)
 
 
-def _row_lines(text: str, rows: int) -> list[int]:
+def _row_lines(text: str, rows: int, separator: str) -> list[int]:
     """File line of each data row; the cheap count is exact unless a cell spans lines."""
     body = text.rstrip("\r\n")
     if body.count("\n") == rows and "\n\n" not in body and "\r\n\r\n" not in body:
         return list(range(2, rows + 2))
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
     next(reader, None)
     lines: list[int] = []
     start = reader.line_num + 1
@@ -147,7 +147,7 @@ def read_table(
         frame = frame[[n for n in names if n in wanted]]
     # Cells are not stripped here (that costs a Python call per cell); readers strip the few
     # columns they compare as text, and numbers parse with surrounding spaces anyway.
-    return Table(display, frame, _row_lines(text, len(frame)))
+    return Table(display, frame, _row_lines(text, len(frame), separator))
 
 
 def require(table: Table, columns: Sequence[str], hint: str) -> None:
