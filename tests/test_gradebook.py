@@ -580,3 +580,47 @@ def test_line_numbers_survive_a_cell_spanning_lines(here: Path, runner: CliRunne
     rewrite(GRADES, "Avery,Quillfeather,", '"Avery\nA.",Quillfeather,')
     rewrite(GRADES, "26:10:00", "soon")
     one_error(*run(runner, *build())[::2], r"grades\.csv:4: lateness 'soon'")
+
+
+def test_ragged_row_and_missing_score_column(here: Path, runner: CliRunner) -> None:
+    rewrite(GRADES, "Avery,Quillfeather,", "Avery,Quill,feather,")
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:2: \d+ cells but the header has \d+; check for an unquoted comma",
+    )
+    rewrite(GRADES, "Avery,Quill,feather,", "Avery,Quillfeather,")
+    rewrite(GRADES, ",Exam 1,", ",Exam one,")
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:1: missing column 'Exam 1'; each assignment needs its score column",
+    )
+
+
+def test_long_or_short_rows_anywhere_are_errors(here: Path, runner: CliRunner) -> None:
+    original = GRADES.read_text(encoding="utf-8-sig")
+    rewrite(GRADES, "Devon,Dunmore,", "Devon,Dun,more,")
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:5: \d+ cells but the header has \d+; check for an unquoted comma",
+    )
+    lines = original.splitlines(keepends=True)
+    GRADES.write_text("".join([*lines[:4], "Devon,Dunmore\n", *lines[5:]]))
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:5: 2 cells but the header has \d+; the row was cut short",
+    )
+    GRADES.write_text(
+        "".join(
+            [
+                lines[0],
+                '"Avery, Q",Quillfeather' + lines[1][len("Avery,Quillfeather") :],
+                *lines[2:4],
+                "Devon\n",
+                *lines[5:],
+            ]
+        )
+    )
+    one_error(
+        *run(runner, *build())[::2],
+        r"grades\.csv:5: 1 cells but the header has \d+; the row was cut short",
+    )

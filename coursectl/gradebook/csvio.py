@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -89,6 +91,35 @@ def header_of(text: str) -> list[str]:
     return [name.strip() for name in header]
 
 
+def _check_widths(text: str, separator: str, width: int, display: str) -> None:
+    """Every row has as many cells as the header: pandas would pad a short row with blanks
+    (a blank score reads as "not submitted") and, with column selection, shift a long one."""
+    if '"' not in text:  # no quoting: counting separators per line is exact and fast
+        for number, line in enumerate(text.split("\n")[1:], start=2):
+            cells = line.count(separator) + 1
+            if cells != width and line.strip():
+                _wrong_width(display, number, cells, width)
+        return
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    next(reader, None)
+    start = reader.line_num + 1
+    for record in reader:
+        if len(record) != width and any(cell.strip() for cell in record):
+            _wrong_width(display, start, len(record), width)
+        start = reader.line_num + 1
+
+
+def _wrong_width(display: str, line: int, cells: int, width: int) -> None:
+    hint = (
+        "check for an unquoted comma"
+        if cells > width
+        else "the row was cut short; export the file again"
+    )
+    raise UserError(
+        Problem(display, line, None, f"{cells} cells but the header has {width}; {hint}")
+    )
+
+
 def read_table(
     text: str,
     display: str,
@@ -112,34 +143,57 @@ def read_table(
                 )
             )
         seen[name] = index
+    _check_widths(text, separator, len(names), display)
     wanted = None if keep is None else set(keep)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=separator,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
-            header=0,
-            names=names,
-            usecols=(lambda column: column in wanted) if wanted is not None else None,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas only warns (and drops cells) when the first row is longer than the header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=separator,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=False,
+                header=0,
+                names=names,
+                index_col=False,
+                usecols=(lambda column: column in wanted) if wanted is not None else None,
+                engine="c",
+            )
+    except (pd.errors.ParserWarning, IndexError):  # IndexError: pandas with usecols on such rows
+        reader = csv.reader(io.StringIO(text), delimiter=separator)
+        next(reader, None)
+        for record in reader:
+            if len(record) > len(names):
+                raise UserError(
+                    Problem(
+                        display,
+                        reader.line_num,
+                        None,
+                        f"{len(record)} cells but the header has {len(names)}; check for an unquoted comma",
+                    )
+                ) from None
+        raise UserError(
+            Problem(display, 1, None, "rows do not fit the header; check the commas")
+        ) from None
     except pd.errors.ParserError as exc:
         message = str(exc)
-        line = None
-        marker = " in line "
-        if marker in message:
-            digits = message.split(marker, 1)[1].split(",", 1)[0].strip()
-            line = int(digits) if digits.isdigit() else None
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+        if ragged:
+            expected, line, saw = (int(g) for g in ragged.groups())
+            raise UserError(
+                Problem(
+                    display,
+                    line,
+                    None,
+                    f"{saw} cells but the header has {expected}; check for an unquoted comma",
+                )
+            ) from None
+        reason = message.split("C error: ", 1)[-1].strip()
         raise UserError(
-            Problem(
-                display,
-                line,
-                None,
-                f"malformed CSV ({message.strip()}); check for an unquoted comma",
-            )
+            Problem(display, None, None, f"malformed CSV ({reason}); check the quotes")
         ) from None
     except ValueError as exc:  # e.g. names/usecols mismatch on a ragged header
         raise UserError(Problem(display, 1, None, f"malformed CSV header ({exc})")) from None

@@ -291,6 +291,12 @@ def read_download_grades(
                 )
             )
             continue
+        require(
+            table,
+            [assignment],
+            f"each assignment needs its score column next to '{assignment} - Max Points'; "
+            "export the grades again",
+        )
         time_column = f"{assignment} - Submission Time"
         score = _numbers(table, assignment, "score")
         max_points = _numbers(table, f"{assignment} - Max Points", "max points")
