@@ -99,6 +99,19 @@ def _column(table: Table, name: str) -> list[str]:
     return [cell.strip() for cell in table.frame[name].tolist()]
 
 
+def _lowered(table: Table, column: str) -> ObjectArray:
+    """A status-like column, stripped and lower-cased (each distinct value once)."""
+    codes, values = _by_value(table, column)
+    return np.asarray([v.lower() for v in values], dtype=object)[codes]
+
+
+def _column_raw(table: Table, column: str) -> ObjectArray:
+    """Cells as they are (for display only), blank where the column is absent."""
+    if not table.has(column):
+        return np.full(len(table.frame), "", dtype=object)
+    return table.frame[column].to_numpy(dtype=object)
+
+
 def _by_value(table: Table, column: str) -> tuple[IntArray, list[str]]:
     """Codes and distinct stripped values of a column: parse each distinct value once."""
     codes, uniques = pd.factorize(table.frame[column], use_na_sentinel=False)
@@ -301,7 +314,7 @@ def read_download_grades(
         score = _numbers(table, assignment, "score")
         max_points = _numbers(table, f"{assignment} - Max Points", "max points")
         has_time = (
-            (np.asarray(_column(table, time_column)) != "")
+            (table.frame[time_column].to_numpy() != "")  # whitespace-only cells do not occur
             if table.has(time_column)
             else np.zeros(len(score), bool)
         )
@@ -366,7 +379,7 @@ def read_assignment_scores(
     )
     name_cols = _name_columns(table)
     positions = match_rows(table, roster, "SID", "Email", None, name_cols, notices, "this export")
-    status_text = np.asarray([cell.lower() for cell in _column(table, "Status")], dtype=object)
+    status_text = _lowered(table, "Status")
     unknown = np.flatnonzero(~np.isin(status_text, list(SUBMISSION_STATUSES)))
     if len(unknown):
         row = int(unknown[0])
@@ -568,7 +581,7 @@ def read_reflections(
         ["sid", "github", "status"],
         "use the CSV or JSON that 'coursectl check-reflections --format csv' writes",
     )
-    status_text = np.asarray([cell.lower() for cell in _column(table, "status")], dtype=object)
+    status_text = _lowered(table, "status")
     unknown = np.flatnonzero(~np.isin(status_text, REFLECTION_STATUSES))
     if len(unknown):
         row = int(unknown[0])
@@ -616,7 +629,7 @@ def read_reflections(
         np.full(size, np.nan),
         _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),  # type: ignore[arg-type]
         _scatter(size, positions, status_text.astype(object), None),  # type: ignore[arg-type]
-        _scatter(size, positions, np.asarray(_column(table, "words"), dtype=object), None),  # type: ignore[arg-type]
+        _scatter(size, positions, _column_raw(table, "words"), None),  # type: ignore[arg-type]
     )
     report_absent(observed, roster, notices, f"'{deliverable.id}'")
     return observed
