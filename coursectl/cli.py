@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import deadlines, gradebook, validate
+from coursectl.commands import calendar, check_reflections, deadlines, gradebook, validate
 
 app = typer.Typer(
     name="coursectl",
@@ -22,6 +22,8 @@ app = typer.Typer(
 
 app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
+app.add_typer(calendar.app, name="calendar")
+app.command("check-reflections")(check_reflections.check_reflections)
 app.add_typer(gradebook.app, name="gradebook")
 
 

@@ -1,0 +1,260 @@
+"""`coursectl check-reflections`: is each student's weekly reflection there, on time and in range?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coursectl.commands._common import CourseDir, report_user_errors
+
+if TYPE_CHECKING:  # imported for real inside the command: `coursectl --help` stays light
+    from coursectl.reflections.check import ReflectionReport
+    from coursectl.reflections.types import RepoFetch, RepoRequest
+
+# Exit code when --fail-on matched (0: run completed, 1: the run itself failed).
+FAIL_ON_EXIT = 3
+
+STATUS_STYLES = {
+    "ok": "green",
+    "too-short": "yellow",
+    "too-long": "yellow",
+    "late": "magenta",
+    "empty": "red",
+    "missing": "red",
+    "no-repo": "red",
+    "no-access": "red",
+    "error": "bold red",
+}
+
+
+@report_user_errors
+def check_reflections(
+    which: Annotated[
+        str, typer.Argument(metavar="WEEK", help="Week number (7) or deliverable id.")
+    ],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="DIR",
+            help="With --source local: folder of student clones or exported submissions.",
+            show_default=False,
+        ),
+    ] = None,
+    course: CourseDir = Path("."),
+    source: Annotated[
+        str, typer.Option("--source", "-s", help="Where to read: github, or local (then give DIR).")
+    ] = "github",
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv or json (default: table, or what --out's suffix says).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the csv/json here (atomically) instead of stdout."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing --out file.")
+    ] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="STATUS,...",
+            help=f"Exit {FAIL_ON_EXIT} if any student has one of these statuses (for scripts).",
+        ),
+    ] = None,
+    use_mtime: Annotated[
+        bool,
+        typer.Option(
+            "--use-mtime", help="Local exported files: take their modification time as submitted."
+        ),
+    ] = False,
+    api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--api-url",
+            help="GitHub Enterprise API URL (default: course.github.api_url or github.com).",
+        ),
+    ] = None,
+) -> None:
+    """Check every student's reflection for a week: there, on time, and within the word range.
+
+    Statuses: ok, too-short, too-long, missing, late, empty, no-repo, no-access, error.
+    Exit 0 whenever the run completed, whatever the statuses; --fail-on changes that.
+
+    Example: coursectl check-reflections 7 --source local samples/reflections
+    """
+    from coursectl.course import load_course
+    from coursectl.errors import UserError
+    from coursectl.reflections.check import STATUSES, check_reflections, find_reflection
+    from coursectl.reflections.sources import SourceOptions, make_source
+
+    fmt = _resolve_format(output_format, out)
+    failing = _parse_fail_on(fail_on, STATUSES)
+    if out is not None and out.exists() and not force:
+        raise UserError(f"{out}: already exists; add --force to overwrite it")
+
+    loaded = load_course(course)
+    schedule = loaded.schedule
+    deliverable = find_reflection(schedule.deliverables, which)
+    github = schedule.course.github
+    options = SourceOptions(
+        local_dir=folder,
+        use_mtime=use_mtime,
+        api_url=api_url or (github.api_url if github else None),
+        cache_dir=loaded.root / ".coursectl" / "cache",
+    )
+    reflection_source = make_source(source, options)
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("fetching reflections"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("fetch", total=sum(1 for s in loaded.students if s.github.strip()))
+
+        def fetch(requests: Sequence[RepoRequest], cutoff: datetime) -> list[RepoFetch]:
+            return reflection_source.fetch(requests, cutoff, lambda n: bar.advance(task, n))
+
+        report = check_reflections(
+            loaded.students, deliverable, github.org if github else None, fetch
+        )
+
+    from coursectl.reflections.report import times_note, to_csv, to_json
+
+    zone = schedule.tz
+    if fmt == "table":
+        _print_table(report, zone, source)
+    else:
+        text = to_csv(report, zone) if fmt == "csv" else to_json(report, zone, source)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            from coursectl.atomic import atomic_write_text
+
+            atomic_write_text(out, text)
+            summary = ", ".join(f"{n} {s}" for s, n in report.counts().items())
+            err.print(f"wrote {len(report.records)} students to {out} ({summary})")
+            err.print(f"times: {times_note(report)}", highlight=False)
+
+    if datetime.now(zone) < report.cutoff:
+        err.print(
+            f"note: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not passed; "
+            "missing may mean not yet submitted"
+        )
+    hits = [r for r in report.records if r.status in failing]
+    if hits:
+        statuses = ", ".join(sorted({r.status for r in hits}))
+        err.print(f"--fail-on: {len(hits)} student(s) with {statuses}")
+        raise typer.Exit(FAIL_ON_EXIT)
+
+
+def _resolve_format(output_format: str | None, out: Path | None) -> str:
+    from coursectl.errors import UserError
+
+    fmt = output_format
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+        fmt = suffix if suffix in ("csv", "json") else ("table" if out is None else "")
+        if not fmt:
+            raise UserError(
+                f"--out {out}: say --format csv or --format json (or name it .csv/.json)"
+            )
+    fmt = fmt.lower()
+    if fmt not in ("table", "csv", "json"):
+        raise UserError(f"--format {output_format}: use table, csv or json")
+    if fmt == "table" and out is not None:
+        raise UserError("--out writes csv or json; add --format csv or --format json")
+    return fmt
+
+
+def _parse_fail_on(text: str | None, statuses: tuple[str, ...]) -> set[str]:
+    from coursectl.errors import UserError
+
+    if not text:
+        return set()
+    wanted = {part.strip().lower() for part in text.split(",") if part.strip()}
+    unknown = sorted(wanted - set(statuses))
+    if unknown:
+        raise UserError(
+            f"--fail-on {','.join(unknown)}: unknown status; use any of {','.join(statuses)}"
+        )
+    return wanted
+
+
+def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
+    """The table a TA reads; sized for an 80-column terminal (empty columns are left out)."""
+    from datetime import UTC
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from coursectl.reflections.check import format_duration
+    from coursectl.reflections.report import times_note
+
+    grace = int((report.cutoff.astimezone(UTC) - report.due.astimezone(UTC)).total_seconds() // 60)
+    table = Table(
+        title=f"{report.title} ({report.deliverable_id}), due "
+        f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"
+        + (f" + {grace} min grace" if grace else "")
+        + f", {report.words.min}–{report.words.max} words, source: {source}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    records = report.records
+    show_time = any(r.submitted_at for r in records)
+    show_late = any(r.late_by is not None for r in records)
+    show_commit = any(r.commit for r in records)
+    table.add_column("sid", no_wrap=True)
+    table.add_column("github", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("words", justify="right", no_wrap=True)
+    if show_time:
+        table.add_column("submitted", no_wrap=True)
+    if show_late:
+        table.add_column("late by", justify="right", no_wrap=True)
+    if show_commit:
+        table.add_column("commit", style="dim", no_wrap=True)
+    table.add_column("note", overflow="fold", ratio=1)
+    for record in records:
+        style = STATUS_STYLES.get(record.status, "")
+        row = [
+            record.sid,
+            record.github,
+            f"[{style}]{record.status}[/]" if style else record.status,
+            "" if record.words is None else str(record.words),
+        ]
+        if show_time:
+            row.append(
+                f"{record.submitted_at.astimezone(zone):%b %d %H:%M}" if record.submitted_at else ""
+            )
+        if show_late:
+            row.append(format_duration(record.late_by) if record.late_by is not None else "")
+        if show_commit:
+            row.append(record.commit[:7])
+        row.append(record.reason)
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    console.print(
+        "  ".join(f"[{STATUS_STYLES.get(s, '')}]{s}[/] {n}" for s, n in report.counts().items())
+    )
+    console.print(f"times: {times_note(report)}", highlight=False)

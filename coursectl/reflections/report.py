@@ -1,0 +1,101 @@
+"""A reflection report as CSV or JSON for the gradebook, and the sentence that says how far its
+times can be trusted. Pure: text in, text out; the command writes it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, tzinfo
+from typing import Any
+
+from coursectl.reflections.check import ReflectionRecord, ReflectionReport, format_duration
+
+CSV_COLUMNS = (
+    "sid",
+    "github",
+    "status",
+    "words",
+    "submitted_at",
+    "late_by",
+    "commit",
+    "time_verified",
+    "time_source",
+    "reason",
+)
+
+
+def _moment(value: datetime | None, zone: tzinfo) -> str:
+    return value.astimezone(zone).isoformat(timespec="seconds") if value is not None else ""
+
+
+def record_fields(record: ReflectionRecord, zone: tzinfo) -> dict[str, Any]:
+    """One student's values, JSON-ready; times in the course's zone with their UTC offset."""
+    return {
+        "sid": record.sid,
+        "github": record.github,
+        "status": record.status,
+        "words": record.words,
+        "submitted_at": _moment(record.submitted_at, zone) or None,
+        "late_by": format_duration(record.late_by) if record.late_by is not None else None,
+        "late_by_seconds": int(record.late_by.total_seconds())
+        if record.late_by is not None
+        else None,
+        "commit": record.commit or None,
+        "time_verified": record.time_verified,
+        "time_source": record.time_source,
+        "reason": record.reason,
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(report: ReflectionReport, zone: tzinfo) -> str:
+    """One row per student, roster order; empty cells for unknown values."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in report.records:
+        fields = record_fields(record, zone)
+        writer.writerow([_cell(fields[name]) for name in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:
+    document = {
+        "deliverable": report.deliverable_id,
+        "title": report.title,
+        "due": _moment(report.due, zone),
+        "cutoff": _moment(report.cutoff, zone),
+        "words": {"min": report.words.min, "max": report.words.max},
+        "source": source,
+        "times": times_note(report),
+        "counts": report.counts(),
+        "students": [record_fields(r, zone) for r in report.records],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def times_note(report: ReflectionReport) -> str:
+    """How far the submission times can be trusted, in one sentence for the TA."""
+    kinds = report.time_sources()
+    notes = []
+    if "push" in kinds:
+        notes.append("push times recorded by GitHub (verified)")
+    if "commit" in kinds:
+        notes.append(
+            "commit dates, which students set themselves (unverified: a backdated commit looks on time)"
+        )
+    if "mtime" in kinds:
+        notes.append("file modification times (unverified)")
+    if "none" in kinds:
+        notes.append(
+            "no times for exported files: lateness not checked (--use-mtime trusts file times)"
+        )
+    return "; ".join(notes) if notes else "no submissions, no times"

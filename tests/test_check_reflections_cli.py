@@ -1,0 +1,217 @@
+"""`coursectl check-reflections`: the shipped sample, real git clones, formats, --out, --fail-on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from typer.testing import CliRunner
+
+from coursectl.cli import app
+from coursectl.reflections.wordcount import count_words
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "reflections"
+WIDE = {"COLUMNS": "200"}
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+def run(runner: CliRunner, course: Path, *args: str) -> object:
+    return runner.invoke(app, ["check-reflections", *args, "--course", str(course)], env=WIDE)
+
+
+def test_sample_csv_matches_golden_and_the_files(runner: CliRunner, golden: object) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "check-reflections",
+            "7",
+            "-C",
+            str(REPO),
+            "--source",
+            "local",
+            str(SAMPLE),
+            "--format",
+            "csv",
+        ],
+        env=WIDE,
+    )
+    assert result.exit_code == 0, result.output
+    golden.check("check-reflections-week07-sample.csv", result.stdout)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 48
+    assert Counter(r["status"] for r in rows) == {
+        "ok": 36,
+        "too-short": 4,
+        "too-long": 2,
+        "missing": 2,
+        "empty": 2,
+        "no-repo": 2,
+    }
+    for row in rows:  # every count is the counter's count of that student's file
+        file = SAMPLE / row["github"] / "reflections" / "week-07.md"
+        if row["status"] in ("ok", "too-short", "too-long", "empty"):
+            assert int(row["words"]) == count_words(file.read_text(encoding="utf-8"))
+            assert row["submitted_at"] == "" and row["time_source"] == "none"
+
+
+def test_sample_json_matches_golden(runner: CliRunner, golden: object) -> None:
+    args = ["check-reflections", "week-07-reflection", "-C", str(REPO), "--source", "local"]
+    result = runner.invoke(app, [*args, str(SAMPLE), "--format", "json"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    golden.check("check-reflections-week07-sample.json", result.stdout)  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)
+    assert report["cutoff"] == "2026-03-06T23:59:00-08:00" and report["source"] == "local"
+    assert report["words"] == {"min": 300, "max": 500} and len(report["students"]) == 48
+
+
+def test_sample_table_says_exports_have_no_times(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)], env=WIDE
+    )
+    assert result.exit_code == 0, result.output
+    assert "Week 7 Reflection (week-07-reflection), due Fri Mar 06 23:59 PST" in result.stdout
+    assert "ok 36" in result.stdout and "no-repo 2" in result.stdout
+    assert "lateness not checked" in result.stdout
+
+
+def git(repo: Path, *args: str, when: datetime | None = None) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env |= {"GIT_AUTHOR_NAME": "S", "GIT_AUTHOR_EMAIL": "s@x.edu", "GIT_COMMITTER_NAME": "S"}
+    env |= {"GIT_COMMITTER_EMAIL": "s@x.edu"}
+    if when:
+        env |= {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def clone_with(root: Path, name: str, commits: list[tuple[str, datetime]]) -> str:
+    repo = root / name
+    (repo / "reflections").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    for text, when in commits:
+        (repo / "reflections" / "week-07.md").write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "week 7", when=when)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def test_git_clones_json_with_late_and_backdated(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    clones = tmp_path / "clones"
+    essay = "word " * 350
+    clone_with(
+        clones,
+        "avery-quill-syn",
+        [
+            ("too short\n", datetime(2026, 3, 5, 9, tzinfo=PACIFIC)),
+            (essay, datetime(2026, 3, 9, 8, tzinfo=PACIFIC)),
+        ],
+    )
+    # Made now, dated the evening of the deadline: looks on time, and the report says unverified.
+    backdated = clone_with(
+        clones, "reflections-blake-brigh-syn", [(essay, datetime(2026, 3, 6, 21, tzinfo=PACIFIC))]
+    )
+    result = run(
+        runner,
+        course_dir,
+        "week-07-reflection",
+        "--source",
+        "local",
+        str(clones),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["due"] == "2026-03-06T23:59:00-08:00"
+    assert "unverified" in report["times"]
+    students = {s["github"]: s for s in report["students"]}
+    avery = students["avery-quill-syn"]
+    assert (avery["status"], avery["words"], avery["late_by"]) == ("late", 350, "55:01:00")
+    assert avery["submitted_at"] == "2026-03-09T08:00:00-07:00"  # after the DST change
+    blake = students["blake-brigh-syn"]
+    assert (blake["status"], blake["commit"], blake["time_verified"]) == ("ok", backdated, False)
+    assert blake["time_source"] == "commit"
+    assert report["counts"] == {"ok": 1, "late": 1, "no-repo": 46}
+
+
+def test_out_is_written_atomically_and_not_overwritten_without_force(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "grades" / "week07.csv"
+    args = [
+        "check-reflections",
+        "7",
+        "-C",
+        str(REPO),
+        "--source",
+        "local",
+        str(SAMPLE),
+        "--out",
+        str(out),
+    ]
+    first = runner.invoke(app, args, env=WIDE)
+    assert first.exit_code == 0, first.output
+    assert out.read_text(encoding="utf-8").startswith(
+        "sid,github,status,words,submitted_at,late_by,commit"
+    )
+    assert "wrote 48 students" in first.stderr
+    out.write_text("edited by a TA\n", encoding="utf-8")
+    again = runner.invoke(app, args, env=WIDE)
+    assert again.exit_code == 1 and "already exists; add --force" in again.stderr
+    assert out.read_text(encoding="utf-8") == "edited by a TA\n"
+    forced = runner.invoke(app, [*args, "--force"], env=WIDE)
+    assert forced.exit_code == 0 and out.read_text(encoding="utf-8").count("\n") == 49
+    assert [p.name for p in out.parent.iterdir()] == ["week07.csv"]  # no temp file left behind
+
+
+def test_fail_on(runner: CliRunner) -> None:
+    base = [
+        "check-reflections",
+        "7",
+        "-C",
+        str(REPO),
+        "--source",
+        "local",
+        str(SAMPLE),
+        "--format",
+        "csv",
+    ]
+    hit = runner.invoke(app, [*base, "--fail-on", "missing,late"], env=WIDE)
+    assert hit.exit_code == 3 and "2 student(s) with missing" in hit.stderr
+    assert hit.stdout.count("\n") == 49  # the output is still complete
+    assert runner.invoke(app, [*base, "--fail-on", "late,error"], env=WIDE).exit_code == 0
+    bad = runner.invoke(app, [*base, "--fail-on", "lat"], env=WIDE)
+    assert bad.exit_code == 1 and "--fail-on lat: unknown status" in bad.stderr
+
+
+def test_mistakes_are_one_line_errors(runner: CliRunner, tmp_path: Path) -> None:
+    cases = [
+        (["99", "--source", "local", str(SAMPLE)], "no reflection due in week 99"),
+        (["7", "--source", "local"], "--source local needs the folder"),
+        (["7", "--source", "local", str(tmp_path / "nope")], "not a folder"),
+        (["7", str(SAMPLE)], "a folder is only read with --source local"),
+        (["7", "--source", "ftp"], "--source ftp: unknown source"),
+        (
+            ["7", "--source", "local", str(SAMPLE), "--format", "xml"],
+            "--format xml: use table, csv or json",
+        ),
+        (
+            ["7", "--source", "local", str(SAMPLE), "--out", str(tmp_path / "x.txt")],
+            "say --format csv",
+        ),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, ["check-reflections", *args, "-C", str(REPO)], env=WIDE)
+        assert result.exit_code == 1, (args, result.output)
+        assert message in result.stderr and "Traceback" not in result.output, (args, result.stderr)
