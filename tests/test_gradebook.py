@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -623,4 +624,51 @@ def test_long_or_short_rows_anywhere_are_errors(here: Path, runner: CliRunner) -
     one_error(
         *run(runner, *build())[::2],
         r"grades\.csv:5: 1 cells but the header has \d+; the row was cut short",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_reads_what_check_reflections_writes(here: Path, runner: CliRunner, fmt: str) -> None:
+    """The real check-reflections output, not a hand-made imitation, feeds the gradebook."""
+    for old in (here / SAMPLE / "reflections").glob("week-07.*"):
+        old.unlink()
+    target = here / SAMPLE / "reflections" / f"week-07.{fmt}"
+    result = runner.invoke(
+        app,
+        [
+            "check-reflections",
+            "7",
+            "--source",
+            "local",
+            "samples/reflections",
+            "--format",
+            fmt,
+            "--out",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    assert "week-07" not in err  # every roster student has a record
+    if fmt == "csv":
+        statuses = {r["sid"]: r["status"] for r in read_csv(target)}
+    else:
+        statuses = {r["sid"]: r["status"] for r in json.loads(target.read_text())["students"]}
+    grades = {r["sid"]: r["week-07-reflection"] for r in read_csv(here / "grades/gradebook.csv")}
+    assert set(statuses.values()) - {"ok"}, "the sample should hold incomplete reflections too"
+    for sid, status in statuses.items():
+        expected = {"ok": "100.00", "no-access": "", "error": ""}.get(status, "0.00")
+        assert grades[sid] == expected, (sid, status)
+
+
+def test_json_for_another_week_is_refused(here: Path, runner: CliRunner) -> None:
+    path = here / SAMPLE / "reflections/week-06.json"
+
+    path.write_text(
+        json.dumps({"deliverable": "week-05-reflection", "students": json.loads(path.read_text())})
+    )
+    one_error(
+        *run(runner, *build())[::2],
+        r"week-06\.json:1: this file is for 'week-05-reflection', not 'week-06-reflection'",
     )

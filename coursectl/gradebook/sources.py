@@ -529,7 +529,8 @@ def _record_lines(text: str) -> list[int]:
             return lines
 
 
-def _json_table(path: Path, display: str) -> Table:
+def _json_table(path: Path, display: str, deliverable_id: str) -> Table:
+    """check-reflections --format json: {"deliverable": ..., "students": [...]}, or a bare list."""
     text = decode(path.read_bytes(), display)
     try:
         data = json.loads(text)
@@ -538,8 +539,18 @@ def _json_table(path: Path, display: str) -> Table:
             Problem(display, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}")
         ) from None
     if isinstance(data, dict):
+        named = data.get("deliverable")
+        if named is not None and named != deliverable_id:
+            raise UserError(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"this file is for '{named}', not '{deliverable_id}'; rename it or run check-reflections again",
+                )
+            )
         lists = [v for v in data.values() if isinstance(v, list)]
-        data = lists[0] if len(lists) == 1 else None
+        data = data.get("students", lists[0] if len(lists) == 1 else None)
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise UserError(
             Problem(
@@ -568,7 +579,7 @@ def read_reflections(
 ) -> Observed:
     """One week of check-reflections output: sid, github, status, words, submitted_at, late_by, commit."""
     if path.suffix == ".json":
-        table = _json_table(path, display)
+        table = _json_table(path, display, deliverable.id)
     else:
         # submitted_at and commit are not needed for completion; they are never loaded.
         table = read_table(
