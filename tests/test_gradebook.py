@@ -664,7 +664,6 @@ def test_reads_what_check_reflections_writes(here: Path, runner: CliRunner, fmt:
 
 def test_json_for_another_week_is_refused(here: Path, runner: CliRunner) -> None:
     path = here / SAMPLE / "reflections/week-06.json"
-
     path.write_text(
         json.dumps({"deliverable": "week-05-reflection", "students": json.loads(path.read_text())})
     )
