@@ -657,7 +657,11 @@ def read_review_allocation(
     notices: list[Problem],
 ) -> tuple[str, IntArray, set[tuple[int, str]]] | None:
     """Reviews assigned per student, from assign-reviews' CSV(s) (one row per review)."""
+    # assign-reviews writes reviews.csv (beside its manifest and messages); other CSVs are
+    # read only when it is absent (an allocation made by hand, possibly in several files).
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if folder / "reviews.csv" in files:
+        files = [folder / "reviews.csv"]
     if not files:
         return None
     assigned = np.zeros(len(roster.students), dtype=np.int64)
