@@ -168,10 +168,11 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
         # The git-ignored adjustments file names students and deliverables: check it too.
         from coursectl.gradebook.adjustments import read_adjustments
 
-        adjustments_path = root / policy.gradebook.adjustments
-        problems += read_adjustments(
-            adjustments_path, _display(root, adjustments_path), schedule, {s.sid for s in students}
-        )[1]
+        for name in (policy.gradebook.adjustments, policy.gradebook.extensions):
+            path = root / name
+            problems += read_adjustments(
+                path, _display(root, path), schedule, {s.sid for s in students}
+            )[1]
     course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)

@@ -550,6 +550,10 @@ class GradebookInputs(StrictModel):
         "grades/adjustments.csv",
         description="excused items and extensions (sid, deliverable, action, until, note)",
     )
+    extensions: str = Field(
+        "grades/extensions.csv",
+        description="extensions granted on Gradescope (coursectl gradescope extensions), adjustments' columns",
+    )
     email_aliases: list[list[str]] = Field(
         default_factory=list, description="groups of email domains that mean the same mailbox"
     )

@@ -671,3 +671,25 @@ def test_json_for_another_week_is_refused(here: Path, runner: CliRunner) -> None
         *run(runner, *build())[::2],
         r"week-06\.json:1: this file is for 'week-05-reflection', not 'week-06-reflection'",
     )
+
+
+def test_gradescope_extensions_file_and_adjustments_winning(here: Path, runner: CliRunner) -> None:
+    before = run(runner, "gradebook", "explain", "9100186", "--inputs", str(SAMPLE))[1]
+    assert "2 late day(s) x 10% = -20% -> 80.00%" in before
+    # As `coursectl gradescope extensions` writes it: ISO times with offset, extra columns.
+    (here / SAMPLE / "extensions.csv").write_text(
+        "sid,deliverable,action,until,note,email,name,gradescope_id,late_due\n"
+        "9100186,pp1-peer-reviews,extension,2026-03-06T23:59-08:00,Gradescope extension,"
+        "finley.fernhollow@students.example.edu,Finley Fernhollow,7000002,\n"
+    )
+    after = run(runner, "gradebook", "explain", "9100186", "--inputs", str(SAMPLE))[1]
+    line = next(x for x in after.splitlines() if x.strip().startswith("pp1-peer-reviews"))
+    assert "extension of 48:00:00 (exports/sample/extensions.csv:2)" in line
+    assert line.rstrip().endswith("-> 100.00%; counts 20.00% of the category")
+    (here / SAMPLE / "adjustments.csv").write_text(
+        "sid,deliverable,action,until,note\n9100186,pp1-peer-reviews,extension,24h,TA decision\n"
+    )
+    decided = run(runner, "gradebook", "explain", "9100186", "--inputs", str(SAMPLE))[1]
+    line = next(x for x in decided.splitlines() if x.strip().startswith("pp1-peer-reviews"))
+    assert "extension of 24:00:00 (exports/sample/adjustments.csv:2) (TA decision)" in line
+    assert "1 late day(s) x 10% = -10% -> 90.00%" in line

@@ -71,6 +71,7 @@ class Adjustment:
     extension_seconds: float  # 0 for excused
     note: str
     line: int
+    source: str = ""  # file as shown to the TA
 
 
 def read_adjustments(
@@ -157,7 +158,7 @@ def read_adjustments(
                 )
                 continue
             seconds = seconds_or_none
-        found.append(Adjustment(sid, deliverable_id, action, seconds, note, line))
+        found.append(Adjustment(sid, deliverable_id, action, seconds, note, line, display))
     return found, problems
 
 
