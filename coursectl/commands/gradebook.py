@@ -123,6 +123,11 @@ def gradebook(
         f"{len(book.course.students)} students, {counted} of {len(book.items)} items with data, "
         f"{len(book.notices)} warning(s)"
     )
+    if counted == 0:
+        console.print(
+            "no source has data yet: see README 'coursectl gradebook' for where the exports go, "
+            "or try the shipped scenario with --inputs exports/sample"
+        )
     for deliverable_id, sids in book.unconfirmed.items():
         console.print(
             f"not confirmed by a TA yet in {deliverable_id} ({len(sids)}): {', '.join(sids)}"
