@@ -397,7 +397,7 @@ def _gradebook_inputs(policy: GradingPolicy, policy_map: SourceMap, ids: set[str
                         f"unknown deliverable '{deliverable_id}' in {key}; use an id from schedule.yaml",
                     )
                 )
-    for key in ("adjustments", "confirmations", "reviews_done", "reflections"):
+    for key in ("adjustments", "extensions", "confirmations", "reviews_done", "reflections"):
         value = Path(getattr(inputs, key))
         if (
             value.is_absolute()
