@@ -693,3 +693,44 @@ def test_gradescope_extensions_file_and_adjustments_winning(here: Path, runner: 
     line = next(x for x in decided.splitlines() if x.strip().startswith("pp1-peer-reviews"))
     assert "extension of 24:00:00 (exports/sample/adjustments.csv:2) (TA decision)" in line
     assert "1 late day(s) x 10% = -10% -> 90.00%" in line
+
+
+def test_categories_and_totals_recomputed_from_the_csv(here: Path, runner: CliRunner) -> None:
+    """An independent reading of gradebook.csv and the policy gives the same numbers (to rounding)."""
+    import yaml
+
+    assert run(runner, *build())[0] == 0
+    rows = read_csv(here / "grades/gradebook.csv")
+    policy = yaml.safe_load((here / "rubrics/grading-policy.yaml").read_text())
+    schedule = yaml.safe_load((here / "schedule.yaml").read_text())
+    for row in rows:
+        numerator = denominator = 0.0
+        for category in policy["categories"]:
+            weights: dict[str, float] = {}
+            for entry in category["items"]:
+                ids = (
+                    [entry["deliverable"]]
+                    if "deliverable" in entry
+                    else [d["id"] for d in schedule["deliverables"] if d["kind"] == entry["kind"]]
+                )
+                for item_id in ids:
+                    weights[item_id] = entry["weight"] / len(ids)
+            counted = {i: w for i, w in weights.items() if row[i] not in ("", "EX")}
+            cell = row[f"category {category['id']}"]
+            if not counted:
+                assert cell == ""
+                continue
+            score = sum(w * float(row[i]) for i, w in counted.items()) / sum(counted.values())
+            assert abs(score - float(cell)) <= 0.01, (row["sid"], category["id"])
+            numerator += category["weight"] * score
+            denominator += category["weight"]
+        assert abs(numerator / denominator - float(row["total"])) <= 0.01, row["sid"]
+        assert 0 <= float(row["total"]) <= 100
+
+
+def test_negative_score_stays_a_number(here: Path, runner: CliRunner) -> None:
+    rewrite(GRADES, "A,8.5,10,", "A,-1,10,")
+    assert run(runner, *build("--format", "both"))[0] == 0
+    assert read_csv(here / "grades/gradebook.csv")[0]["pp1"] == "-10.00"
+    canvas = list(csv.reader(io.StringIO((here / "grades/gradebook-canvas.csv").read_text())))
+    assert dict(zip(canvas[0], canvas[2], strict=True))["Portfolio Piece 1 (510001)"] == "-1.00"

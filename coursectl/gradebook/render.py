@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coursectl.gradebook.compute import Gradebook, ItemResult
-from coursectl.gradebook.csvio import csv_text, neutralise
+from coursectl.gradebook.csvio import csv_text
 from coursectl.model import SelfAssessmentDeliverable
 
 STUDENT_COLUMNS = ("sid", "name", "email", "github", "section")
@@ -27,9 +27,9 @@ def round2(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _cells(values: npt.NDArray[np.float64], blank: str = "") -> list[str]:
     """Each number rounded once and formatted; each distinct value is formatted only once."""
     codes, uniques = pd.factorize(round2(np.asarray(values, dtype=np.float64)))
-    # code -1 (NaN) takes the last entry: the blank. Negative scores exist on Gradescope, so
-    # even numbers go through the formula guard.
-    formatted = np.array([neutralise(f"{u:.2f}") for u in uniques] + [blank], dtype=object)
+    # code -1 (NaN) takes the last entry: the blank. A number we format ("-2.50" from a negative
+    # Gradescope score) is no formula, and must stay a number for Canvas and spreadsheets.
+    formatted = np.array([f"{u:.2f}" for u in uniques] + [blank], dtype=object)
     return formatted[codes].tolist()  # type: ignore[no-any-return]
 
 
