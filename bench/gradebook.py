@@ -14,24 +14,35 @@ one run of the whole `coursectl gradebook` command is printed too.
 
 from __future__ import annotations
 
-import argparse
-import csv
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
+# Run as a script, bench/ comes first on sys.path, where bench/calendar.py would shadow the
+# standard library's calendar module: take bench/ off the path before anything imports it.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import importlib.util  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+import yaml  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
-
-from gradebook_scenario import write_scenario  # noqa: E402
+_spec = importlib.util.spec_from_file_location(
+    "gradebook_scenario", _BENCH / "gradebook_scenario.py"
+)
+assert _spec is not None and _spec.loader is not None
+_scenario = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_scenario)
+write_scenario = _scenario.write_scenario
 
 from coursectl.course import load_course  # noqa: E402
 from coursectl.gradebook.compute import InputPaths, build_gradebook  # noqa: E402

@@ -11,13 +11,18 @@ it, a blank score next to a zero, lateness over 24 hours, an excused item and an
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import random
 import sys
-from collections.abc import Sequence
 from pathlib import Path
+
+# Run as a script, bench/ comes first on sys.path, where bench/calendar.py would shadow the
+# standard library's calendar module.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
