@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from coursectl.errors import Problem, UserError
@@ -55,6 +57,9 @@ class Table:
 
     def line(self, row: int) -> int:
         return self.lines[row]
+
+    def line_array(self) -> npt.NDArray[np.int64]:
+        return np.asarray(self.lines, dtype=np.int64)
 
     def has(self, column: str) -> bool:
         return column in self.frame.columns

@@ -342,7 +342,7 @@ def read_download_grades(
             _scatter(
                 size,
                 positions,
-                np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64),
+                table.line_array(),
                 0,
             ),  # type: ignore[arg-type]
             _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
@@ -396,7 +396,7 @@ def read_assignment_scores(
     max_points = _numbers(table, "Max Points", "max points")
     late = _lateness(table, LATENESS) if table.has(LATENESS) else np.full(len(score), np.nan)
     size = len(roster.students)
-    lines = np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64)
+    lines = table.line_array()
     return Observed(
         deliverable.id,
         display,
@@ -612,20 +612,24 @@ def read_reflections(
         notices,
         "this file",
     )
-    late_text = _column(table, "late_by")
     late = np.zeros(len(table.frame))
-    for row, text in enumerate(late_text):
-        seconds = parse_duration(text)
-        if seconds is None:
-            raise UserError(
-                table.problem(
-                    row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
+    if table.has("late_by"):
+        codes, values = _by_value(table, "late_by")
+        seconds = np.zeros(len(values))
+        for index, text in enumerate(values):
+            parsed = parse_duration(text)
+            if parsed is None:
+                row = int(np.flatnonzero(codes == index)[0])
+                raise UserError(
+                    table.problem(
+                        row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
+                    )
                 )
-            )
-        late[row] = seconds
+            seconds[index] = parsed
+        late = seconds[codes]
     late_rows = status_text == "late"
     size = len(roster.students)
-    lines = np.asarray([table.line(r) for r in range(len(table.frame))], dtype=np.int64)
+    lines = table.line_array()
     observed = Observed(
         deliverable.id,
         display,
@@ -778,7 +782,7 @@ def read_confirmations(
             )
         )
     size = len(roster.students)
-    lines = np.asarray([table.line(r) for r in range(len(score))], dtype=np.int64)
+    lines = table.line_array()
     return Observed(
         deliverable_id,
         display,
