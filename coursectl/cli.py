@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import calendar, check_reflections, deadlines, gradebook, validate
+from coursectl.commands import (
+    calendar,
+    check_reflections,
+    deadlines,
+    gradebook,
+    gradescope,
+    validate,
+)
 
 app = typer.Typer(
     name="coursectl",
@@ -24,6 +31,7 @@ app.command("validate")(validate.validate)
 app.command("deadlines")(deadlines.deadlines)
 app.add_typer(calendar.app, name="calendar")
 app.command("check-reflections")(check_reflections.check_reflections)
+app.add_typer(gradescope.app, name="gradescope")
 app.add_typer(gradebook.app, name="gradebook")
 
 

@@ -1,0 +1,389 @@
+"""`coursectl gradescope ...`: roster sync, due-date drift and extensions, through gradescopeapi.
+
+Wiring only: options, one call into coursectl.gradescope_sync, rendering. gradescopeapi (the
+optional extra) and the core modules are imported inside the commands, so `coursectl --help`
+never loads them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coursectl.commands._common import CourseDir, report_user_errors
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from coursectl.course import Course
+    from coursectl.gradescope_api import GradescopeClient
+
+app = typer.Typer(
+    help="Keep Gradescope in step with the course: roster, due dates and extensions.\n\n"
+    "Example: coursectl gradescope check-dates",
+    no_args_is_help=True,
+)
+
+CourseIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--course-id",
+        help="Gradescope course id (default: course.gradescope.course_id in schedule.yaml).",
+        show_default=False,
+    ),
+]
+EmailOption = Annotated[
+    str | None,
+    typer.Option(
+        "--email",
+        envvar="GRADESCOPE_EMAIL",
+        help="Gradescope login email (env GRADESCOPE_EMAIL). The password is read from "
+        "GRADESCOPE_PASSWORD or asked for, never given on the command line.",
+        show_default=False,
+    ),
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        envvar="GRADESCOPE_URL",
+        help="Gradescope's address (env GRADESCOPE_URL; default https://www.gradescope.com).",
+        show_default=False,
+    ),
+]
+
+PROPOSED_ROSTER = Path(".coursectl/gradescope/roster-proposed.csv")
+EXTENSIONS_FILE = Path("grades/extensions.csv")
+
+
+def _prompt_password(text: str) -> str:
+    import click
+
+    try:
+        return str(click.prompt(text, hide_input=True, default="", show_default=False))
+    except click.exceptions.Abort:
+        return ""
+
+
+def _connect(
+    course: Course, course_id: str | None, email: str | None, url: str | None
+) -> tuple[GradescopeClient, str]:
+    """Log in and name the Gradescope course, or raise a UserError saying what to set."""
+    from coursectl.errors import UserError
+    from coursectl.gradescope_api import GradescopeClient, resolve_credentials
+
+    settings = course.schedule.course.gradescope
+    resolved = course_id or (settings.course_id if settings else None)
+    if not resolved:
+        raise UserError(
+            "schedule.yaml: no Gradescope course id; set course.gradescope.course_id or pass --course-id"
+        )
+    credentials = resolve_credentials(email, prompt_password=_prompt_password)
+    return GradescopeClient.login(credentials, course.schedule.tz, base_url=url), resolved
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%a %b %d %H:%M}" if moment else "-"
+
+
+# ---------------------------------------------------------------------------- roster
+
+
+@report_user_errors
+def roster(
+    course: CourseDir = Path("."),
+    course_id: CourseIdOption = None,
+    email: EmailOption = None,
+    url: UrlOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=f"Where to write the proposed roster (default: {PROPOSED_ROSTER} in the course).",
+            show_default=False,
+        ),
+    ] = None,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Also replace the roster in rosters/ (a backup is kept)."),
+    ] = False,
+) -> None:
+    """Compare Gradescope's students with the roster: new, dropped, changed email or section.
+
+    Writes the roster as Gradescope has it to a proposed file.
+
+    Only --write changes rosters/, keeping a timestamped backup beside the roster.
+
+    New students need their GitHub name filled in by hand.
+
+    Example: coursectl gradescope roster --email ta@university.edu
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from coursectl.atomic import atomic_write_bytes, atomic_write_text
+    from coursectl.course import load_course
+    from coursectl.errors import UserError
+    from coursectl.gradescope_sync import diff_roster, roster_csv
+
+    loaded = load_course(course)
+    client, gs_course = _connect(loaded, course_id, email, url)
+    members = client.members(gs_course)
+    diff = diff_roster(loaded.students, members, loaded.schedule.sections())
+    roster_path = loaded.path(loaded.schedule.course.roster)
+    if diff.gradescope_students == 0:
+        raise UserError(
+            f"Gradescope course {gs_course} lists no students; not proposing to drop all "
+            f"{len(loaded.students)} students of {loaded.schedule.course.roster}"
+        )
+    console = Console(markup=False)  # names and titles are data, not markup
+    labels = {
+        "new": "new",
+        "dropped": "dropped",
+        "email": "email",
+        "section": "section",
+        "sid": "sid",
+    }
+    table = Table(title=f"Roster vs Gradescope course {gs_course}", title_justify="left")
+    for column in ("change", "sid", "name", "roster", "Gradescope"):
+        table.add_column(column)
+    for change in diff.changes:
+        table.add_row(labels[change.kind], change.sid, change.name, change.old, change.new)
+    if diff.changes:
+        console.print(table)
+    counts = {kind: len(diff.of_kind(kind)) for kind in ("new", "dropped", "email", "section")}
+    console.print(
+        f"{diff.gradescope_students} students on Gradescope, {len(loaded.students)} in the roster: "
+        f"{counts['new']} new, {counts['dropped']} dropped, {counts['email']} changed email, "
+        f"{counts['section']} changed section"
+    )
+    with_team = any(s.team for s in loaded.students)
+    text = roster_csv(diff.proposed, with_team)
+    proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
+    atomic_write_text(proposed_path, text)
+    console.print(f"proposed roster: {proposed_path}")
+    missing_github = [s for s in diff.proposed if not s.github]
+    if not write:
+        if diff.changes:
+            console.print(f"rosters/ unchanged; run again with --write to update {roster_path}")
+        return
+    if not diff.changes:
+        console.print(f"{roster_path} already matches Gradescope; nothing written")
+        return
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = roster_path.with_name(f"{roster_path.stem}.{stamp}.bak{roster_path.suffix}")
+    atomic_write_bytes(backup, roster_path.read_bytes())
+    atomic_write_text(roster_path, text)
+    console.print(f"updated {roster_path} (previous version: {backup})")
+    if missing_github:
+        console.print(
+            f"{len(missing_github)} new student(s) have no GitHub name yet: fill in the github "
+            f"column of {roster_path}, then run coursectl validate"
+        )
+
+
+# ---------------------------------------------------------------------------- check-dates
+
+
+@report_user_errors
+def check_dates(
+    course: CourseDir = Path("."),
+    course_id: CourseIdOption = None,
+    email: EmailOption = None,
+    url: UrlOption = None,
+    push: Annotated[
+        bool,
+        typer.Option("--push", help="Set Gradescope's due and late-due dates from schedule.yaml."),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --push: do not ask before changing.")
+    ] = False,
+) -> None:
+    """Compare due and late-due dates on Gradescope with schedule.yaml and list the drift.
+
+    Deliverables on platform gradescope match assignments by gradescope_id, else by title.
+
+    Expected late due date: the due date plus the grading policy's late max_days.
+
+    Exits 1 while anything drifts or is missing.
+
+    --push shows the changes, asks, sets Gradescope's dates (keeping release dates), re-checks.
+
+    Example: coursectl gradescope check-dates --push
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from coursectl.course import load_course
+    from coursectl.errors import UserError
+    from coursectl.gradescope_sync import (
+        check_dates as compare,
+    )
+    from coursectl.gradescope_sync import (
+        describe_shift,
+        plan_date_edits,
+        zone_mismatches,
+    )
+
+    loaded = load_course(course)
+    zone = loaded.schedule.tz
+    client, gs_course = _connect(loaded, course_id, email, url)
+    assignments = client.assignments(gs_course)
+    report = compare(loaded.schedule, loaded.policy, assignments)
+    console = Console(markup=False)  # names and titles are data, not markup
+    table = Table(
+        title=f"Gradescope dates vs schedule.yaml ({loaded.schedule.course.timezone})",
+        title_justify="left",
+    )
+    table.add_column("deliverable\nGradescope #", overflow="fold")
+    table.add_column("schedule.yaml", no_wrap=True)
+    table.add_column("Gradescope", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+
+    def shown(actual: datetime | None, expected: datetime | None) -> str:
+        shift = describe_shift(actual, expected)
+        if not shift:
+            return "same"
+        return shift if actual is None else f"{_when(actual, zone)} ({shift})"
+
+    for check in report.checks:
+        a = check.assignment
+        gradescope_id = a.id if a else check.deliverable.gradescope_id or "no match"
+        late_expected = _when(check.late_due, zone) if check.check_late else "(not checked)"
+        if a is None:
+            on_gradescope = "-\n-"
+        else:
+            late = (
+                shown(a.late_due, check.late_due) if check.check_late else _when(a.late_due, zone)
+            )
+            on_gradescope = f"{shown(a.due, check.due)}\n{late}"
+        table.add_row(
+            Text.assemble(check.deliverable.id, "\n", (f"#{gradescope_id}", "dim")),
+            f"due  {_when(check.due, zone)}\nlate {late_expected}",
+            on_gradescope,
+            {"ok": "ok", "drift": "DRIFT", "missing": "MISSING"}[check.status],
+        )
+    console.print(table)
+    for check in report.missing:
+        wanted = (
+            f"id {check.deliverable.gradescope_id}"
+            if check.deliverable.gradescope_id
+            else f"title '{check.deliverable.title}'"
+        )
+        console.print(
+            f"missing: no Gradescope assignment with {wanted} for '{check.deliverable.id}'; "
+            "create it or fix gradescope_id in schedule.yaml"
+        )
+    for extra in report.unscheduled:
+        console.print(f"not in schedule.yaml: Gradescope assignment {extra.id} '{extra.title}'")
+    drifting = report.drifting
+    console.print(
+        f"{len(report.checks)} checked: {len(drifting)} drift, {len(report.missing)} missing"
+    )
+    if not push or not drifting:
+        if drifting or report.missing:
+            raise typer.Exit(1)
+        return
+
+    mismatches = zone_mismatches(assignments, zone)
+    if mismatches:
+        raise UserError(
+            f"Gradescope course {gs_course} is not in {zone.key} ({mismatches[0]}); set its time "
+            "zone in Gradescope's course settings or fix course.timezone before --push"
+        )
+    edits = plan_date_edits(report)
+    plan = Table(title="--push will set", title_justify="left")
+    for column in ("Gradescope assignment", "due", "late due", "release (kept)"):
+        plan.add_column(column)
+    for edit in edits:
+        plan.add_row(
+            f"{edit.assignment.id} {edit.assignment.title}",
+            f"{_when(edit.assignment.due, zone)} -> {_when(edit.due, zone)}",
+            f"{_when(edit.assignment.late_due, zone)} -> {_when(edit.late_due, zone)}",
+            _when(edit.release, zone),
+        )
+    console.print(plan)
+    if not yes and not typer.confirm(
+        f"Change {len(edits)} assignment(s) on Gradescope?", default=False
+    ):
+        console.print("nothing changed on Gradescope")
+        raise typer.Exit(1)
+    for edit in edits:
+        client.set_dates(gs_course, edit.assignment.id, edit.release, edit.due, edit.late_due)
+    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
+    if report.missing:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------- extensions
+
+
+@report_user_errors
+def extensions(
+    course: CourseDir = Path("."),
+    course_id: CourseIdOption = None,
+    email: EmailOption = None,
+    url: UrlOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=f"CSV to write (default: {EXTENSIONS_FILE} in the course, git-ignored).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Read the extensions granted on Gradescope and write them for the gradebook.
+
+    One row per student and deliverable, in the columns of the gradebook's adjustments.csv.
+
+    The file is rewritten from Gradescope on each run.
+
+    Example: coursectl gradescope extensions
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from coursectl.atomic import atomic_write_text
+    from coursectl.course import load_course
+    from coursectl.gradescope_sync import extension_rows, extensions_csv, match_assignments
+
+    loaded = load_course(course)
+    zone = loaded.schedule.tz
+    client, gs_course = _connect(loaded, course_id, email, url)
+    assignments = client.assignments(gs_course)
+    members = client.members(gs_course)
+    found = []
+    for _, assignment, _ in match_assignments(loaded.schedule, assignments):
+        if assignment is not None:
+            found += client.extensions(gs_course, assignment.id)
+    report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
+    target = output or loaded.path(str(EXTENSIONS_FILE))
+    atomic_write_text(target, extensions_csv(report.rows, zone))
+    console = Console(markup=False)  # names and titles are data, not markup
+    if report.rows:
+        table = Table(title="Extensions on Gradescope", title_justify="left")
+        for column in ("deliverable", "sid", "name", "due", "late due"):
+            table.add_column(column)
+        for row in report.rows:
+            table.add_row(
+                row.deliverable, row.sid, row.name, _when(row.due, zone), _when(row.late_due, zone)
+            )
+        console.print(table)
+    for ext in report.unknown_users:
+        console.print(
+            f"warning: extension on assignment {ext.assignment_id} for '{ext.name}' (Gradescope user "
+            f"{ext.user_id}), who is not on the course roster; not written"
+        )
+    console.print(f"{len(report.rows)} extension(s) written to {target}")
+
+
+app.command("roster")(roster)
+app.command("check-dates")(check_dates)
+app.command("extensions")(extensions)

@@ -1,0 +1,438 @@
+"""Comparing Gradescope with the course files: roster differences, due-date drift, extensions.
+
+Pure functions over data: the Gradescope side comes in as `coursectl.gradescope_types`, the
+course side as the loaded model and roster. No network, no printing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from coursectl.gradescope_types import Assignment, Extension, Member
+from coursectl.model import Deliverable, GradingPolicy, Schedule
+from coursectl.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
+
+# ---------------------------------------------------------------------------- roster
+
+ChangeKind = Literal["new", "dropped", "email", "section", "sid"]
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    kind: ChangeKind
+    sid: str
+    name: str
+    old: str = ""
+    new: str = ""
+
+
+@dataclass
+class RosterDiff:
+    changes: list[RosterChange]
+    proposed: list[Student]  # the roster as it would be after taking every change
+    gradescope_students: int
+
+    def of_kind(self, kind: ChangeKind) -> list[RosterChange]:
+        return [c for c in self.changes if c.kind == kind]
+
+
+_SECTION_WORDS = re.compile(r"^(?:discussion|section|sect|sec|dis|disc)\b[\s.:#-]*", re.IGNORECASE)
+
+
+def section_key(name: str) -> str:
+    """'Section A', 'section a', 'A' all name section a; Gradescope often prefixes the word."""
+    text = name.strip()
+    while True:
+        stripped = _SECTION_WORDS.sub("", text, count=1).strip()
+        if stripped == text or not stripped:
+            return text.casefold()
+        text = stripped
+
+
+def _gradescope_section(member: Member, known: Sequence[str]) -> str | None:
+    """The roster name of the member's section: a known section when one matches, else the first."""
+    if not member.sections:
+        return None
+    by_key = {section_key(s): s for s in known}
+    for name in member.sections:
+        if section_key(name) in by_key:
+            return by_key[section_key(name)]
+    return member.sections[0]
+
+
+def diff_roster(
+    students: Sequence[Student], members: Iterable[Member], known_sections: Sequence[str] = ()
+) -> RosterDiff:
+    """Match Gradescope students to the roster (by sid, then email) and list what differs.
+
+    Staff (instructors, TAs, readers) are ignored. A Gradescope student without sections keeps
+    the roster's section: Gradescope cannot tell us it changed.
+    """
+    gs_students = [m for m in members if m.role == "Student"]
+    by_sid = {s.sid: s for s in students if s.sid}
+    by_email = {s.email.casefold(): s for s in students}
+    matched: dict[str, Member] = {}  # roster sid -> Gradescope member
+    new: list[Member] = []
+    for member in gs_students:
+        student = by_sid.get(member.sid) if member.sid else None
+        if student is None and member.email:
+            student = by_email.get(member.email.casefold())
+        if student is None or student.sid in matched:
+            new.append(member)
+        else:
+            matched[student.sid] = member
+
+    changes: list[RosterChange] = []
+    proposed: list[Student] = []
+    for student in students:
+        found = matched.get(student.sid)
+        if found is None:
+            changes.append(RosterChange("dropped", student.sid, student.name, old=student.email))
+            continue
+        member = found
+        updated = student
+        if member.sid and member.sid != student.sid:
+            changes.append(RosterChange("sid", student.sid, student.name, student.sid, member.sid))
+            updated = replace(updated, sid=member.sid)
+        if member.email and member.email.casefold() != student.email.casefold():
+            changes.append(
+                RosterChange("email", student.sid, student.name, student.email, member.email)
+            )
+            updated = replace(updated, email=member.email)
+        section = _gradescope_section(member, known_sections)
+        if section is not None and all(
+            section_key(s) != section_key(student.section) for s in member.sections
+        ):
+            changes.append(
+                RosterChange("section", student.sid, student.name, student.section, section)
+            )
+            updated = replace(updated, section=section)
+        proposed.append(updated)
+    for member in sorted(new, key=lambda m: (m.name.casefold(), m.sid)):
+        section = _gradescope_section(member, known_sections) or ""
+        changes.append(RosterChange("new", member.sid, member.name, new=member.email))
+        proposed.append(
+            Student(
+                sid=member.sid, name=member.name, email=member.email, github="", section=section
+            )
+        )
+    return RosterDiff(changes, proposed, len(gs_students))
+
+
+def roster_csv(students: Iterable[Student], with_team: bool) -> str:
+    """The roster file's text: the columns coursectl.roster reads, in its order."""
+    columns = [*REQUIRED_COLUMNS, *(OPTIONAL_COLUMNS if with_team else ())]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for s in students:
+        row = [s.sid, s.name, s.email, s.github, s.section]
+        if with_team:
+            row.append(s.team or "")
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- dates
+
+
+def _minute(moment: datetime | None) -> datetime | None:
+    """Gradescope keeps minutes: compare instants to the minute."""
+    return moment.replace(second=0, microsecond=0) if moment is not None else None
+
+
+def _norm_title(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def expected_late_due(due: datetime, policy: GradingPolicy | None) -> tuple[bool, datetime | None]:
+    """(whether to check, the late due date) from the grading policy's late rule.
+
+    `max_days: N` means late work is taken for N days: Gradescope's late due date is N days
+    after the due date, same wall-clock time (so a DST change in between does not shift it).
+    `max_days: 0` means no late submissions. Without `max_days` the policy says nothing.
+    """
+    if policy is None or policy.late.max_days is None:
+        return False, None
+    if policy.late.max_days == 0:
+        return True, None
+    return True, due + timedelta(days=policy.late.max_days)
+
+
+DateStatus = Literal["ok", "drift", "missing"]
+
+
+@dataclass(frozen=True)
+class DateCheck:
+    deliverable: Deliverable
+    assignment: Assignment | None
+    due: datetime  # from schedule.yaml
+    check_late: bool
+    late_due: datetime | None  # expected, when check_late
+    matched_by: Literal["id", "title", ""] = ""
+
+    @property
+    def due_drift(self) -> bool:
+        return self.assignment is not None and _minute(self.assignment.due) != _minute(self.due)
+
+    @property
+    def late_drift(self) -> bool:
+        return (
+            self.assignment is not None
+            and self.check_late
+            and _minute(self.assignment.late_due) != _minute(self.late_due)
+        )
+
+    @property
+    def status(self) -> DateStatus:
+        if self.assignment is None:
+            return "missing"
+        return "drift" if self.due_drift or self.late_drift else "ok"
+
+
+@dataclass
+class DatesReport:
+    checks: list[DateCheck]
+    unscheduled: list[Assignment] = field(default_factory=list)  # on Gradescope, not in schedule
+
+    @property
+    def drifting(self) -> list[DateCheck]:
+        return [c for c in self.checks if c.status == "drift"]
+
+    @property
+    def missing(self) -> list[DateCheck]:
+        return [c for c in self.checks if c.status == "missing"]
+
+
+def gradescope_deliverables(schedule: Schedule) -> list[Deliverable]:
+    return [d for d in schedule.deliverables if d.platform == "gradescope"]
+
+
+def match_assignments(
+    schedule: Schedule, assignments: Sequence[Assignment]
+) -> list[tuple[Deliverable, Assignment | None, Literal["id", "title", ""]]]:
+    """Each Gradescope deliverable with its assignment: by `gradescope_id`, else by exact title."""
+    by_id = {a.id: a for a in assignments}
+    by_title: dict[str, list[Assignment]] = {}
+    for a in assignments:
+        by_title.setdefault(_norm_title(a.title), []).append(a)
+    matched: list[tuple[Deliverable, Assignment | None, Literal["id", "title", ""]]] = []
+    for item in gradescope_deliverables(schedule):
+        if item.gradescope_id:
+            found = by_id.get(item.gradescope_id)
+            matched.append((item, found, "id" if found else ""))
+            continue
+        candidates = by_title.get(_norm_title(item.title), [])
+        # Two assignments with one title: refuse to guess.
+        matched.append((item, candidates[0], "title") if len(candidates) == 1 else (item, None, ""))
+    return matched
+
+
+def check_dates(
+    schedule: Schedule, policy: GradingPolicy | None, assignments: Sequence[Assignment]
+) -> DatesReport:
+    """Compare due and late-due dates of Gradescope assignments with schedule.yaml."""
+    checks: list[DateCheck] = []
+    used: set[str] = set()
+    for item, assignment, how in match_assignments(schedule, assignments):
+        check_late, late_due = expected_late_due(item.due, policy)
+        checks.append(DateCheck(item, assignment, item.due, check_late, late_due, how))
+        if assignment is not None:
+            used.add(assignment.id)
+    unscheduled = [a for a in assignments if a.id not in used]
+    return DatesReport(checks, unscheduled)
+
+
+def zone_mismatches(assignments: Iterable[Assignment], zone: ZoneInfo) -> list[str]:
+    """Offsets Gradescope shows that the course's zone would not have at that moment.
+
+    Pushing posts wall-clock times that Gradescope reads in *its* course time zone; when that is
+    not course.timezone every pushed date would be off by the difference.
+    """
+    found: list[str] = []
+    for a in assignments:
+        for moment in (a.release, a.due, a.late_due):
+            if moment is None or moment.utcoffset() is None:
+                continue
+            ours = moment.astimezone(zone).utcoffset()
+            if moment.utcoffset() != ours:
+                found.append(
+                    f"'{a.title}' shows {moment:%Y-%m-%d %H:%M} {_offset(moment)}, "
+                    f"where {zone.key} is {_offset(moment.astimezone(zone))}"
+                )
+                break
+    return found
+
+
+def _offset(moment: datetime) -> str:
+    delta = moment.utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def describe_shift(actual: datetime | None, expected: datetime | None) -> str:
+    """'+1h', '-2d', '+1d 3h 30m', 'not set', 'should be unset' — how far Gradescope is off."""
+    if actual is None and expected is None:
+        return ""
+    if actual is None:
+        return "not set"
+    if expected is None:
+        return "should be unset"
+    delta = (_minute(actual) or actual) - (_minute(expected) or expected)
+    if not delta:
+        return ""
+    sign = "+" if delta > timedelta(0) else "-"
+    minutes = abs(int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{mins}m"] * bool(mins)
+    return sign + " ".join(parts)
+
+
+@dataclass(frozen=True)
+class DateEdit:
+    """What --push will set on one assignment; the release date is kept as Gradescope has it."""
+
+    check: DateCheck
+    assignment: Assignment
+    release: datetime | None
+    due: datetime
+    late_due: datetime | None
+
+
+def plan_date_edits(report: DatesReport) -> list[DateEdit]:
+    edits: list[DateEdit] = []
+    for check in report.drifting:
+        assert check.assignment is not None
+        late_due = check.late_due if check.check_late else check.assignment.late_due
+        edits.append(
+            DateEdit(check, check.assignment, check.assignment.release, check.due, late_due)
+        )
+    return edits
+
+
+# ---------------------------------------------------------------------------- extensions
+
+# The gradebook's adjustments format (sid, deliverable, action, until, note), so it can read this
+# file like grades/adjustments.csv; the columns after `note` are for people and are ignored there.
+EXTENSION_COLUMNS = (
+    "sid",
+    "deliverable",
+    "action",
+    "until",
+    "note",
+    "email",
+    "name",
+    "gradescope_id",
+    "late_due",
+)
+
+
+@dataclass(frozen=True)
+class ExtensionRow:
+    deliverable: str
+    gradescope_id: str
+    sid: str  # the roster's sid
+    email: str
+    name: str
+    due: datetime  # the student's due date: the extension's, else the schedule's
+    late_due: datetime | None  # the extension's late due date, when it sets one
+    extends_due: bool  # False: only the late due date (or release) was changed
+
+
+@dataclass
+class ExtensionsReport:
+    rows: list[ExtensionRow]
+    unknown_users: list[Extension]  # extensions for people not on the roster
+
+
+def extension_rows(
+    schedule: Schedule,
+    assignments: Sequence[Assignment],
+    members: Sequence[Member],
+    extensions: Iterable[Extension],
+    students: Sequence[Student],
+) -> ExtensionsReport:
+    """One row per extension on a scheduled deliverable, for the roster student it belongs to.
+
+    Gradescope names the student by its user id; the roster student is found by sid, then
+    email, as in the roster sync. Extensions of people not on the roster are returned apart.
+    """
+    deliverable_of = {
+        a.id: item for item, a, _ in match_assignments(schedule, assignments) if a is not None
+    }
+    people = {m.user_id: m for m in members if m.user_id}
+    by_sid = {s.sid: s for s in students}
+    by_email = {s.email.casefold(): s for s in students}
+    rows: list[ExtensionRow] = []
+    unknown: list[Extension] = []
+    for ext in extensions:
+        item = deliverable_of.get(ext.assignment_id)
+        if item is None:
+            continue
+        person = people.get(ext.user_id)
+        student = None
+        if person is not None:
+            student = by_sid.get(person.sid) if person.sid else None
+            student = student or by_email.get(person.email.casefold())
+        if student is None:
+            unknown.append(ext)
+            continue
+        rows.append(
+            ExtensionRow(
+                item.id,
+                ext.assignment_id,
+                student.sid,
+                student.email,
+                student.name,
+                ext.due or item.due,
+                ext.late_due,
+                ext.due is not None,
+            )
+        )
+    rows.sort(key=lambda r: (r.deliverable, r.sid))
+    return ExtensionsReport(rows, unknown)
+
+
+def _neutral(cell: str) -> str:
+    # A spreadsheet would run a cell starting with these as a formula.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def extensions_csv(rows: Iterable[ExtensionRow], zone: ZoneInfo) -> str:
+    """The CSV; times are ISO 8601 in the course's zone with their UTC offset."""
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXTENSION_COLUMNS)
+    for r in rows:
+        note = (
+            "Gradescope extension"
+            if r.extends_due
+            else "Gradescope extension of the late due date only"
+        )
+        writer.writerow(
+            [
+                _neutral(r.sid),
+                r.deliverable,
+                "extension",
+                when(r.due),
+                note,
+                _neutral(r.email),
+                _neutral(r.name),
+                r.gradescope_id,
+                when(r.late_due),
+            ]
+        )
+    return out.getvalue()
