@@ -12,6 +12,7 @@ from coursectl.commands import (
     calendar,
     check_reflections,
     deadlines,
+    gradebook,
     gradescope,
     render,
     validate,
@@ -32,6 +33,7 @@ app.command("deadlines")(deadlines.deadlines)
 app.add_typer(calendar.app, name="calendar")
 app.command("check-reflections")(check_reflections.check_reflections)
 app.add_typer(gradescope.app, name="gradescope")
+app.add_typer(gradebook.app, name="gradebook")
 app.add_typer(render.app, name="render")
 
 
