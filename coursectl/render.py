@@ -138,6 +138,7 @@ class Weight:
     of_category: float  # percent of the category, for this one deliverable
     of_course: float  # percent of the overall course grade
     sentence: str  # '20% of your portfolio piece grade (1% of overall course grade)'
+    late_rule: bool  # whether the policy's late rule applies (the item's `late:`)
 
 
 @dataclass(frozen=True)
@@ -294,29 +295,36 @@ def _policy_weight(
                 f"{percent(policy_item.weight)} of your {grade} grade "
                 f"({percent(total_of_course)} of overall course grade) {together}"
             )
-    return Weight(category.title, policy_item.rule, of_category, of_course, sentence)
+    return Weight(
+        category.title, policy_item.rule, of_category, of_course, sentence, policy_item.late
+    )
 
 
-def _late_sentence(policy: GradingPolicy | None, item: Deliverable) -> str | None:
-    """'Late work: 15 minutes' grace, then 10% off per day late; after 3 days late it scores 0.'"""
-    if policy is None or isinstance(item, ExamDeliverable) or item.platform == "in-class":
+def _late_sentence(
+    policy: GradingPolicy | None, item: Deliverable, weight: Weight | None
+) -> str | None:
+    """The policy's late rule as the gradebook applies it (coursectl/gradebook/compute.py):
+    'Late work: 15 minutes' grace, then 10% off per started day late; more than 3 days late
+    scores 0.' None where it does not apply: no policy entry, an item with `late: false`,
+    exams, and surveys (the gradebook never reads a survey's submission time)."""
+    if policy is None or weight is None or not weight.late_rule:
+        return None
+    if isinstance(item, ExamDeliverable | SurveyDeliverable) or item.platform == "in-class":
         return None
     late = policy.late
-    grace = late.grace_minutes
-    if isinstance(item, ReflectionDeliverable) and item.grace_minutes:
-        grace = item.grace_minutes
     parts = []
-    if grace:
-        parts.append(f"{grace} minute{'s' if grace != 1 else ''}' grace")
+    if late.grace_minutes:
+        parts.append(f"{late.grace_minutes} minute{'s' if late.grace_minutes != 1 else ''}' grace")
     if late.penalty_per_day:
-        parts.append(f"{percent(late.penalty_per_day)} off per day late")
+        parts.append(f"{percent(late.penalty_per_day)} off per started day late")
     text = ", then ".join(parts)
     if late.max_days is not None:
-        tail = f"after {late.max_days} day{'s' if late.max_days != 1 else ''} late it scores 0"
+        days = late.max_days
+        tail = f"more than {days} day{'s' if days != 1 else ''} late scores 0"
         text = f"{text}; {tail}" if text else tail
     if not text:
         return None
-    return f"Late work: {text[0].lower()}{text[1:]}."
+    return f"Late work: {text}."
 
 
 def deliverable_view(course: Course, item: Deliverable) -> DeliverableView:
@@ -324,6 +332,7 @@ def deliverable_view(course: Course, item: Deliverable) -> DeliverableView:
     due = item.due.astimezone(schedule.tz)
     platform = PLATFORM_NAMES.get(item.platform, item.platform)
     anonymous = isinstance(item, SurveyDeliverable) and item.anonymous
+    weight = _policy_weight(schedule, course.policy, item)
     rubric = None
     if isinstance(item, SelfAssessmentDeliverable) and item.rubric:
         rubric = course.rubrics.get(item.rubric)
@@ -355,8 +364,8 @@ def deliverable_view(course: Course, item: Deliverable) -> DeliverableView:
         platform_note=f"{platform}, anonymous" if anonymous else platform,
         where="in class" if item.platform == "in-class" else f"on {platform}",
         url=item.url,
-        weight=_policy_weight(schedule, course.policy, item),
-        late=_late_sentence(course.policy, item),
+        weight=weight,
+        late=_late_sentence(course.policy, item, weight),
         rubric=rubric,
         anonymous=anonymous,
         words=(item.words.min, item.words.max) if isinstance(item, ReflectionDeliverable) else None,

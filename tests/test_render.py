@@ -385,3 +385,17 @@ def test_error_in_an_included_template_names_that_file(course_dir: Path) -> None
     with (templates / "week.md.j2").open("a", encoding="utf-8") as handle:
         handle.write('{% include "footer.md.j2" %}\n')
     assert _template_error(course_dir).startswith(f"{templates / 'footer.md.j2'}:2: ")
+
+
+def test_reminder_states_the_late_rule_only_where_the_gradebook_applies_it(
+    course_dir: Path,
+) -> None:
+    rule = "Late work: 15 minutes' grace, then 10% off per started day late; more than 3 days"
+    assert rule in render_reminder(load_course(course_dir), "pp1-peer-reviews")
+    assert "Late work" not in render_reminder(load_course(course_dir), "course-survey")
+    _edit(
+        course_dir / "rubrics" / "grading-policy.yaml",
+        "{deliverable: pp1-peer-reviews, weight: 20, rule: completion}",
+        "{deliverable: pp1-peer-reviews, weight: 20, rule: completion, late: false}",
+    )
+    assert "Late work" not in render_reminder(load_course(course_dir), "pp1-peer-reviews")
