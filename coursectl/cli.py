@@ -13,7 +13,9 @@ from coursectl.commands import (
     calendar,
     check_reflections,
     deadlines,
+    gradebook,
     gradescope,
+    render,
     validate,
 )
 
@@ -33,6 +35,8 @@ app.command("assign-reviews")(assign_reviews.assign_reviews)
 app.add_typer(calendar.app, name="calendar")
 app.command("check-reflections")(check_reflections.check_reflections)
 app.add_typer(gradescope.app, name="gradescope")
+app.add_typer(gradebook.app, name="gradebook")
+app.add_typer(render.app, name="render")
 
 
 def main() -> None:
