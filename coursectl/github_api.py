@@ -38,7 +38,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import requests
 from github import Auth, Github, GithubException
@@ -148,7 +148,7 @@ class GitHubClient:
         self._lock = threading.Lock()
         self.stats = ClientStats()
         self.stop = threading.Event()
-        self.stop_error: RateLimitStop | None = None
+        self.stop_error: UserError | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"GitHubClient({self.api_url!r})"
@@ -237,8 +237,17 @@ class GitHubClient:
                     waits += 1
                     if waits > 3:
                         raise FetchFailed("still rate limited after waiting for the reset")
-                    self._rate_limited(reply.headers, reply.headers.get("x-ratelimit-resource", "API"))
+                    self._rate_limited(
+                        reply.headers, reply.headers.get("x-ratelimit-resource", "API")
+                    )
                     continue  # a wait is not a failed attempt
+                if reply.status == 401:
+                    self._halt(
+                        UserError(
+                            f"GitHub ({self.api_url}) refused the token (401 Bad credentials); "
+                            f"check {TOKEN_ENV} or run `gh auth login` again"
+                        )
+                    )
                 if reply.status < 500:
                     return reply
                 last = f"GitHub answered {reply.status}"
@@ -249,6 +258,14 @@ class GitHubClient:
                 # Exponential backoff with jitter so concurrent workers do not retry in step.
                 self._sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2))
         raise FetchFailed(f"{last} ({self.attempts} tries)")
+
+    def _halt(self, error: UserError) -> NoReturn:
+        """Stop every worker; the source raises the first such error once results are saved."""
+        with self._lock:
+            if self.stop_error is None:
+                self.stop_error = error
+        self.stop.set()
+        raise _Stopped
 
     @staticmethod
     def _is_rate_limit(reply: Reply) -> bool:
@@ -267,12 +284,7 @@ class GitHubClient:
             reset = float(headers.get("x-ratelimit-reset") or now + 3600)
         wait = max(0.0, reset - now) + 1  # GitHub's reset is in whole seconds
         if wait > self.max_rate_wait:
-            error = RateLimitStop(datetime.fromtimestamp(reset, UTC), resource)
-            with self._lock:
-                if self.stop_error is None:
-                    self.stop_error = error
-            self.stop.set()
-            raise error
+            self._halt(RateLimitStop(datetime.fromtimestamp(reset, UTC), resource))
         with self._lock:
             self.stats.waited += wait
         self._sleep(wait)
@@ -513,8 +525,8 @@ class GitHubSource:
                 fn(work)
             except FetchFailed as exc:
                 work.outcome, work.reason = "error", str(exc)
-            except (_Stopped, RateLimitStop):
-                work.outcome, work.reason = "error", "stopped: rate limit"
+            except _Stopped:
+                work.outcome, work.reason = "error", "stopped"
 
         if not items:
             return
@@ -634,9 +646,9 @@ class GitHubSource:
         def run(chunk: list[_Work]) -> None:
             try:
                 batch(chunk)
-            except (_Stopped, RateLimitStop):
+            except _Stopped:
                 for work in chunk:
-                    work.outcome, work.reason = "error", "stopped: rate limit"
+                    work.outcome, work.reason = "error", "stopped"
 
         with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
             list(pool.map(run, chunks))
@@ -690,7 +702,9 @@ class GitHubSource:
                     work.activity_etag = tag
                 first = False
                 for event in events or []:
-                    pushes.append(_Push(event.get("after") or ZERO_SHA, _parse_time(event["timestamp"])))
+                    pushes.append(
+                        _Push(event.get("after") or ZERO_SHA, _parse_time(event["timestamp"]))
+                    )
                 url = _next_link(reply.headers.get("link", "")) if reply.status == 200 else None
                 params = None
                 if url is None or (pushes and pushes[-1].at <= cutoff):
@@ -745,17 +759,16 @@ class GitHubSource:
 
     def _read_raw_blobs(self, todo: list[_Work]) -> None:
         """Exact bytes for files GraphQL could not show as UTF-8 text (binary, non-UTF-8)."""
-        wanted = [
-            (work, blob)
-            for work in todo
-            for blob in (work.on_time_blob, work.head_blob)
-            if blob is not None and blob.content is None
-        ]
+        wanted: list[tuple[_Work, _Blob]] = []
+        seen: set[int] = set()
+        for work in todo:
+            for blob in (work.on_time_blob, work.head_blob):
+                if blob is not None and blob.content is None and id(blob) not in seen:
+                    seen.add(id(blob))  # HEAD is often the on-time version: read it once
+                    wanted.append((work, blob))
 
         def read(item: tuple[_Work, _Blob]) -> None:
             work, blob = item
-            if blob.content is not None:  # the same blob seen twice
-                return
             reply = self.client.rest("GET", f"/repos/{work.owner}/{work.name}/git/blobs/{blob.oid}")
             if reply.status != 200 or not isinstance(reply.data, dict):
                 raise FetchFailed(f"file contents: GitHub answered {reply.status}")
@@ -766,8 +779,8 @@ class GitHubSource:
                 read(item)
             except FetchFailed as exc:
                 item[0].outcome, item[0].reason = "error", str(exc)
-            except (_Stopped, RateLimitStop):
-                item[0].outcome, item[0].reason = "error", "stopped: rate limit"
+            except _Stopped:
+                item[0].outcome, item[0].reason = "error", "stopped"
 
         if wanted:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(wanted))) as pool:

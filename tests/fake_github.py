@@ -103,7 +103,9 @@ class FakeRepo:
                 tree.pop(path, None)
             else:
                 tree[path] = content
-        seed = f"{self.full_name}|{self.head}|{len(self.commits)}|{message}|{sorted(tree.items())!r}"
+        seed = (
+            f"{self.full_name}|{self.head}|{len(self.commits)}|{message}|{sorted(tree.items())!r}"
+        )
         sha = hashlib.sha1(seed.encode()).hexdigest()
         self.commits[sha] = FakeCommit(sha, tree, commit_date or at, message)
         self.pushes.append(
@@ -224,7 +226,7 @@ class FakeGitHub:
         server.daemon_threads = True
         server.request_queue_size = 256
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -256,7 +258,9 @@ class FakeGitHub:
         return None
 
 
-_ALIAS_REPO = re.compile(r"(\w+)\s*:\s*repository\(\s*owner:\s*\$(\w+)\s*,\s*name:\s*\$(\w+)\s*\)\s*\{")
+_ALIAS_REPO = re.compile(
+    r"(\w+)\s*:\s*repository\(\s*owner:\s*\$(\w+)\s*,\s*name:\s*\$(\w+)\s*\)\s*\{"
+)
 _ALIAS_OBJECT = re.compile(r"(\w+)\s*:\s*object\(\s*expression:\s*\$(\w+)\s*\)")
 
 
@@ -292,11 +296,21 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         path, query = url.path, parse_qs(url.query)
+        # GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql.
+        if path.startswith("/api/v3/"):
+            path = path[len("/api/v3") :]
+        elif path == "/api/graphql":
+            path = "/graphql"
         if fake.latency:
             time.sleep(fake.latency)
         auth = self.headers.get("Authorization", "")
         if auth not in (f"token {fake.token}", f"Bearer {fake.token}"):
-            self._json(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}, method, path)
+            self._json(
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+                method,
+                path,
+            )
             return
         is_graphql = path == "/graphql"
         body: Any = json.loads(raw) if raw else None
@@ -342,8 +356,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.github.log.append((method, path, status))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(declared_length if declared_length is not None else len(payload)))
-        self.send_header("X-GitHub-Request-Id", hashlib.md5(f"{time.time_ns()}".encode()).hexdigest()[:16])
+        self.send_header(
+            "Content-Length", str(declared_length if declared_length is not None else len(payload))
+        )
+        self.send_header(
+            "X-GitHub-Request-Id", hashlib.md5(f"{time.time_ns()}".encode()).hexdigest()[:16]
+        )
         self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -380,10 +398,21 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             return False
         if kind == "404":
-            self._json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, method, path)
+            self._json(
+                404,
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                method,
+                path,
+            )
         elif kind in ("500", "502", "503"):
             status = int(kind)
-            self._send(status, b"<html><body><h1>%d Server Error</h1></body></html>" % status, method, path, content_type="text/html")
+            self._send(
+                status,
+                b"<html><body><h1>%d Server Error</h1></body></html>" % status,
+                method,
+                path,
+                content_type="text/html",
+            )
         elif kind == "rate-limit":
             reset = int(time.time() + fault.reset_in)
             self._send(
@@ -407,14 +436,20 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "secondary":
             self._send(
                 403,
-                json.dumps({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}).encode(),
+                json.dumps(
+                    {
+                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+                    }
+                ).encode(),
                 method,
                 path,
                 {"Retry-After": str(int(fault.reset_in))},
             )
         elif kind == "truncated":
             payload = json.dumps({"data": {"partial": "x" * 200}}).encode()
-            self._send(200, payload[: len(payload) // 2], method, path, declared_length=len(payload))
+            self._send(
+                200, payload[: len(payload) // 2], method, path, declared_length=len(payload)
+            )
             self.close_connection = True
         else:
             raise ValueError(f"unknown fault {kind}")
@@ -427,7 +462,20 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [p for p in path.split("/") if p]
         not_found = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
         if parts == ["rate_limit"]:
-            self._json(200, {"resources": {"core": {"limit": fake.rate_limit, "remaining": fake.rate_remaining, "reset": fake.rate_reset}}}, method, path)
+            self._json(
+                200,
+                {
+                    "resources": {
+                        "core": {
+                            "limit": fake.rate_limit,
+                            "remaining": fake.rate_remaining,
+                            "reset": fake.rate_reset,
+                        }
+                    }
+                },
+                method,
+                path,
+            )
             return
         if len(parts) < 3 or parts[0] != "repos":
             self._json(404, not_found, method, path)
@@ -437,7 +485,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, not_found, method, path)
             return
         if not repo.accessible:
-            self._json(403, {"message": "Resource not accessible by personal access token", "documentation_url": "https://docs.github.com/rest"}, method, path)
+            self._json(
+                403,
+                {
+                    "message": "Resource not accessible by personal access token",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                method,
+                path,
+            )
             return
         rest = parts[3:]
         if method == "GET" and not rest:
@@ -450,7 +506,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(404, not_found, method, path)
                 return
             encoded = base64.encodebytes(content).decode()
-            self._json(200, {"sha": rest[2], "node_id": "B_" + rest[2][:10], "size": len(content), "url": f"{fake.base_url}{path}", "content": encoded, "encoding": "base64"}, method, path, etag=True)
+            self._json(
+                200,
+                {
+                    "sha": rest[2],
+                    "node_id": "B_" + rest[2][:10],
+                    "size": len(content),
+                    "url": f"{fake.base_url}{path}",
+                    "content": encoded,
+                    "encoding": "base64",
+                },
+                method,
+                path,
+                etag=True,
+            )
         elif rest == ["issues"] and method == "GET":
             state = (query.get("state") or ["open"])[0]
             listed = [i for i in repo.issues if state == "all" or i["state"] == state]
@@ -492,7 +561,9 @@ class _Handler(BaseHTTPRequestHandler):
             "html_url": f"https://github.com/{repo.full_name}",
         }
 
-    def _activity(self, repo: FakeRepo, query: dict[str, list[str]], method: str, path: str) -> None:
+    def _activity(
+        self, repo: FakeRepo, query: dict[str, list[str]], method: str, path: str
+    ) -> None:
         ref = (query.get("ref") or [""])[0]
         if ref and not ref.startswith("refs/"):
             ref = f"refs/heads/{ref}"
@@ -535,7 +606,20 @@ class _Handler(BaseHTTPRequestHandler):
         errors: list[dict[str, Any]] = []
         aliases = list(_ALIAS_REPO.finditer(text))
         if not aliases and "rateLimit" not in text:
-            self._json(200, {"errors": [{"message": "Field not understood by the fake GitHub", "type": "UNDERSTOOD_NOTHING"}]}, "POST", path, resource="graphql")
+            self._json(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": "Field not understood by the fake GitHub",
+                            "type": "UNDERSTOOD_NOTHING",
+                        }
+                    ]
+                },
+                "POST",
+                path,
+                resource="graphql",
+            )
             return
         for match in aliases:
             alias = match.group(1)
@@ -572,14 +656,20 @@ class _Handler(BaseHTTPRequestHandler):
                 node["pushedAt"] = iso(repo.pushed_at) if repo.pushed_at else None
             if "defaultBranchRef" in inner:
                 node["defaultBranchRef"] = (
-                    {"name": repo.default_branch, "target": {"oid": repo.head}} if repo.head else None
+                    {"name": repo.default_branch, "target": {"oid": repo.head}}
+                    if repo.head
+                    else None
                 )
             for obj in _ALIAS_OBJECT.finditer(inner):
                 content = repo.resolve(str(variables.get(obj.group(2), "")))
                 node[obj.group(1)] = None if content is None else self._blob_json(content)
             data[alias] = node
         if "rateLimit" in text:
-            data["rateLimit"] = {"cost": 1, "remaining": fake.graphql_remaining - 1, "resetAt": iso(datetime.fromtimestamp(fake.rate_reset, UTC))}
+            data["rateLimit"] = {
+                "cost": 1,
+                "remaining": fake.graphql_remaining - 1,
+                "resetAt": iso(datetime.fromtimestamp(fake.rate_reset, UTC)),
+            }
         answer: dict[str, Any] = {"data": data}
         if errors:
             answer["errors"] = errors
