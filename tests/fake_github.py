@@ -222,9 +222,7 @@ class FakeGitHub:
         class Handler(_Handler):
             github = fake
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.request_queue_size = 256
+        server = _Server(("127.0.0.1", 0), Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
@@ -256,6 +254,13 @@ class FakeGitHub:
                 fault.hits += 1
                 return fault
         return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog is set when the socket opens: the default of 5 drops the SYNs of a
+    # client opening dozens of connections at once (each dropped one costs a 1 s retransmit).
+    request_queue_size = 512
 
 
 _ALIAS_REPO = re.compile(
@@ -515,6 +520,33 @@ class _Handler(BaseHTTPRequestHandler):
                     "url": f"{fake.base_url}{path}",
                     "content": encoded,
                     "encoding": "base64",
+                },
+                method,
+                path,
+                etag=True,
+            )
+        elif method == "GET" and rest[:1] == ["contents"] and len(rest) > 1:
+            file_path = "/".join(rest[1:])
+            ref = (query.get("ref") or ["HEAD"])[0]
+            content = repo.resolve(f"{ref}:{file_path}")
+            if content is None:
+                self._json(404, not_found, method, path)
+                return
+            oid = blob_oid(content)
+            self._json(
+                200,
+                {
+                    "type": "file",
+                    "encoding": "base64",
+                    "size": len(content),
+                    "name": file_path.rsplit("/", 1)[-1],
+                    "path": file_path,
+                    "content": base64.encodebytes(content).decode(),
+                    "sha": oid,
+                    "url": f"{fake.base_url}{path}",
+                    "git_url": f"{fake.base_url}/repos/{repo.full_name}/git/blobs/{oid}",
+                    "html_url": f"https://github.com/{repo.full_name}/blob/{ref}/{file_path}",
+                    "download_url": None,
                 },
                 method,
                 path,
