@@ -179,8 +179,10 @@ class GitHubClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
         etag: str | None = None,
+        once: bool = False,
     ) -> Reply:
-        """One REST call; 304 comes back as a Reply with data None."""
+        """One REST call; 304 comes back as a Reply with data None. `once`: no retry after a
+        5xx or time-out (for a POST that may have taken effect)."""
         headers = {"If-None-Match": etag} if etag else None
 
         def send(gh: Github) -> Reply:
@@ -188,7 +190,7 @@ class GitHubClient:
             data = json.loads(text) if text and status != 304 and status < 500 else text
             return Reply(status, got, data)
 
-        return self._with_retries(send, url)
+        return self._with_retries(send, url, attempts=1 if once else None)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The GraphQL answer {"data": ..., "errors": [...]}; per-alias errors are not raised."""
@@ -213,11 +215,14 @@ class GitHubClient:
                 self._rate_limited(reply.headers, "graphql")
         return answer
 
-    def _with_retries(self, send: Callable[[Github], Reply], what: str) -> Reply:
+    def _with_retries(
+        self, send: Callable[[Github], Reply], what: str, attempts: int | None = None
+    ) -> Reply:
         last = ""
         waits = 0
         attempt = 0
-        while attempt < self.attempts:
+        tries = attempts or self.attempts
+        while attempt < tries:
             if self.stop.is_set():
                 raise _Stopped
             with self._lock:
@@ -254,10 +259,10 @@ class GitHubClient:
             with self._lock:
                 self.stats.retries += 1
             attempt += 1
-            if attempt < self.attempts:
+            if attempt < tries:
                 # Exponential backoff with jitter so concurrent workers do not retry in step.
                 self._sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2))
-        raise FetchFailed(f"{last} ({self.attempts} tries)")
+        raise FetchFailed(f"{last} ({tries} tries)" if tries > 1 else last)
 
     def _halt(self, error: UserError) -> NoReturn:
         """Stop every worker; the source raises the first such error once results are saved."""
@@ -846,3 +851,77 @@ def make_reflection_source(options: SourceOptions) -> GitHubSource:
     token = resolve_token()
     client = GitHubClient(token, options.api_url, seconds_between_writes=None)
     return GitHubSource(client, options.cache_dir, workers=max(options.workers, 32))
+
+
+# ---------------------------------------------------------------------------- feedback issues
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What happened to one feedback issue: opened, already-there or failed (with why)."""
+
+    github: str
+    repo: str
+    outcome: str
+    url: str = ""
+    number: int | None = None
+    reason: str = ""
+
+
+def open_feedback_issues(
+    client: GitHubClient,
+    feedback: Sequence[Any],
+    remember: Callable[[IssueResult], None],
+) -> list[IssueResult]:
+    """Open one issue per item (`.repo`, `.title`, `.body`, `.github`) unless one with the same
+    title is already there; `remember` is called after each so a crash never causes a repeat.
+
+    One at a time: GitHub asks for pauses between content-creating requests (the client's
+    seconds_between_writes). A POST is never retried blindly — a 5xx may still have created
+    the issue; the next run's title check finds it.
+    """
+    results: list[IssueResult] = []
+    for item in feedback:
+        result = _open_one(client, item)
+        if result.outcome in ("opened", "already-there"):
+            remember(result)
+        results.append(result)
+    return results
+
+
+def _open_one(client: GitHubClient, item: Any) -> IssueResult:
+    url = f"/repos/{item.repo}/issues"
+    try:
+        listing = client.rest("GET", url, {"state": "all", "per_page": 100})
+        if listing.status == 200 and isinstance(listing.data, list):
+            for issue in listing.data:
+                if issue.get("title") == item.title:
+                    return IssueResult(
+                        item.github,
+                        item.repo,
+                        "already-there",
+                        issue.get("html_url", ""),
+                        issue.get("number"),
+                    )
+        elif listing.status in (403, 404):
+            return IssueResult(item.github, item.repo, "failed", reason=_message(listing))
+        created = client.rest("POST", url, body={"title": item.title, "body": item.body}, once=True)
+    except FetchFailed as exc:
+        return IssueResult(item.github, item.repo, "failed", reason=str(exc))
+    except _Stopped:
+        return IssueResult(item.github, item.repo, "failed", reason="stopped")
+    if created.status != 201 or not isinstance(created.data, dict):
+        return IssueResult(item.github, item.repo, "failed", reason=_message(created))
+    return IssueResult(
+        item.github,
+        item.repo,
+        "opened",
+        created.data.get("html_url", ""),
+        created.data.get("number"),
+    )
+
+
+def make_feedback_client(api_url: str | None) -> GitHubClient:
+    """A client for opening issues: one write a second, as GitHub's guidelines ask."""
+    pause = float(os.environ.get("COURSECTL_GITHUB_WRITE_PAUSE", "1.0"))
+    return GitHubClient(resolve_token(), api_url, seconds_between_writes=pause or None)

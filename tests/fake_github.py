@@ -153,6 +153,7 @@ class Fault:
     delay: float = 0.0
     reset_in: float = 3600.0
     graphql: bool | None = None  # None: REST and GraphQL; True/False: only that one
+    method: str | None = None  # only requests with this method (e.g. "POST")
     hits: int = 0
 
 
@@ -242,10 +243,12 @@ class FakeGitHub:
 
     # ------------------------------------------------------------------ faults
 
-    def take_fault(self, target: str, is_graphql: bool) -> Fault | None:
+    def take_fault(self, target: str, is_graphql: bool, method: str = "GET") -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 if fault.graphql is not None and fault.graphql != is_graphql:
+                    continue
+                if fault.method is not None and fault.method != method:
                     continue
                 if fault.match and fault.match.lower() not in target.lower():
                     continue
@@ -322,7 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
         target = path
         if is_graphql and isinstance(body, dict):
             target = " ".join(str(v) for v in (body.get("variables") or {}).values())
-        fault = fake.take_fault(target, is_graphql)
+        fault = fake.take_fault(target, is_graphql, method)
         if fault is not None and self._inject(fault, method, path):
             return
         if is_graphql and method == "POST":
