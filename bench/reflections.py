@@ -29,7 +29,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from github import Auth, Github  # noqa: E402
 
-from coursectl.github_api import GitHubClient, GitHubSource  # noqa: E402
+from coursectl.github_api import WORKERS, GitHubClient, GitHubSource  # noqa: E402
 from coursectl.reflections.types import RepoRequest  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
@@ -70,7 +70,7 @@ def populate(fake: FakeGitHub, count: int, later_week: bool = False) -> list[Rep
 
 def run_source(fake: FakeGitHub, requests: list[RepoRequest], cache: Path) -> tuple[float, int]:
     client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None)
-    source = GitHubSource(client, cache, workers=64, clock=lambda: NOW.astimezone(UTC))
+    source = GitHubSource(client, cache, workers=WORKERS, clock=lambda: NOW.astimezone(UTC))
     before = fake.requests
     start = time.perf_counter()
     source.fetch(requests, DUE)

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 TOKEN_ENV = "GITHUB_TOKEN"
 DEFAULT_API_URL = "https://api.github.com"
 GRAPHQL_BATCH = 100  # repositories per GraphQL query (GitHub's limit for aliased nodes)
+# Concurrent requests: GitHub allows at most 100 at once; 64 keeps 500 students under 2 s at
+# 100 ms a request even when every repository needs its push events.
+WORKERS = 64
 ZERO_SHA = "0" * 40
 CACHE_VERSION = 1
 
@@ -850,7 +853,7 @@ def make_reflection_source(options: SourceOptions) -> GitHubSource:
     """The source `--source github` uses (called by coursectl.reflections.sources)."""
     token = resolve_token()
     client = GitHubClient(token, options.api_url, seconds_between_writes=None)
-    return GitHubSource(client, options.cache_dir, workers=max(options.workers, 32))
+    return GitHubSource(client, options.cache_dir, workers=WORKERS)
 
 
 # ---------------------------------------------------------------------------- feedback issues
