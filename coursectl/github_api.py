@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -63,16 +64,19 @@ CACHE_VERSION = 1
 # ---------------------------------------------------------------------------- token
 
 
-def resolve_token(env: dict[str, str] | None = None) -> str:
-    """GITHUB_TOKEN, else `gh auth token`; a UserError saying how to get one otherwise."""
+def resolve_token(env: dict[str, str] | None = None, api_url: str | None = None) -> str:
+    """GITHUB_TOKEN, else `gh auth token` (for the Enterprise host when `api_url` names one);
+    a UserError saying how to get one otherwise."""
     environ = os.environ if env is None else env
     token = (environ.get(TOKEN_ENV) or "").strip()
     if token:
         return token
+    command = ["gh", "auth", "token"]
+    host = urlsplit(api_url or DEFAULT_API_URL).hostname or ""
+    if host and host not in ("api.github.com", "github.com"):
+        command += ["--hostname", host]
     with suppress(FileNotFoundError, subprocess.TimeoutExpired, OSError):
-        done = subprocess.run(
-            ["gh", "auth", "token"], capture_output=True, text=True, timeout=15, check=False
-        )
+        done = subprocess.run(command, capture_output=True, text=True, timeout=15, check=False)
         token = done.stdout.strip() if done.returncode == 0 else ""
         if token:
             return token
@@ -443,11 +447,23 @@ class GitHubSource:
         cache_dir: Path | None = None,
         workers: int = 32,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        settled: Callable[[FileSnapshot], bool] | None = None,
     ) -> None:
+        """`settled(on_time)`: True when that on-time version fixes the student's status for
+        good (e.g. it is within the word range, so later pushes cannot change the grade). Such
+        results are not asked for again once the cutoff has passed. None: any on-time version
+        does, as the issue's rule says."""
         self.client = client
         self.cache = FetchCache(cache_dir, client.api_url)
         self.workers = max(1, workers)
         self.clock = clock
+        self.settled = settled
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _is_final(self, on_time: FileSnapshot | None, cutoff: datetime, now: datetime) -> bool:
+        if now <= cutoff or on_time is None:
+            return False
+        return self.settled is None or self.settled(on_time)
 
     # ------------------------------------------------------------------ entry point
 
@@ -472,12 +488,18 @@ class GitHubSource:
             if not owner or not name or "/" in name:
                 work.outcome, work.reason = "error", f"'{request.repo}' is not owner/name"
             pending.append(work)
+        # One pool for every phase: threads (and their keep-alive connections) are reused.
+        self._pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
             unchanged = self._reuse_unchanged(pending, cutoff)
             for work in unchanged:
-                entry = self.cache.result(self._key(work.request, cutoff))
+                key = self._key(work.request, cutoff)
+                entry = self.cache.result(key)
                 assert entry is not None
-                results[work.index] = _fetch_from(work.request, entry)
+                reused = _fetch_from(work.request, entry)
+                results[work.index] = reused
+                if self._is_final(reused.on_time, cutoff, now):  # the cutoff passed since
+                    self.cache.keep_result(key, {**entry, "final": True})
             tick(len(unchanged))
             todo = [w for w in pending if w not in unchanged and w.outcome is None]
             self._read_heads(todo)
@@ -492,7 +514,7 @@ class GitHubSource:
                     continue
                 fetched = self._result(work, cutoff)
                 results[work.index] = fetched
-                final = now > cutoff and fetched.outcome == "ok" and fetched.on_time is not None
+                final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
                 if fetched.outcome == "ok" and (final or work.activity_etag):
                     self.cache.keep_result(
                         self._key(work.request, cutoff),
@@ -505,6 +527,8 @@ class GitHubSource:
                     )
             tick(len(pending) - len(unchanged))
         finally:
+            self._pool.shutdown()
+            self._pool = None
             self.cache.save()
         if self.client.stop_error is not None:
             raise self.client.stop_error
@@ -513,16 +537,28 @@ class GitHubSource:
     def _key(self, request: RepoRequest, cutoff: datetime) -> str:
         return f"{request.repo.lower()}|{request.path}|{cutoff.astimezone(UTC).isoformat()}"
 
-    @staticmethod
-    def _needs_activity(work: _Work, cutoff: datetime, now: datetime) -> bool:
+    def _needs_activity(self, work: _Work, cutoff: datetime, now: datetime) -> bool:
         """Push times are needed when something arrived after the cutoff, or to get an ETag that
         makes the next run free when this result may still change."""
         if work.pushed_at is None or work.pushed_at > cutoff:
             return True
-        final = now > cutoff and work.head_blob is not None
-        return not final
+        head = work.head_blob
+        if head is None or head.content is None or work.head is None:
+            return True  # missing, or bytes not read yet: cannot call it final
+        return not self._is_final(
+            FileSnapshot(head.content, work.head, work.pushed_at, True), cutoff, now
+        )
 
     # ------------------------------------------------------------------ phases
+
+    def _map(self, fn: Callable[[Any], None], items: Sequence[Any]) -> None:
+        if not items:
+            return
+        if self._pool is None:  # called outside fetch()
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+                list(pool.map(fn, items))
+            return
+        list(self._pool.map(fn, items))
 
     def _pool_map(self, fn: Callable[[_Work], None], items: Sequence[_Work]) -> None:
         """Run fn on every item concurrently; a failure is that item's error, a rate-limit stop
@@ -536,10 +572,7 @@ class GitHubSource:
             except _Stopped:
                 work.outcome, work.reason = "error", "stopped"
 
-        if not items:
-            return
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
-            list(pool.map(run, items))
+        self._map(run, items)
 
     def _activity_url(self, work: _Work) -> str:
         return f"/repos/{work.owner}/{work.name}/activity"
@@ -658,8 +691,7 @@ class GitHubSource:
                 for work in chunk:
                     work.outcome, work.reason = "error", "stopped"
 
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
-            list(pool.map(run, chunks))
+        self._map(run, chunks)
 
     @staticmethod
     def _blob(node: dict[str, Any] | None) -> _Blob | None:
@@ -790,9 +822,7 @@ class GitHubSource:
             except _Stopped:
                 item[0].outcome, item[0].reason = "error", "stopped"
 
-        if wanted:
-            with ThreadPoolExecutor(max_workers=min(self.workers, len(wanted))) as pool:
-                list(pool.map(run, wanted))
+        self._map(run, wanted)
 
     # ------------------------------------------------------------------ result
 
@@ -851,9 +881,9 @@ def _next_link(header: str) -> str | None:
 
 def make_reflection_source(options: SourceOptions) -> GitHubSource:
     """The source `--source github` uses (called by coursectl.reflections.sources)."""
-    token = resolve_token()
+    token = resolve_token(api_url=options.api_url)
     client = GitHubClient(token, options.api_url, seconds_between_writes=None)
-    return GitHubSource(client, options.cache_dir, workers=WORKERS)
+    return GitHubSource(client, options.cache_dir, workers=WORKERS, settled=options.settled)
 
 
 # ---------------------------------------------------------------------------- feedback issues
@@ -927,4 +957,6 @@ def _open_one(client: GitHubClient, item: Any) -> IssueResult:
 def make_feedback_client(api_url: str | None) -> GitHubClient:
     """A client for opening issues: one write a second, as GitHub's guidelines ask."""
     pause = float(os.environ.get("COURSECTL_GITHUB_WRITE_PAUSE", "1.0"))
-    return GitHubClient(resolve_token(), api_url, seconds_between_writes=pause or None)
+    return GitHubClient(
+        resolve_token(api_url=api_url), api_url, seconds_between_writes=pause or None
+    )

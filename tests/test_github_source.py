@@ -22,7 +22,7 @@ from coursectl.errors import UserError
 from coursectl.github_api import GitHubClient, GitHubSource, RateLimitStop, resolve_token
 from coursectl.model import WordRange
 from coursectl.reflections.check import ReflectionRecord, classify
-from coursectl.reflections.types import RepoFetch, RepoRequest
+from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest
 from tests.fake_github import FakeGitHub
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -420,6 +420,37 @@ def test_rerun_sees_a_new_push_to_a_result_that_could_change(
     assert record.status == "late" and record.late_by == timedelta(days=1, hours=2)
 
 
+def in_range(snapshot: FileSnapshot) -> bool:
+    text = snapshot.content.decode("utf-8", "replace")
+    return WORDS.min <= len(text.split()) <= WORDS.max
+
+
+def test_out_of_range_on_time_version_is_rechecked_for_a_late_fix(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    student = repo(fake, "hana")
+    student.push({PATH: words(90)}, at=DUE - timedelta(hours=1))
+    settled = repo(fake, "ines")
+    settled.push({PATH: words(350)}, at=DUE - timedelta(hours=1))
+
+    def fetch() -> dict[str, ReflectionRecord]:
+        src = source(fake, cache=tmp_path)
+        src.settled = in_range
+        return judge(src.fetch([request("hana"), request("ines")], CUTOFF))
+
+    assert fetch()["hana"].status == "too-short"
+    student.push({PATH: words(360)}, at=DUE + timedelta(days=1))
+    settled.push({PATH: words(20)}, at=DUE + timedelta(days=1))
+    fake.reset_counters()
+    records = fetch()
+
+    assert (records["hana"].status, records["hana"].words) == ("late", 360)
+    # ines's on-time version was in range: final, not asked for again (her later edit cannot
+    # change her grade).
+    assert (records["ines"].status, records["ines"].words) == ("ok", 350)
+    assert not any("reflections-ines" in p for _, p, _ in fake.log)
+
+
 def test_before_the_deadline_nothing_is_final(fake: FakeGitHub, tmp_path: Path) -> None:
     student = repo(fake, "gia")
     student.push({PATH: words(100)}, at=DUE - timedelta(days=2))
@@ -480,10 +511,16 @@ def test_token_from_environment_then_gh(tmp_path: Path, monkeypatch: pytest.Monk
     assert resolve_token({"GITHUB_TOKEN": " ghp_fromenv \n"}) == "ghp_fromenv"
 
     gh = tmp_path / "gh"
-    gh.write_text("#!/bin/sh\n[ \"$1 $2\" = 'auth token' ] && echo gho_fromgh\n")
+    gh.write_text(
+        "#!/bin/sh\n"
+        "[ \"$1 $2\" = 'auth token' ] || exit 1\n"
+        'if [ "$3" = --hostname ]; then echo "ghe_for_$4"; else echo gho_fromgh; fi\n'
+    )
     gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert resolve_token({}) == "gho_fromgh"
+    ghe = "https://github.example.edu/api/v3"
+    assert resolve_token({}, api_url=ghe) == "ghe_for_github.example.edu"
 
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(UserError, match="GITHUB_TOKEN"):
