@@ -30,7 +30,8 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from github import Auth, Github  # noqa: E402
 
 from coursectl.github_api import WORKERS, GitHubClient, GitHubSource  # noqa: E402
-from coursectl.reflections.types import RepoRequest  # noqa: E402
+from coursectl.reflections.check import read_reflection  # noqa: E402
+from coursectl.reflections.types import FileSnapshot, RepoRequest  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
 COLD_SECONDS, COLD_PER_STUDENT = 2.0, 1.1
@@ -68,9 +69,17 @@ def populate(fake: FakeGitHub, count: int, later_week: bool = False) -> list[Rep
     return requests
 
 
+def in_range(snapshot: FileSnapshot) -> bool:
+    """What the command passes: an on-time version in the word range settles the status."""
+    count = read_reflection(snapshot.content).words
+    return count is not None and 300 <= count <= 500
+
+
 def run_source(fake: FakeGitHub, requests: list[RepoRequest], cache: Path) -> tuple[float, int]:
     client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None)
-    source = GitHubSource(client, cache, workers=WORKERS, clock=lambda: NOW.astimezone(UTC))
+    source = GitHubSource(
+        client, cache, workers=WORKERS, clock=lambda: NOW.astimezone(UTC), settled=in_range
+    )
     before = fake.requests
     start = time.perf_counter()
     source.fetch(requests, DUE)
