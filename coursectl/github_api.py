@@ -502,30 +502,22 @@ class GitHubSource:
                     self.cache.keep_result(key, {**entry, "final": True})
             tick(len(unchanged))
             todo = [w for w in pending if w not in unchanged and w.outcome is None]
-            self._read_heads(todo)
-            self._read_activity(
-                [w for w in todo if w.outcome is None and self._needs_activity(w, cutoff, now)],
-                cutoff,
-            )
-            self._read_cutoff_versions([w for w in todo if w.outcome is None], cutoff)
-            self._read_raw_blobs([w for w in todo if w.outcome is None])
-            for work in pending:
-                if work in unchanged:
-                    continue
-                fetched = self._result(work, cutoff)
-                results[work.index] = fetched
-                final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
-                if fetched.outcome == "ok" and (final or work.activity_etag):
-                    self.cache.keep_result(
-                        self._key(work.request, cutoff),
-                        {
-                            **_fetch_json(fetched),
-                            "final": final,
-                            "etag": work.activity_etag,
-                            "branch": work.branch,
-                        },
-                    )
-            tick(len(pending) - len(unchanged))
+            for work in pending:  # malformed repo names: nothing to fetch
+                if work not in unchanged and work.outcome is not None:
+                    results[work.index] = self._result(work, cutoff)
+                    tick(1)
+            # Each chunk of 100 goes through its phases on its own, so one chunk's GraphQL
+            # round trip overlaps another's activity requests; requests share one pool.
+            chunks = [todo[i : i + GRAPHQL_BATCH] for i in range(0, len(todo), GRAPHQL_BATCH)]
+
+            def process(chunk: list[_Work]) -> None:
+                for fetched in self._process(chunk, cutoff, now):
+                    results[fetched[0]] = fetched[1]
+                tick(len(chunk))
+
+            if chunks:
+                with ThreadPoolExecutor(max_workers=len(chunks)) as outer:
+                    list(outer.map(process, chunks))
         finally:
             self._pool.shutdown()
             self._pool = None
@@ -533,6 +525,34 @@ class GitHubSource:
         if self.client.stop_error is not None:
             raise self.client.stop_error
         return [r for r in results if r is not None]
+
+    def _process(
+        self, chunk: list[_Work], cutoff: datetime, now: datetime
+    ) -> list[tuple[int, RepoFetch]]:
+        """Every phase for up to 100 requests; results are kept in the cache as they come."""
+        self._read_heads(chunk)
+        self._read_activity(
+            [w for w in chunk if w.outcome is None and self._needs_activity(w, cutoff, now)],
+            cutoff,
+        )
+        self._read_cutoff_versions([w for w in chunk if w.outcome is None], cutoff)
+        self._read_raw_blobs([w for w in chunk if w.outcome is None])
+        done = []
+        for work in chunk:
+            fetched = self._result(work, cutoff)
+            done.append((work.index, fetched))
+            final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
+            if fetched.outcome == "ok" and (final or work.activity_etag):
+                self.cache.keep_result(
+                    self._key(work.request, cutoff),
+                    {
+                        **_fetch_json(fetched),
+                        "final": final,
+                        "etag": work.activity_etag,
+                        "branch": work.branch,
+                    },
+                )
+        return done
 
     def _key(self, request: RepoRequest, cutoff: datetime) -> str:
         return f"{request.repo.lower()}|{request.path}|{cutoff.astimezone(UTC).isoformat()}"

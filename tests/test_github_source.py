@@ -482,7 +482,8 @@ def test_cold_run_needs_at_most_1_1_requests_per_student(fake: FakeGitHub) -> No
 
     assert all(r.status == "ok" for r in records.values())
     assert fake.requests <= 1.1 * len(logins)
-    assert fake.count("POST", "/graphql") == 5  # 3 for heads, 2 for 125 cutoff versions
+    # One query per 100 for the heads, one per chunk of 100 for the cutoff versions.
+    assert fake.count("POST", "/graphql") == 6
 
 
 def test_cache_is_kept_apart_per_api_url(fake: FakeGitHub, tmp_path: Path) -> None:
