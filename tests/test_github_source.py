@@ -220,6 +220,19 @@ def test_no_repo_no_access_and_bad_pattern(fake: FakeGitHub) -> None:
     assert records["x"].status == "error" and "owner/name" in records["x"].reason
 
 
+def test_one_missing_repo_among_many_keeps_the_others_data(fake: FakeGitHub) -> None:
+    """A single NOT_FOUND makes PyGithub raise UnknownObjectException; the rest of the batch's
+    data rides on the exception and must not be lost."""
+    for login in ("pia", "quy"):
+        repo(fake, login).push({PATH: words(345)}, at=DUE - timedelta(hours=1))
+
+    records = run(fake, ["pia", "ghost", "quy"])
+
+    assert [records[x].status for x in ("pia", "ghost", "quy")] == ["ok", "no-repo", "ok"]
+    assert records["quy"].words == 345
+    assert fake.log == [("POST", "/graphql", 200)]
+
+
 def test_activity_404_is_that_students_no_repo_only(fake: FakeGitHub) -> None:
     for login in ("nat", "oli"):
         student = repo(fake, login)

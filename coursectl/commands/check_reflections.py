@@ -104,6 +104,9 @@ def check_reflections(
     Exit 0 whenever the run completed, whatever the statuses; --fail-on changes that.
 
     Example: coursectl check-reflections 7 --source local samples/reflections
+
+    From GitHub (token from GITHUB_TOKEN or `gh auth token`), with feedback issues:
+    coursectl check-reflections 7 --source github --comment
     """
     from coursectl.course import load_course
     from coursectl.errors import UserError
