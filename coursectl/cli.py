@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from coursectl.commands import calendar, check_reflections, deadlines, gradescope, validate
+from coursectl.commands import (
+    calendar,
+    check_reflections,
+    deadlines,
+    gradebook,
+    gradescope,
+    render,
+    validate,
+)
 
 app = typer.Typer(
     name="coursectl",
@@ -25,6 +33,8 @@ app.command("deadlines")(deadlines.deadlines)
 app.add_typer(calendar.app, name="calendar")
 app.command("check-reflections")(check_reflections.check_reflections)
 app.add_typer(gradescope.app, name="gradescope")
+app.add_typer(gradebook.app, name="gradebook")
+app.add_typer(render.app, name="render")
 
 
 def main() -> None:

@@ -164,6 +164,15 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
     problems += _cross_references(
         schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map
     )
+    if policy is not None and students:
+        # The git-ignored adjustments file names students and deliverables: check it too.
+        from coursectl.gradebook.adjustments import read_adjustments
+
+        for name in (policy.gradebook.adjustments, policy.gradebook.extensions):
+            path = root / name
+            problems += read_adjustments(
+                path, _display(root, path), schedule, {s.sid for s in students}
+            )[1]
     course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
@@ -339,6 +348,7 @@ def _cross_references(
                 )
 
     if policy is not None and policy_map is not None:
+        problems += _gradebook_inputs(policy, policy_map, ids)
         kinds = {d.kind for d in schedule.deliverables}
         total = sum(c.weight for c in policy.categories)
         if abs(total - 100) > 1e-6:
@@ -371,4 +381,34 @@ def _cross_references(
                             f"no deliverable of kind '{policy_item.kind}' in schedule.yaml",
                         )
                     )
+    return problems
+
+
+def _gradebook_inputs(policy: GradingPolicy, policy_map: SourceMap, ids: set[str]) -> list[Problem]:
+    """The policy's gradebook section: known deliverables, and student data kept out of rubrics/."""
+    problems: list[Problem] = []
+    inputs = policy.gradebook
+    for key in ("gradescope_titles", "canvas_ids"):
+        for deliverable_id in getattr(inputs, key):
+            if deliverable_id not in ids:
+                problems.append(
+                    policy_map.problem(
+                        ("gradebook", key, deliverable_id),
+                        f"unknown deliverable '{deliverable_id}' in {key}; use an id from schedule.yaml",
+                    )
+                )
+    for key in ("adjustments", "extensions", "confirmations", "reviews_done", "reflections"):
+        value = Path(getattr(inputs, key))
+        if (
+            value.is_absolute()
+            or ".." in value.parts
+            or (value.parts and value.parts[0] == RUBRICS_DIR)
+        ):
+            problems.append(
+                policy_map.problem(
+                    ("gradebook", key),
+                    f"'{value}' must be a path inside the course folder and outside rubrics/ "
+                    "(it names students: keep it in a git-ignored folder such as grades/)",
+                )
+            )
     return problems

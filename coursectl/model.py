@@ -269,6 +269,9 @@ class SectionPart(StrictModel):
 class SectionPlan(StrictModel):
     date: LocalDate
     title: str
+    checklist_title: str | None = Field(
+        None, description="how the week's checklist names the section; default the title"
+    )
     intro: str | None = None
     parts: list[SectionPart] = Field(default_factory=list)
 
@@ -502,6 +505,7 @@ class PolicyItem(StrictModel):
     kind: str | None = None
     weight: float = Field(gt=0, description="share of its category, in percent")
     rule: Literal["completion", "score"] = "score"
+    late: bool = Field(True, description="apply the policy's late rule to this item")
 
     @model_validator(mode="after")
     def _one_target(self) -> PolicyItem:
@@ -513,6 +517,11 @@ class PolicyItem(StrictModel):
 class PolicyCategory(StrictModel):
     id: str
     title: str
+    grade_name: str | None = Field(
+        None,
+        description="how students call this grade, as in 'X% of your <grade_name> grade'; "
+        "default the title in lower case",
+    )
     weight: float = Field(gt=0, description="share of the course grade, in percent")
     items: list[PolicyItem] = Field(min_length=1)
 
@@ -525,8 +534,87 @@ class LateRule(StrictModel):
     )
 
 
+class GradebookInputs(StrictModel):
+    """Where `coursectl gradebook` reads its sources, relative to the course folder.
+
+    Files that name students (confirmations, adjustments, review records) are FERPA data:
+    the defaults are under git-ignored folders, and rubrics/ only holds their paths.
+    """
+
+    gradescope: str | None = Field(
+        None, description="Gradescope exports; default course.gradescope.exports"
+    )
+    reflections: str = Field(
+        "grades/reflections", description="check-reflections output, <file stem>.csv|json"
+    )
+    reviews: str = Field("reviews", description="assign-reviews output, <deliverable-id>/*.csv")
+    reviews_done: str = Field(
+        "grades/reviews-done", description="TA record of reviews done, <deliverable-id>.csv"
+    )
+    confirmations: str = Field(
+        "grades/confirmations", description="TA scores for self-assessments, <deliverable-id>.csv"
+    )
+    adjustments: str = Field(
+        "grades/adjustments.csv",
+        description="excused items and extensions (sid, deliverable, action, until, note)",
+    )
+    extensions: str = Field(
+        "grades/extensions.csv",
+        description="extensions granted on Gradescope (coursectl gradescope extensions), adjustments' columns",
+    )
+    email_aliases: list[list[str]] = Field(
+        default_factory=list, description="groups of email domains that mean the same mailbox"
+    )
+    gradescope_titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="deliverable id -> assignment title on Gradescope, where they differ",
+    )
+    canvas_ids: dict[str, str] = Field(
+        default_factory=dict, description="deliverable id -> Canvas assignment id"
+    )
+    complete_statuses: list[str] = Field(
+        default_factory=lambda: ["ok"],
+        description="check-reflections statuses that count as complete",
+    )
+
+    @field_validator("email_aliases")
+    @classmethod
+    def _domains(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            if len(group) < 2:
+                raise ValueError(
+                    "each email alias group needs at least two domains, e.g. [students.example.edu, example.edu]"
+                )
+            for domain in group:
+                if "@" in domain or "." not in domain:
+                    raise ValueError(f"'{domain}' is not an email domain; write e.g. example.edu")
+        return [[d.lower() for d in group] for group in groups]
+
+    @field_validator("complete_statuses")
+    @classmethod
+    def _statuses(cls, statuses: list[str]) -> list[str]:
+        known = (
+            "ok",
+            "too-short",
+            "too-long",
+            "missing",
+            "late",
+            "empty",
+            "no-repo",
+            "no-access",
+            "error",
+        )
+        for status in statuses:
+            if status not in known:
+                raise ValueError(
+                    f"unknown reflection status '{status}'; use some of {', '.join(known)}"
+                )
+        return statuses
+
+
 class GradingPolicy(StrictModel):
     title: str
     categories: list[PolicyCategory] = Field(min_length=1)
     late: LateRule = LateRule()
+    gradebook: GradebookInputs = GradebookInputs()
     notes: list[str] = Field(default_factory=list)

@@ -38,6 +38,10 @@ ARGS: dict[str, list[str]] = {
     "gradescope roster": [],
     "gradescope check-dates": [],
     "gradescope extensions": [],
+    "gradebook": [],
+    "gradebook explain": ["9100001"],
+    "render week": ["7"],
+    "render reminder": ["pp1-peer-reviews"],
 }
 
 LEAVES = [

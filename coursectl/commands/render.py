@@ -1,0 +1,97 @@
+"""`coursectl render week N` and `coursectl render reminder ID`: the course page and announcements."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coursectl.commands._common import CourseDir, report_user_errors
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Render the weekly course page or a deadline reminder from schedule.yaml and templates/.",
+)
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Write to this file instead of standard output.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace an --out file that coursectl render did not write.")
+]
+
+
+def _emit(text: str, out: Path | None, force: bool) -> None:
+    from coursectl.atomic import atomic_write_text
+    from coursectl.render import check_replaceable
+
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    check_replaceable(out, text, force)
+    atomic_write_text(out, text)
+    typer.echo(f"wrote {out}", err=True)
+
+
+@app.command("week")
+@report_user_errors
+def week(
+    number: Annotated[int, typer.Argument(help="Course week number, e.g. 7.", show_default=False)],
+    course: CourseDir = Path("."),
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md or html (default: from the --out file's extension, else md).",
+            show_default=False,
+        ),
+    ] = None,
+    out: OutOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Render one week's course page (checklist, objectives, section, prompts, deliverables).
+
+    Uses templates/week.md.j2 or templates/week.html.j2 in the course folder.
+
+    Example: coursectl render week 7 --format html --out build/week-07.html
+    """
+    from coursectl.course import load_course
+    from coursectl.render import format_for, render_week
+
+    chosen = format_for(out, fmt)
+    _emit(render_week(load_course(course), number, chosen), out, force)
+
+
+@app.command("reminder")
+@report_user_errors
+def reminder(
+    deliverable: Annotated[
+        str, typer.Argument(help="Deliverable id from schedule.yaml, e.g. pp1-peer-reviews.")
+    ],
+    course: CourseDir = Path("."),
+    out: OutOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Render a short Markdown announcement for one deliverable: what, where, when, how graded.
+
+    Uses templates/reminder.md.j2; times are in the course's time zone.
+
+    Example: coursectl render reminder pp1-peer-reviews
+    """
+    from coursectl.course import load_course
+    from coursectl.render import render_reminder
+
+    _emit(render_reminder(load_course(course), deliverable), out, force)

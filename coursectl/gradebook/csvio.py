@@ -1,0 +1,239 @@
+"""Reading CSV exports the way they arrive, and writing CSV that spreadsheets open safely.
+
+Exports come with a byte-order mark (Gradescope, Excel's "CSV UTF-8"), as UTF-16 with tabs
+(Excel's "Unicode text"), or re-saved in a legacy encoding. We decode the first two exactly
+and refuse the rest with the line of the first bad byte: guessing an encoding garbles names
+silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coursectl.errors import Problem, UserError
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def decode(data: bytes, display: str) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], "utf-8"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            Problem(
+                display,
+                line,
+                None,
+                f"not {encoding.upper()} text (byte 0x{data[exc.start]:02x}); "
+                "export or save it again as 'CSV UTF-8'",
+            )
+        ) from None
+
+
+@dataclass
+class Table:
+    """One CSV file as strings: columns stripped, cells never NaN, and each row's file line."""
+
+    display: str
+    frame: pd.DataFrame
+    lines: list[int] = field(default_factory=list)
+
+    def line(self, row: int) -> int:
+        return self.lines[row]
+
+    def line_array(self) -> npt.NDArray[np.int64]:
+        return np.asarray(self.lines, dtype=np.int64)
+
+    def has(self, column: str) -> bool:
+        return column in self.frame.columns
+
+    def problem(self, row: int | None, message: str) -> Problem:
+        return Problem(self.display, None if row is None else self.line(row), None, message)
+
+
+def _row_lines(text: str, rows: int, separator: str) -> list[int]:
+    """File line of each data row; the cheap count is exact unless a cell spans lines."""
+    body = text.rstrip("\r\n")
+    if body.count("\n") == rows and "\n\n" not in body and "\r\n\r\n" not in body:
+        return list(range(2, rows + 2))
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    next(reader, None)
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines[:rows] + list(range(len(lines) + 2, rows + 2))[: max(0, rows - len(lines))]
+
+
+def _separator(first_line: str) -> str:
+    # Excel's "Unicode text" export is UTF-16 with tabs.
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def header_of(text: str) -> list[str]:
+    """Column names of CSV text, stripped."""
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first_line), delimiter=_separator(first_line)), [])
+    return [name.strip() for name in header]
+
+
+def _check_widths(text: str, separator: str, width: int, display: str) -> None:
+    """Every row has as many cells as the header: pandas would pad a short row with blanks
+    (a blank score reads as "not submitted") and, with column selection, shift a long one."""
+    if '"' not in text:  # no quoting: counting separators per line is exact and fast
+        for number, line in enumerate(text.split("\n")[1:], start=2):
+            cells = line.count(separator) + 1
+            if cells != width and line.strip():
+                _wrong_width(display, number, cells, width)
+        return
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    next(reader, None)
+    start = reader.line_num + 1
+    for record in reader:
+        if len(record) != width and any(cell.strip() for cell in record):
+            _wrong_width(display, start, len(record), width)
+        start = reader.line_num + 1
+
+
+def _wrong_width(display: str, line: int, cells: int, width: int) -> None:
+    hint = (
+        "check for an unquoted comma"
+        if cells > width
+        else "the row was cut short; export the file again"
+    )
+    raise UserError(
+        Problem(display, line, None, f"{cells} cells but the header has {width}; {hint}")
+    )
+
+
+def read_table(
+    text: str,
+    display: str,
+    keep: Iterable[str] | None = None,
+) -> Table:
+    """CSV text as strings; `keep` limits the columns held in memory (others are never stored)."""
+    if not text.strip():
+        raise UserError(Problem(display, 1, None, "the file is empty; export it again"))
+    separator = _separator(text.split("\n", 1)[0])
+    names = header_of(text)
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name and name in seen:
+            raise UserError(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"column '{name}' appears twice (columns {seen[name] + 1} and {index + 1}); "
+                    "remove or rename one",
+                )
+            )
+        seen[name] = index
+    _check_widths(text, separator, len(names), display)
+    wanted = None if keep is None else set(keep)
+    try:
+        with warnings.catch_warnings():
+            # pandas only warns (and drops cells) when the first row is longer than the header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=separator,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=False,
+                header=0,
+                names=names,
+                index_col=False,
+                usecols=(lambda column: column in wanted) if wanted is not None else None,
+                engine="c",
+            )
+    except (pd.errors.ParserWarning, IndexError):  # IndexError: pandas with usecols on such rows
+        reader = csv.reader(io.StringIO(text), delimiter=separator)
+        next(reader, None)
+        for record in reader:
+            if len(record) > len(names):
+                raise UserError(
+                    Problem(
+                        display,
+                        reader.line_num,
+                        None,
+                        f"{len(record)} cells but the header has {len(names)}; check for an unquoted comma",
+                    )
+                ) from None
+        raise UserError(
+            Problem(display, 1, None, "rows do not fit the header; check the commas")
+        ) from None
+    except pd.errors.ParserError as exc:
+        message = str(exc)
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+        if ragged:
+            expected, line, saw = (int(g) for g in ragged.groups())
+            raise UserError(
+                Problem(
+                    display,
+                    line,
+                    None,
+                    f"{saw} cells but the header has {expected}; check for an unquoted comma",
+                )
+            ) from None
+        reason = message.split("C error: ", 1)[-1].strip()
+        raise UserError(
+            Problem(display, None, None, f"malformed CSV ({reason}); check the quotes")
+        ) from None
+    except ValueError as exc:  # e.g. names/usecols mismatch on a ragged header
+        raise UserError(Problem(display, 1, None, f"malformed CSV header ({exc})")) from None
+    if wanted is not None:
+        frame = frame[[n for n in names if n in wanted]]
+    # Cells are not stripped here (that costs a Python call per cell); readers strip the few
+    # columns they compare as text, and numbers parse with surrounding spaces anyway.
+    return Table(display, frame, _row_lines(text, len(frame), separator))
+
+
+def require(table: Table, columns: Sequence[str], hint: str) -> None:
+    """One error naming every missing column and what the file should be."""
+    missing = [c for c in columns if not table.has(c)]
+    if missing:
+        quoted = ", ".join(f"'{c}'" for c in missing)
+        raise UserError(Problem(table.display, 1, None, f"missing column {quoted}; {hint}"))
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def csv_text(
+    header: Sequence[str], columns: Sequence[Sequence[str]], text_columns: Iterable[int]
+) -> str:
+    """CSV from columns; the text columns (names, notes, ...) are neutralised cell by cell.
+
+    The other columns hold numbers we formatted ourselves, already neutralised when formatted.
+    """
+    cells = [list(column) for column in columns]
+    for index in text_columns:
+        cells[index] = [neutralise(cell) for cell in cells[index]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows(zip(*cells, strict=True))
+    return buffer.getvalue()

@@ -1,0 +1,808 @@
+"""Every gradebook input read into per-deliverable arrays aligned with the roster.
+
+Each reader returns data, never prints: structural mistakes (a missing column, a student twice
+in one file, a score that is not a number) raise `UserError` with the file and line; rows that
+match no roster student and roster students without a row come back as `Problem` notices, so
+nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coursectl.errors import Problem, UserError
+from coursectl.gradebook.adjustments import parse_duration
+from coursectl.gradebook.csvio import Table, decode, header_of, read_table, require
+from coursectl.gradebook.matching import NO_MATCH, RosterIndex, describe_row
+from coursectl.model import Deliverable, ReflectionDeliverable, Schedule, SurveyDeliverable
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+ObjectArray = npt.NDArray[np.object_]
+
+REFLECTION_STATUSES = (
+    "ok",
+    "too-short",
+    "too-long",
+    "missing",
+    "late",
+    "empty",
+    "no-repo",
+    "no-access",
+    "error",
+)
+SUBMISSION_STATUSES = {"graded": "graded", "missing": "missing", "": "ungraded"}
+LATENESS = "Lateness (H:M:S)"
+
+
+@dataclass
+class Observed:
+    """What one source says about one deliverable, one slot per roster student."""
+
+    deliverable: str
+    source: str  # file as shown to the TA
+    line: IntArray  # line of the student's row; 0 = no row
+    submitted: BoolArray
+    score: FloatArray  # NaN: blank / not graded
+    max_points: FloatArray
+    late_seconds: FloatArray  # NaN: unknown
+    status: ObjectArray | None = None  # Gradescope Status or check-reflections status
+    words: ObjectArray | None = None
+
+    @classmethod
+    def empty(cls, deliverable: str, source: str, size: int) -> Observed:
+        return cls(
+            deliverable,
+            source,
+            np.zeros(size, dtype=np.int64),
+            np.zeros(size, dtype=bool),
+            np.full(size, np.nan),
+            np.full(size, np.nan),
+            np.full(size, np.nan),
+        )
+
+
+@dataclass
+class Sources:
+    """Everything read, keyed by deliverable id."""
+
+    gradescope: dict[str, Observed] = field(default_factory=dict)
+    reflections: dict[str, Observed] = field(default_factory=dict)
+    reviews_assigned: dict[str, tuple[str, IntArray]] = field(
+        default_factory=dict
+    )  # source, count per student
+    reviews_done: dict[str, tuple[str, IntArray, IntArray]] = field(
+        default_factory=dict
+    )  # source, done, line
+    confirmations: dict[str, Observed] = field(
+        default_factory=dict
+    )  # score = TA score; status = note
+    notices: list[Problem] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- matching rows
+
+
+def _column(table: Table, name: str) -> list[str]:
+    """A column's cells, stripped (blank where the file has no such column)."""
+    if not table.has(name):
+        return [""] * len(table.frame)
+    return [cell.strip() for cell in table.frame[name].tolist()]
+
+
+def _lowered(table: Table, column: str) -> ObjectArray:
+    """A status-like column, stripped and lower-cased (each distinct value once)."""
+    codes, values = _by_value(table, column)
+    return np.asarray([v.lower() for v in values], dtype=object)[codes]
+
+
+def _column_raw(table: Table, column: str) -> ObjectArray:
+    """Cells as they are (for display only), blank where the column is absent."""
+    if not table.has(column):
+        return np.full(len(table.frame), "", dtype=object)
+    return table.frame[column].to_numpy(dtype=object)
+
+
+def _by_value(table: Table, column: str) -> tuple[IntArray, list[str]]:
+    """Codes and distinct stripped values of a column: parse each distinct value once."""
+    codes, uniques = pd.factorize(table.frame[column], use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64), [str(u).strip() for u in uniques]
+
+
+def match_rows(
+    table: Table,
+    roster: RosterIndex,
+    sid_col: str | None,
+    email_col: str | None,
+    github_col: str | None,
+    name_cols: Sequence[str],
+    notices: list[Problem],
+    what: str,
+) -> IntArray:
+    """Roster position of every row (NO_MATCH for unmatched rows, each reported)."""
+    size = len(table.frame)
+    sids = _column(table, sid_col) if sid_col else [""] * size
+    emails = _column(table, email_col) if email_col else [""] * size
+    githubs = _column(table, github_col) if github_col else [""] * size
+    # Fast path by sid (C-level map); the few rows without a known sid go through the full order.
+    by_sid = pd.Series(sids, dtype=object).map(roster.by_sid).to_numpy(dtype=np.float64)
+    positions = np.where(np.isnan(by_sid), NO_MATCH, by_sid).astype(np.int64)
+    for unmatched in np.flatnonzero(positions == NO_MATCH):
+        row = int(unmatched)
+        position, _ = roster.match(sids[row], emails[row], githubs[row])
+        if position == NO_MATCH:
+            name = " ".join(
+                cell for cell in (_column(table, c)[row] for c in name_cols if table.has(c)) if cell
+            )
+            notices.append(
+                table.problem(
+                    row,
+                    f"{describe_row(sids[row], emails[row], githubs[row], name)} matches no roster student; "
+                    "this row is not counted: add the student to the roster, fix the sid/email, "
+                    "or leave it if they dropped",
+                )
+            )
+        positions[row] = position
+    matched = positions[positions != NO_MATCH]
+    if len(np.unique(matched)) != len(matched):
+        first_line: dict[int, int] = {}
+        for index in range(size):
+            row, position = index, int(positions[index])
+            if position == NO_MATCH:
+                continue
+            if position in first_line:
+                student = roster.students[position]
+                raise UserError(
+                    table.problem(
+                        row,
+                        f"{student.sid} ({student.name}) has a second row here (first on line "
+                        f"{first_line[position]}) in {what}; keep one row per student",
+                    )
+                )
+            first_line[position] = table.line(row)
+    return positions
+
+
+def report_absent(
+    observed: Observed, roster: RosterIndex, notices: list[Problem], what: str
+) -> None:
+    """Every roster student with no row in the file, on one line per file."""
+    absent = [roster.students[i].sid for i in np.flatnonzero(observed.line == 0)]
+    if absent:
+        notices.append(
+            Problem(
+                observed.source,
+                None,
+                None,
+                f"no row for {len(absent)} roster student(s) in {what}, not counted for them: {', '.join(absent)}",
+            )
+        )
+
+
+def _scatter(
+    size: int, positions: IntArray, values: npt.NDArray[np.generic], fill: object
+) -> npt.NDArray[np.generic]:
+    out = np.full(size, fill, dtype=values.dtype if values.dtype != object else object)
+    keep = positions != NO_MATCH
+    out[positions[keep]] = values[keep]
+    return out
+
+
+def _numbers(table: Table, column: str, what: str) -> FloatArray:
+    """Floats of a column; blank is NaN; anything else that is not a number is an error."""
+    text = table.frame[column]
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    blank_rows = np.flatnonzero(np.isnan(values))
+    cells = text.to_numpy()[blank_rows]
+    for row, cell in zip(blank_rows, (str(c).strip() for c in cells), strict=True):
+        if cell:
+            raise UserError(
+                table.problem(
+                    int(row),
+                    f"{what} '{cell}' in column '{column}' is not a number; fix or blank it",
+                )
+            )
+    return values
+
+
+_HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
+
+
+def _lateness(table: Table, column: str) -> FloatArray:
+    """Seconds from Gradescope's H:M:S lateness (hours may exceed 24); blank is on time."""
+    codes, values = _by_value(table, column)
+    seconds = np.zeros(len(values) + 1)
+    for index, value in enumerate(values):
+        match = _HMS.match(value)
+        if match:
+            hours, minutes, secs = (int(g) for g in match.groups())
+            seconds[index] = hours * 3600.0 + minutes * 60.0 + secs
+        elif value:
+            row = int(np.flatnonzero(codes == index)[0])
+            raise UserError(
+                table.problem(
+                    row, f"lateness '{value}' in column '{column}' is not H:M:S (e.g. 225:07:02)"
+                )
+            )
+    return seconds[codes]
+
+
+# ----------------------------------------------------------------------------- Gradescope
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
+
+
+def gradescope_names(schedule: Schedule, titles: dict[str, str]) -> dict[str, str]:
+    """Normalised assignment name -> deliverable id (title, override, id, Gradescope id)."""
+    names: dict[str, str] = {}
+    for item in schedule.deliverables:
+        for name in (item.id, item.gradescope_id or "", item.title, titles.get(item.id, "")):
+            if name:
+                names[_normal(name)] = item.id
+    return names
+
+
+def _name_columns(table: Table) -> list[str]:
+    """Name columns of either layout (for messages only: never matched on)."""
+    return ["Name"] if table.has("Name") else ["First Name", "Last Name"]
+
+
+def _require_identity(table: Table) -> None:
+    require(
+        table,
+        ["SID", "Email"],
+        "export it again with Gradescope's 'Download Grades' (it has SID and Email)",
+    )
+
+
+def read_download_grades(
+    text: str,
+    display: str,
+    roster: RosterIndex,
+    names: dict[str, str],
+    schedule: Schedule,
+    notices: list[Problem],
+) -> dict[str, Observed]:
+    """The course's "Download Grades" CSV: four columns per assignment."""
+    all_columns = header_of(text)
+    assignments = [c[: -len(" - Max Points")] for c in all_columns if c.endswith(" - Max Points")]
+    surveys = {
+        a
+        for a in assignments
+        if isinstance(schedule.deliverable(names.get(_normal(a), "")), SurveyDeliverable)
+    }
+    # An anonymous survey's lateness is a time: never loaded. Its submission time is turned into
+    # a yes/no below and dropped at once.
+    keep = [c for c in all_columns if not any(c == f"{s} - {LATENESS}" for s in surveys)]
+    table = read_table(text, display, keep=keep)
+    _require_identity(table)
+    name_cols = _name_columns(table)
+    positions = match_rows(table, roster, "SID", "Email", None, name_cols, notices, "this export")
+    size = len(roster.students)
+    found: dict[str, Observed] = {}
+    for assignment in assignments:
+        deliverable_id = names.get(_normal(assignment))
+        if deliverable_id is None:
+            notices.append(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"assignment '{assignment}' is not in schedule.yaml; not counted (map it in the "
+                    "policy's gradebook.gradescope_titles if it should be)",
+                )
+            )
+            continue
+        require(
+            table,
+            [assignment],
+            f"each assignment needs its score column next to '{assignment} - Max Points'; "
+            "export the grades again",
+        )
+        time_column = f"{assignment} - Submission Time"
+        score = _numbers(table, assignment, "score")
+        max_points = _numbers(table, f"{assignment} - Max Points", "max points")
+        has_time = (
+            (table.frame[time_column].to_numpy() != "")  # whitespace-only cells do not occur
+            if table.has(time_column)
+            else np.zeros(len(score), bool)
+        )
+        submitted = ~np.isnan(score) | has_time
+        late_column = f"{assignment} - {LATENESS}"
+        if assignment in surveys:
+            late = np.full(len(score), np.nan)
+            if table.has(time_column):
+                table.frame = table.frame.drop(columns=[time_column])
+        elif table.has(late_column):
+            late = _lateness(table, late_column)
+        else:
+            late = np.full(len(score), np.nan)
+            notices.append(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"no column '{late_column}': no late penalty for '{assignment}'",
+                )
+            )
+        observed = Observed(
+            deliverable_id,
+            display,
+            _scatter(
+                size,
+                positions,
+                table.line_array(),
+                0,
+            ),  # type: ignore[arg-type]
+            _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
+            _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
+            _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
+            _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
+        )
+        observed.status = np.where(
+            observed.submitted, np.where(np.isnan(observed.score), "ungraded", "graded"), "missing"
+        ).astype(object)
+        found[deliverable_id] = observed
+    return found
+
+
+def read_assignment_scores(
+    text: str,
+    display: str,
+    deliverable: Deliverable,
+    roster: RosterIndex,
+    notices: list[Problem],
+) -> Observed:
+    """A per-assignment "scores" CSV: one row per student with Total Score, Max Points, Status."""
+    identity = ["First Name", "Last Name", "Name", "SID", "Email", "Sections", "section_name"]
+    wanted = [*identity, "Total Score", "Max Points", "Status"]
+    if not isinstance(deliverable, SurveyDeliverable):
+        wanted.append(LATENESS)
+    # Question columns, submission ids and times are never loaded (a survey's would identify answers).
+    table = read_table(text, display, keep=wanted)
+    _require_identity(table)
+    require(
+        table,
+        ["Total Score", "Max Points", "Status"],
+        "export it again with Gradescope's per-assignment 'Download Grades'",
+    )
+    name_cols = _name_columns(table)
+    positions = match_rows(table, roster, "SID", "Email", None, name_cols, notices, "this export")
+    status_text = _lowered(table, "Status")
+    unknown = np.flatnonzero(~np.isin(status_text, list(SUBMISSION_STATUSES)))
+    if len(unknown):
+        row = int(unknown[0])
+        raise UserError(
+            table.problem(
+                row,
+                f"Status '{table.frame['Status'].iloc[row]}' is not Graded, Missing or blank; fix it",
+            )
+        )
+    status = np.array([SUBMISSION_STATUSES[s] for s in status_text], dtype=object)
+    score = _numbers(table, "Total Score", "score")
+    submitted = status != "missing"
+    score = np.where(status == "graded", score, np.nan)
+    max_points = _numbers(table, "Max Points", "max points")
+    late = _lateness(table, LATENESS) if table.has(LATENESS) else np.full(len(score), np.nan)
+    size = len(roster.students)
+    lines = table.line_array()
+    return Observed(
+        deliverable.id,
+        display,
+        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
+        _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
+        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, status, None),  # type: ignore[arg-type]
+    )
+
+
+def read_gradescope_folder(
+    folder: Path,
+    display_of: DisplayFn,
+    schedule: Schedule,
+    roster: RosterIndex,
+    titles: dict[str, str],
+    notices: list[Problem],
+) -> dict[str, Observed]:
+    """Every CSV in the exports folder; a per-assignment export wins over the course-wide one."""
+    if not folder.is_dir():
+        notices.append(
+            Problem(
+                display_of(folder),
+                None,
+                None,
+                "no Gradescope exports folder; Gradescope items not counted",
+            )
+        )
+        return {}
+    names = gradescope_names(schedule, titles)
+    course_wide: dict[str, Observed] = {}
+    per_assignment: dict[str, Observed] = {}
+    for path in sorted(folder.glob("*.csv")):
+        display = display_of(path)
+        text = decode(path.read_bytes(), display)
+        columns = set(header_of(text))
+        if "Total Score" in columns:
+            stem = re.sub(r"[_ ]scores$", "", path.stem, flags=re.I)
+            deliverable_id = names.get(_normal(stem))
+            if deliverable_id is None:
+                notices.append(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        f"'{path.name}' names no deliverable of schedule.yaml; name it '<title or id>_scores.csv' "
+                        "or map the title in gradebook.gradescope_titles",
+                    )
+                )
+                continue
+            deliverable = schedule.deliverable(deliverable_id)
+            assert deliverable is not None
+            if deliverable_id in per_assignment:
+                raise UserError(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        f"a second scores export for '{deliverable_id}' (also {per_assignment[deliverable_id].source}); "
+                        "keep one",
+                    )
+                )
+            per_assignment[deliverable_id] = read_assignment_scores(
+                text, display, deliverable, roster, notices
+            )
+        elif any(c.endswith(" - Max Points") for c in columns):
+            for deliverable_id, observed in read_download_grades(
+                text, display, roster, names, schedule, notices
+            ).items():
+                if deliverable_id in course_wide:
+                    raise UserError(
+                        Problem(
+                            display,
+                            1,
+                            None,
+                            f"'{deliverable_id}' is also in {course_wide[deliverable_id].source}; keep one 'Download Grades' export",
+                        )
+                    )
+                course_wide[deliverable_id] = observed
+        else:
+            notices.append(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    "not a Gradescope grades or scores export (no 'Total Score' or '- Max Points' columns); skipped",
+                )
+            )
+    merged = {**course_wide, **per_assignment}
+    reported: set[str] = set()
+    for observed in merged.values():
+        if observed.source not in reported:  # absence is per file: one line per export
+            reported.add(observed.source)
+            report_absent(observed, roster, notices, "this export")
+    return merged
+
+
+# ----------------------------------------------------------------------------- reflections
+
+
+def reflection_file(folder: Path, deliverable: ReflectionDeliverable) -> Path | None:
+    """check-reflections' output for this week: <file stem>.csv|json, else <deliverable id>.csv|json."""
+    for stem in (Path(deliverable.path).stem, deliverable.id):
+        for suffix in (".csv", ".json"):
+            candidate = folder / f"{stem}{suffix}"
+            if candidate.exists():
+                return candidate
+    return None
+
+
+def _record_lines(text: str) -> list[int]:
+    """Line where each record of a JSON list starts (the list may sit under one key)."""
+    decoder = json.JSONDecoder()
+    opening = text.find("[")
+    lines: list[int] = []
+    if opening < 0:
+        return lines
+    position = opening + 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return lines
+        lines.append(text.count("\n", 0, position) + 1)
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return lines
+
+
+def _json_table(path: Path, display: str, deliverable_id: str) -> Table:
+    """check-reflections --format json: {"deliverable": ..., "students": [...]}, or a bare list."""
+    text = decode(path.read_bytes(), display)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            Problem(display, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}")
+        ) from None
+    if isinstance(data, dict):
+        named = data.get("deliverable")
+        if named is not None and named != deliverable_id:
+            raise UserError(
+                Problem(
+                    display,
+                    1,
+                    None,
+                    f"this file is for '{named}', not '{deliverable_id}'; rename it or run check-reflections again",
+                )
+            )
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = data.get("students", lists[0] if len(lists) == 1 else None)
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise UserError(
+            Problem(
+                display,
+                1,
+                None,
+                "expected a list of records (one per student), as check-reflections --format json writes",
+            )
+        )
+    frame = pd.DataFrame(
+        [{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data],
+        dtype=str,
+    ).fillna("")
+    lines = _record_lines(text)
+    if len(lines) != len(frame):  # a list nested deeper than one key: fall back to record numbers
+        lines = list(range(1, len(frame) + 1))
+    return Table(display, frame, lines)
+
+
+def read_reflections(
+    path: Path,
+    display: str,
+    deliverable: ReflectionDeliverable,
+    roster: RosterIndex,
+    notices: list[Problem],
+) -> Observed:
+    """One week of check-reflections output: sid, github, status, words, submitted_at, late_by, commit."""
+    if path.suffix == ".json":
+        table = _json_table(path, display, deliverable.id)
+    else:
+        # submitted_at and commit are not needed for completion; they are never loaded.
+        table = read_table(
+            decode(path.read_bytes(), display),
+            display,
+            keep=["sid", "github", "status", "words", "late_by", "name", "email"],
+        )
+    require(
+        table,
+        ["sid", "github", "status"],
+        "use the CSV or JSON that 'coursectl check-reflections --format csv' writes",
+    )
+    status_text = _lowered(table, "status")
+    unknown = np.flatnonzero(~np.isin(status_text, REFLECTION_STATUSES))
+    if len(unknown):
+        row = int(unknown[0])
+        raise UserError(
+            table.problem(
+                row,
+                f"status '{table.frame['status'].iloc[row]}' is not one of {', '.join(REFLECTION_STATUSES)}",
+            )
+        )
+    positions = match_rows(
+        table,
+        roster,
+        "sid",
+        "email" if table.has("email") else None,
+        "github",
+        ["name"],
+        notices,
+        "this file",
+    )
+    late = np.zeros(len(table.frame))
+    if table.has("late_by"):
+        codes, values = _by_value(table, "late_by")
+        seconds = np.zeros(len(values))
+        for index, text in enumerate(values):
+            parsed = parse_duration(text)
+            if parsed is None:
+                row = int(np.flatnonzero(codes == index)[0])
+                raise UserError(
+                    table.problem(
+                        row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
+                    )
+                )
+            seconds[index] = parsed
+        late = seconds[codes]
+    late_rows = status_text == "late"
+    size = len(roster.students)
+    lines = table.line_array()
+    observed = Observed(
+        deliverable.id,
+        display,
+        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
+        _scatter(
+            size,
+            positions,
+            np.isin(status_text, ("ok", "late", "too-short", "too-long", "empty")),
+            False,
+        ),  # type: ignore[arg-type]
+        np.full(size, np.nan),
+        np.full(size, np.nan),
+        _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, status_text.astype(object), None),  # type: ignore[arg-type]
+        _scatter(size, positions, _column_raw(table, "words"), None),  # type: ignore[arg-type]
+    )
+    report_absent(observed, roster, notices, f"'{deliverable.id}'")
+    return observed
+
+
+# ----------------------------------------------------------------------------- peer reviews
+
+
+def read_review_allocation(
+    folder: Path,
+    display_of: DisplayFn,
+    deliverable_id: str,
+    roster: RosterIndex,
+    notices: list[Problem],
+) -> tuple[str, IntArray, set[tuple[int, str]]] | None:
+    """Reviews assigned per student, from assign-reviews' CSV(s) (one row per review)."""
+    # assign-reviews writes reviews.csv (beside its manifest and messages); other CSVs are
+    # read only when it is absent (an allocation made by hand, possibly in several files).
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if folder / "reviews.csv" in files:
+        files = [folder / "reviews.csv"]
+    if not files:
+        return None
+    assigned = np.zeros(len(roster.students), dtype=np.int64)
+    pairs: set[tuple[int, str]] = set()
+    for path in files:
+        display = display_of(path)
+        table = read_table(decode(path.read_bytes(), display), display)
+        require(
+            table,
+            ["reviewer_sid", "author_sid"],
+            "use the CSV that 'coursectl assign-reviews' writes",
+        )
+        if table.has("assignment"):
+            other = np.flatnonzero(
+                (np.asarray(_column(table, "assignment")) != deliverable_id)
+                & (np.asarray(_column(table, "assignment")) != "")
+            )
+            if len(other):
+                row = int(other[0])
+                raise UserError(
+                    table.problem(
+                        row,
+                        f"review for '{table.frame['assignment'].iloc[row]}' in the folder of '{deliverable_id}'; move the file",
+                    )
+                )
+        reviewer_sid = _column(table, "reviewer_sid")
+        reviewer_email = _column(table, "reviewer_email")
+        authors = _column(table, "author_sid")
+        for row in range(len(table.frame)):
+            position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
+            if position == NO_MATCH:
+                notices.append(
+                    table.problem(
+                        row,
+                        f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
+                    )
+                )
+                continue
+            if (position, authors[row]) not in pairs:
+                pairs.add((position, authors[row]))
+                assigned[position] += 1
+    return ", ".join(display_of(p) for p in files), assigned, pairs
+
+
+def read_reviews_done(
+    path: Path, display: str, roster: RosterIndex, notices: list[Problem]
+) -> tuple[str, IntArray, IntArray, set[tuple[int, str]]]:
+    """The TA's record of reviews done: one row per review (reviewer_sid, author_sid)."""
+    table = read_table(decode(path.read_bytes(), display), display)
+    require(
+        table, ["reviewer_sid", "author_sid"], "one row per review done: reviewer_sid,author_sid"
+    )
+    reviewer_sid = _column(table, "reviewer_sid")
+    reviewer_email = _column(table, "reviewer_email")
+    authors = _column(table, "author_sid")
+    done = np.zeros(len(roster.students), dtype=np.int64)
+    lines = np.zeros(len(roster.students), dtype=np.int64)
+    pairs: dict[tuple[int, str], int] = {}
+    for row in range(len(table.frame)):
+        position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
+        if position == NO_MATCH:
+            notices.append(
+                table.problem(
+                    row,
+                    f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
+                )
+            )
+            continue
+        key = (position, authors[row])
+        if key in pairs:
+            raise UserError(
+                table.problem(
+                    row,
+                    f"review of {authors[row]} by {reviewer_sid[row]} is listed twice (first on line {pairs[key]}); keep one",
+                )
+            )
+        pairs[key] = table.line(row)
+        done[position] += 1
+        lines[position] = lines[position] or table.line(row)
+    return display, done, lines, set(pairs)
+
+
+# ----------------------------------------------------------------------------- confirmations
+
+
+def read_confirmations(
+    path: Path,
+    display: str,
+    deliverable_id: str,
+    max_score: float,
+    roster: RosterIndex,
+    notices: list[Problem],
+) -> Observed:
+    """The TAs' confirmations and adjustments of a self-assessment: sid, score, note."""
+    table = read_table(decode(path.read_bytes(), display), display)
+    require(table, ["sid", "score"], "the header is sid,score,note")
+    positions = match_rows(
+        table,
+        roster,
+        "sid",
+        "email" if table.has("email") else None,
+        None,
+        ["name"],
+        notices,
+        "this file",
+    )
+    score = _numbers(table, "score", "score")
+    outside = np.flatnonzero((score < 0) | (score > max_score))
+    if len(outside):
+        row = int(outside[0])
+        raise UserError(
+            table.problem(
+                row, f"score {table.frame['score'].iloc[row]} is outside 0..{max_score:g}; fix it"
+            )
+        )
+    size = len(roster.students)
+    lines = table.line_array()
+    return Observed(
+        deliverable_id,
+        display,
+        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
+        _scatter(size, positions, ~np.isnan(score), False),  # type: ignore[arg-type]
+        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
+        np.full(size, max_score),
+        np.full(size, np.nan),
+        _scatter(size, positions, np.asarray(_column(table, "note"), dtype=object), None),  # type: ignore[arg-type]
+    )
+
+
+class DisplayFn:
+    """Paths in messages as the TA typed them (relative to the current folder when possible)."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        self.base = (base or Path.cwd()).resolve()
+
+    def __call__(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.base))
+        except ValueError:
+            return str(path)
