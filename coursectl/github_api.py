@@ -88,6 +88,9 @@ def resolve_token(env: dict[str, str] | None = None, api_url: str | None = None)
 # ---------------------------------------------------------------------------- errors
 
 
+_RESOURCE_NAMES = {"core": "REST API", "graphql": "GraphQL API"}
+
+
 class RateLimitStop(UserError):
     """GitHub's rate limit is used up and will not reset soon enough to wait."""
 
@@ -95,7 +98,8 @@ class RateLimitStop(UserError):
         local = reset.astimezone()
         minutes = max(0, round((reset - datetime.now(UTC)).total_seconds() / 60))
         super().__init__(
-            f"GitHub {resource} rate limit used up; it resets at {local:%H:%M %Z} "
+            f"GitHub {_RESOURCE_NAMES.get(resource, resource)} rate limit used up; "
+            f"it resets at {local:%H:%M %Z} "
             f"(in {minutes} min). Results fetched so far are cached: run the same command again then"
         )
         self.reset = reset
@@ -156,6 +160,7 @@ class GitHubClient:
         self.stats = ClientStats()
         self.stop = threading.Event()
         self.stop_error: UserError | None = None
+        self._exhausted: dict[str, float] = {}  # resource -> reset time, once Remaining hit 0
 
     def __repr__(self) -> str:  # never show the token
         return f"GitHubClient({self.api_url!r})"
@@ -197,7 +202,7 @@ class GitHubClient:
             data = json.loads(text) if text and status != 304 and status < 500 else text
             return Reply(status, got, data)
 
-        return self._with_retries(send, url, attempts=1 if once else None)
+        return self._with_retries(send, "core", attempts=1 if once else None)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The GraphQL answer {"data": ..., "errors": [...]}; per-alias errors are not raised."""
@@ -222,8 +227,16 @@ class GitHubClient:
                 self._rate_limited(reply.headers, "graphql")
         return answer
 
+    def _note_remaining(self, headers: dict[str, str], resource: str) -> None:
+        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            with self._lock:
+                self._exhausted[resource] = float(headers["x-ratelimit-reset"])
+
     def _with_retries(
-        self, send: Callable[[Github], Reply], what: str, attempts: int | None = None
+        self,
+        send: Callable[[Github], Reply],
+        resource: str,
+        attempts: int | None = None,
     ) -> Reply:
         last = ""
         waits = 0
@@ -232,6 +245,13 @@ class GitHubClient:
         while attempt < tries:
             if self.stop.is_set():
                 raise _Stopped
+            with self._lock:
+                reset = self._exhausted.get(resource)
+            if reset is not None:
+                # The last answer said no requests are left: do not spend one to hear a 403.
+                self._rate_limited({"x-ratelimit-reset": str(reset)}, resource)
+                with self._lock:
+                    self._exhausted.pop(resource, None)
             with self._lock:
                 self.stats.requests += 1
             try:
@@ -242,6 +262,7 @@ class GitHubClient:
                 # A connection dropped mid-answer, or a JSON body cut short.
                 last = "GitHub's answer was cut off"
             else:
+                self._note_remaining(reply.headers, resource)
                 if reply.status == 304:
                     with self._lock:
                         self.stats.not_modified += 1
@@ -250,8 +271,10 @@ class GitHubClient:
                     if waits > 3:
                         raise FetchFailed("still rate limited after waiting for the reset")
                     self._rate_limited(
-                        reply.headers, reply.headers.get("x-ratelimit-resource", "API")
+                        reply.headers, reply.headers.get("x-ratelimit-resource", resource)
                     )
+                    with self._lock:  # waited for the reset: requests are available again
+                        self._exhausted.pop(resource, None)
                     continue  # a wait is not a failed attempt
                 if reply.status == 401:
                     self._halt(

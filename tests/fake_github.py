@@ -393,6 +393,12 @@ class _Handler(BaseHTTPRequestHandler):
         resource: str = "core",
         etag: bool = False,
     ) -> None:
+        fake = self.github
+        left = fake.graphql_remaining if resource == "graphql" else fake.rate_remaining
+        conditional = bool(self.headers.get("If-None-Match"))
+        if left <= 0 and status < 400 and not conditional:
+            self._inject(Fault("rate-limit", reset_in=fake.rate_reset - time.time()), method, path)
+            return
         payload = json.dumps(data).encode()
         extra = dict(headers or {})
         if etag and status == 200:

@@ -282,6 +282,35 @@ def test_rate_limit_with_a_far_reset_stops_naming_the_reset_time(
     assert fake.count("POST", "/graphql") == 1  # it stopped instead of hammering
 
 
+def test_no_request_is_spent_once_github_says_none_are_left(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    logins = [f"r{i}" for i in range(6)]
+    for login in logins:
+        student = repo(fake, login)
+        student.push({PATH: words(200)}, at=DUE - timedelta(hours=1))
+        student.push({PATH: words(350)}, at=DUE + timedelta(hours=1))
+    fake.rate_remaining = 3  # three REST requests left this hour
+    client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None)
+    src = GitHubSource(client, tmp_path, workers=1, clock=lambda: AFTER)
+
+    with pytest.raises(RateLimitStop, match="REST|core"):
+        src.fetch([request(x) for x in logins], CUTOFF)
+
+    assert fake.count("GET", "/activity") == 3
+    assert not any(status == 403 for _, _, status in fake.log)
+    # The answers that came back are cached: after the reset, those three cost nothing more.
+    fake.reset_counters()
+    client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None)
+    records = judge(
+        GitHubSource(client, tmp_path, workers=1, clock=lambda: AFTER).fetch(
+            [request(x) for x in logins], CUTOFF
+        )
+    )
+    assert all(r.status == "late" for r in records.values())
+    assert fake.count("GET", "/activity") == 6 and fake.rate_used == 3
+
+
 def test_secondary_rate_limit_retry_after_is_honoured(fake: FakeGitHub) -> None:
     repo(fake, "ray").push({PATH: words(350)}, at=DUE - timedelta(hours=1))
     fake.fail("secondary", reset_in=2)
