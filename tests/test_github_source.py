@@ -294,7 +294,7 @@ def test_no_request_is_spent_once_github_says_none_are_left(
     client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None)
     src = GitHubSource(client, tmp_path, workers=1, clock=lambda: AFTER)
 
-    with pytest.raises(RateLimitStop, match="REST|core"):
+    with pytest.raises(RateLimitStop, match="REST API rate limit used up"):
         src.fetch([request(x) for x in logins], CUTOFF)
 
     assert fake.count("GET", "/activity") == 3
