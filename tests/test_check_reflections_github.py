@@ -245,3 +245,19 @@ def test_comment_needs_github_and_a_template(course_dir: Path, fake: FakeGitHub)
     (course_dir / "templates" / "reflection-feedback.md.j2").unlink()
     missing = invoke(course_dir, fake, "--comment")
     assert missing.exit_code == 1 and "feedback template not found" in missing.output  # type: ignore[attr-defined]
+
+
+def test_comment_refuses_before_the_deadline(course_dir: Path, fake: FakeGitHub) -> None:
+    populate(fake, course_dir)
+    schedule = course_dir / "schedule.yaml"
+    text = schedule.read_text(encoding="utf-8")
+    block = text.index("id: week-07-reflection")
+    moved = text[block:].replace("due: Fri 2026-03-06 23:59", "due: 2099-03-06 23:59", 1)
+    text = (text[:block] + moved).replace("end: Fri 2026-05-15", "end: 2099-12-31", 1)
+    schedule.write_text(text, encoding="utf-8")
+
+    result = invoke(course_dir, fake, "--comment")
+
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    assert "has not passed" in result.output  # type: ignore[attr-defined]
+    assert fake.count("POST", "/issues") == 0

@@ -172,6 +172,11 @@ def check_reflections(
             err.print(f"times: {times_note(report)}", highlight=False)
 
     if comment:
+        if datetime.now(zone) < report.cutoff:
+            raise UserError(
+                f"--comment: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not "
+                "passed; students may still be working. Run it after the deadline"
+            )
         _comment(loaded, deliverable, report, options.api_url, err)
 
     if datetime.now(zone) < report.cutoff:
