@@ -12,9 +12,9 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
 - only repositories pushed after the cutoff, or whose result may still change, get one
   activity request (REST, concurrent, with an ETag: unchanged answers are free 304s), and their
   cutoff versions come from one more GraphQL query per 100;
-- results that can no longer change (cutoff passed, on-time version known) are kept in the cache
-  folder and cost nothing on later runs; other results are reused when their activity ETag still
-  matches.
+- results that can no longer change (cutoff passed, on-time version known and, with the
+  command's `settled` rule, within the word range) are kept in the cache folder and cost nothing
+  on later runs; other results are reused when their activity ETag still matches (a free 304).
 Rate-limit answers are waited out when the reset is near, otherwise the run stops with a message
 naming the reset time; 5xx answers, time-outs and cut-off bodies are retried with backoff.
 
@@ -481,12 +481,16 @@ class GitHubSource:
         self.workers = max(1, workers)
         self.clock = clock
         self.settled = settled
+        self._settled_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
     def _is_final(self, on_time: FileSnapshot | None, cutoff: datetime, now: datetime) -> bool:
         if now <= cutoff or on_time is None:
             return False
-        return self.settled is None or self.settled(on_time)
+        if self.settled is None:
+            return True
+        with self._settled_lock:  # chunks run in threads; the rule (a word count) need not be safe
+            return self.settled(on_time)
 
     # ------------------------------------------------------------------ entry point
 
