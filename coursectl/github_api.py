@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -57,6 +57,9 @@ GRAPHQL_BATCH = 100  # repositories per GraphQL query (GitHub's limit for aliase
 # Concurrent requests: GitHub allows at most 100 at once; 64 keeps 500 students under 2 s at
 # 100 ms a request even when every repository needs its push events.
 WORKERS = 64
+# Pushes after the cutoff compared with HEAD to date a late version (a student pushing daily
+# for a month is dated at worst to within the oldest of these).
+ARRIVAL_CHECKS = 30
 ZERO_SHA = "0" * 40
 CACHE_VERSION = 1
 
@@ -459,6 +462,8 @@ class _Work:
     on_time_sha: str | None = None
     on_time_at: datetime | None = None
     on_time_blob: _Blob | None = None
+    later: list[_Push] = field(default_factory=list)  # pushes after the cutoff to compare
+    arrival: datetime | None = None  # when HEAD's version of the file first reached GitHub
 
 
 class GitHubSource:
@@ -695,13 +700,19 @@ class GitHubSource:
         self._batches(todo, batch)
 
     def _batch_query(
-        self, chunk: list[_Work], fields: str, variables: dict[str, Any]
+        self,
+        chunk: list[_Work],
+        fields: str | Callable[[int, _Work], str],
+        variables: dict[str, Any],
     ) -> dict[str, Any] | None:
+        """One aliased query r0..rN for the chunk; `fields` is the same for every repository
+        ("{i}" is its index) or made per repository."""
         declared = ", ".join(f"${name}: String!" for name in variables)
-        body = " ".join(
-            f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {fields.replace('{i}', str(i))} }}"
-            for i in range(len(chunk))
-        )
+        parts = []
+        for i, work in enumerate(chunk):
+            inner = fields.replace("{i}", str(i)) if isinstance(fields, str) else fields(i, work)
+            parts.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {inner} }}")
+        body = " ".join(parts)
         query = f"query({declared}) {{ {body} }}"
         try:
             answer = self.client.graphql(query, variables)
@@ -801,7 +812,8 @@ class GitHubSource:
         self._pool_map(read, todo)
 
     def _read_cutoff_versions(self, todo: list[_Work], cutoff: datetime) -> None:
-        """The version at the cutoff: the branch after the last push at or before it."""
+        """The version at the cutoff (the branch after the last push at or before it) and, for a
+        later version, the push that first brought it: one GraphQL query per 100 repositories."""
         need: list[_Work] = []
         for work in todo:
             if work.pushed_at is not None and work.pushed_at <= cutoff:
@@ -811,38 +823,68 @@ class GitHubSource:
                     work.on_time_blob = work.head_blob
                 continue
             before = next((p for p in work.pushes or [] if p.at <= cutoff), None)
-            if before is None or before.after == ZERO_SHA:
-                continue  # nothing on the branch at the cutoff
-            work.on_time_sha, work.on_time_at = before.after, before.at
-            if before.after == work.head:
-                work.on_time_blob = work.head_blob
-            else:
+            if before is not None and before.after != ZERO_SHA:
+                work.on_time_sha, work.on_time_at = before.after, before.at
+                if before.after == work.head:
+                    work.on_time_blob = work.head_blob
+            work.later = self._later_pushes(work, cutoff)
+            if (work.on_time_sha and work.on_time_blob is None) or work.later:
                 need.append(work)
+
+        def fields(i: int, work: _Work) -> str:
+            parts = []
+            if work.on_time_sha and work.on_time_blob is None:
+                parts.append(
+                    f"file: object(expression: $e{i}) "
+                    "{ ... on Blob { oid byteSize isBinary isTruncated text } }"
+                )
+            for k in range(len(work.later)):
+                parts.append(f"a{k}: object(expression: $x{i}_{k}) {{ ... on Blob {{ oid }} }}")
+            return " ".join(parts)
 
         def batch(chunk: list[_Work]) -> None:
             variables: dict[str, Any] = {}
             for i, work in enumerate(chunk):
-                variables.update(
-                    {
-                        f"o{i}": work.owner,
-                        f"n{i}": work.name,
-                        f"e{i}": f"{work.on_time_sha}:{work.request.path}",
-                    }
-                )
-            fields = (
-                "file: object(expression: $e{i}) "
-                "{ ... on Blob { oid byteSize isBinary isTruncated text } }"
-            )
+                variables.update({f"o{i}": work.owner, f"n{i}": work.name})
+                if work.on_time_sha and work.on_time_blob is None:
+                    variables[f"e{i}"] = f"{work.on_time_sha}:{work.request.path}"
+                for k, push in enumerate(work.later):
+                    variables[f"x{i}_{k}"] = f"{push.after}:{work.request.path}"
             answer = self._batch_query(chunk, fields, variables)
             if answer is None:
                 return
             data = answer.get("data") or {}
             for i, work in enumerate(chunk):
                 node = data.get(f"r{i}")
-                if node is not None:
+                if node is None:
+                    continue
+                if work.on_time_sha and work.on_time_blob is None:
                     work.on_time_blob = self._blob(node.get("file"))
+                self._settle_arrival(work, node)
 
         self._batches(need, batch)
+
+    @staticmethod
+    def _later_pushes(work: _Work, cutoff: datetime) -> list[_Push]:
+        """Pushes after the cutoff, older than the one that brought HEAD, whose version of the
+        file must be compared with HEAD's to see when HEAD's version first arrived."""
+        after = [p for p in work.pushes or [] if p.at > cutoff]
+        if len(after) < 2 or after[0].after != work.head or work.head_blob is None:
+            return []
+        return [p for p in after[1:ARRIVAL_CHECKS] if p.after != ZERO_SHA]
+
+    @staticmethod
+    def _settle_arrival(work: _Work, node: dict[str, Any]) -> None:
+        """Walk back from HEAD's push while the file is the same as at HEAD."""
+        if not work.later or work.head_blob is None or not work.pushes:
+            return
+        arrival = work.pushes[0].at
+        for k, push in enumerate(work.later):
+            blob = node.get(f"a{k}") or {}
+            if blob.get("oid") != work.head_blob.oid:
+                break
+            arrival = push.at
+        work.arrival = arrival
 
     def _read_raw_blobs(self, todo: list[_Work]) -> None:
         """Exact bytes for files GraphQL could not show as UTF-8 text (binary, non-UTF-8)."""
@@ -897,7 +939,10 @@ class GitHubSource:
 
     @staticmethod
     def _arrival(work: _Work, cutoff: datetime) -> datetime:
-        """When the branch's current version arrived: the push whose after-SHA is HEAD."""
+        """When the branch's current version of the file first arrived: the oldest push after
+        the cutoff from which the file stayed as it is at HEAD (else the push of HEAD)."""
+        if work.arrival is not None:
+            return work.arrival
         for push in work.pushes or []:
             if push.after == work.head:
                 return push.at

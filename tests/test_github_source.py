@@ -107,6 +107,28 @@ def test_push_after_the_deadline_is_late_by_the_push_time(fake: FakeGitHub) -> N
     assert "on-time version: 120 words, below 300" in record.reason
 
 
+def test_lateness_is_dated_by_the_push_that_brought_the_graded_version(fake: FakeGitHub) -> None:
+    """A later push of another file (next week's reflection) does not make this one later."""
+    once = repo(fake, "bea")
+    once.push({PATH: words(410)}, at=DUE + timedelta(days=1))
+    once.push({"reflections/week-08.md": words(50)}, at=DUE + timedelta(days=6))
+    edited = repo(fake, "cal")
+    due_utc = DUE.astimezone(UTC)  # real hours: DST starts on Mar 8 in between
+    edited.push({PATH: words(150)}, at=due_utc + timedelta(days=1))
+    edited.push({PATH: words(390)}, at=due_utc + timedelta(days=2))
+    edited.push({"notes.md": b"todo"}, at=due_utc + timedelta(days=3))
+    edited.push({"reflections/week-08.md": words(50)}, at=due_utc + timedelta(days=6))
+
+    records = run(fake, ["bea", "cal"])
+
+    assert (records["bea"].status, records["bea"].late_by) == ("late", timedelta(days=1))
+    assert records["bea"].submitted_at == DUE + timedelta(days=1)
+    assert (records["cal"].status, records["cal"].words) == ("late", 390)
+    assert records["cal"].late_by == timedelta(days=2)
+    # The comparison rides on the one GraphQL query for cutoff versions.
+    assert fake.count("POST", "/graphql") == 2
+
+
 def test_backdated_commit_pushed_after_the_deadline_is_late(fake: FakeGitHub) -> None:
     """The commit says Thursday; GitHub received it on Saturday."""
     student = repo(fake, "cat")
