@@ -260,4 +260,4 @@ def test_comment_refuses_before_the_deadline(course_dir: Path, fake: FakeGitHub)
 
     assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
     assert "has not passed" in result.output  # type: ignore[attr-defined]
-    assert fake.count("POST", "/issues") == 0
+    assert fake.requests == 0  # refused before fetching anything

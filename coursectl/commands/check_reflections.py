@@ -123,6 +123,15 @@ def check_reflections(
     loaded = load_course(course)
     schedule = loaded.schedule
     deliverable = find_reflection(schedule.deliverables, which)
+    if comment:
+        from coursectl.reflections.check import cutoff_of
+
+        cutoff = cutoff_of(deliverable)
+        if datetime.now(cutoff.tzinfo) < cutoff:
+            raise UserError(
+                f"--comment: the deadline ({cutoff:%a %b %d %H:%M %Z} with grace) has not "
+                "passed; students may still be working. Run it after the deadline"
+            )
     github = schedule.course.github
     options = SourceOptions(
         local_dir=folder,
@@ -172,11 +181,6 @@ def check_reflections(
             err.print(f"times: {times_note(report)}", highlight=False)
 
     if comment:
-        if datetime.now(zone) < report.cutoff:
-            raise UserError(
-                f"--comment: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not "
-                "passed; students may still be working. Run it after the deadline"
-            )
         _comment(loaded, deliverable, report, options.api_url, err)
 
     if datetime.now(zone) < report.cutoff:
