@@ -555,6 +555,18 @@ def test_cache_is_kept_apart_per_api_url(fake: FakeGitHub, tmp_path: Path) -> No
     assert stored["version"] == 1 and len(stored["results"]) == 1
 
 
+def test_damaged_cache_is_ignored_not_fatal(fake: FakeGitHub, tmp_path: Path) -> None:
+    repo(fake, "hy").push({PATH: words(350)}, at=DUE - timedelta(hours=1))
+    source(fake, cache=tmp_path).fetch([request("hy")], CUTOFF)
+    (cache_file,) = tmp_path.iterdir()
+    cache_file.write_text('{"version": 1, "results": {"trunc')  # e.g. a full disk
+
+    record = judge(source(fake, cache=tmp_path).fetch([request("hy")], CUTOFF))["hy"]
+
+    assert (record.status, record.words) == ("ok", 350)
+    assert json.loads(cache_file.read_text())["version"] == 1  # rewritten whole
+
+
 def test_enterprise_api_url(fake: FakeGitHub) -> None:
     repo(fake, "io").push({PATH: words(350)}, at=DUE - timedelta(hours=1))
     client = GitHubClient(fake.token, fake.base_url + "/api/v3", seconds_between_writes=None)
