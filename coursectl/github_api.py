@@ -1011,14 +1011,22 @@ def open_feedback_issues(
         if result.outcome in ("opened", "already-there"):
             remember(result)
         results.append(result)
+    if client.stop_error is not None:  # refused token or rate limit: say so, not "N failed"
+        raise client.stop_error
     return results
 
 
 def _open_one(client: GitHubClient, item: Any) -> IssueResult:
     url = f"/repos/{item.repo}/issues"
     try:
-        listing = client.rest("GET", url, {"state": "all", "per_page": 100})
-        if listing.status == 200 and isinstance(listing.data, list):
+        page: str | None = url
+        params: dict[str, Any] | None = {"state": "all", "per_page": 100}
+        for _ in range(10):  # 1,000 issues: far more than a reflections repository has
+            assert page is not None
+            listing = client.rest("GET", page, params)
+            if listing.status != 200 or not isinstance(listing.data, list):
+                # 404: no repo or no access; 410: issues are turned off in this repository.
+                return IssueResult(item.github, item.repo, "failed", reason=_message(listing))
             for issue in listing.data:
                 if issue.get("title") == item.title:
                     return IssueResult(
@@ -1028,8 +1036,9 @@ def _open_one(client: GitHubClient, item: Any) -> IssueResult:
                         issue.get("html_url", ""),
                         issue.get("number"),
                     )
-        elif listing.status in (403, 404):
-            return IssueResult(item.github, item.repo, "failed", reason=_message(listing))
+            page, params = _next_link(listing.headers.get("link", "")), None
+            if page is None:
+                break
         created = client.rest("POST", url, body={"title": item.title, "body": item.body}, once=True)
     except FetchFailed as exc:
         return IssueResult(item.github, item.repo, "failed", reason=str(exc))

@@ -70,6 +70,7 @@ class FakeRepo:
     name: str
     default_branch: str = "main"
     accessible: bool = True  # False: the token may not read it (403 / FORBIDDEN)
+    has_issues: bool = True  # False: issues turned off (410 Gone, as GitHub answers)
     commits: dict[str, FakeCommit] = field(default_factory=dict)
     head: str | None = None
     pushes: list[FakePush] = field(default_factory=list)
@@ -566,6 +567,16 @@ class _Handler(BaseHTTPRequestHandler):
                 method,
                 path,
                 etag=True,
+            )
+        elif rest == ["issues"] and not repo.has_issues:
+            self._json(
+                410,
+                {
+                    "message": "Issues are disabled for this repo",
+                    "documentation_url": "https://docs.github.com/v3/issues/",
+                },
+                method,
+                path,
             )
         elif rest == ["issues"] and method == "GET":
             state = (query.get("state") or ["open"])[0]

@@ -219,6 +219,18 @@ def test_comment_failure_is_reported_and_retried_next_run(
     assert "1 opened" in second.output  # type: ignore[attr-defined]
 
 
+def test_comment_where_issues_are_turned_off(course_dir: Path, fake: FakeGitHub) -> None:
+    who = populate(fake, course_dir)
+    fake.repos[f"{ORG}/reflections-{who['late']}".lower()].has_issues = False
+
+    result = invoke(course_dir, fake, "--comment")
+
+    assert result.exit_code == 0
+    assert "2 opened" in result.output and "1 failed" in result.output  # type: ignore[attr-defined]
+    assert "Issues are disabled" in result.output  # type: ignore[attr-defined]
+    assert fake.count("POST", f"reflections-{who['late']}/issues") == 0
+
+
 def test_comment_needs_github_and_a_template(course_dir: Path, fake: FakeGitHub) -> None:
     populate(fake, course_dir)
     local = CliRunner().invoke(
