@@ -202,7 +202,14 @@ class GitHubClient:
 
         def send(gh: Github) -> Reply:
             status, got, text = gh.requester.requestJson(verb, url, params, headers, body)
-            data = json.loads(text) if text and status != 304 and status < 500 else text
+            data: Any = text
+            if text and status != 304 and status < 500:
+                try:
+                    data = json.loads(text)
+                except ValueError:
+                    if status < 400:
+                        raise  # a success whose JSON is cut short: retried
+                    # An error page from a proxy in front of GitHub Enterprise: keep the text.
             return Reply(status, got, data)
 
         return self._with_retries(send, "core", attempts=1 if once else None)
