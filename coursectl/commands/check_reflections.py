@@ -12,6 +12,10 @@ import typer
 from coursectl.commands._common import CourseDir, report_user_errors
 
 if TYPE_CHECKING:  # imported for real inside the command: `coursectl --help` stays light
+    from rich.console import Console
+
+    from coursectl.course import Course
+    from coursectl.model import ReflectionDeliverable, WordRange
     from coursectl.reflections.check import ReflectionReport
     from coursectl.reflections.types import RepoFetch, RepoRequest
 
@@ -85,6 +89,14 @@ def check_reflections(
             help="GitHub Enterprise API URL (default: course.github.api_url or github.com).",
         ),
     ] = None,
+    comment: Annotated[
+        bool,
+        typer.Option(
+            "--comment",
+            help="GitHub: open a feedback issue (templates/reflection-feedback.md.j2) for each "
+            "student outside the word range or late; never twice for the same week.",
+        ),
+    ] = False,
 ) -> None:
     """Check every student's reflection for a week: there, on time, and within the word range.
 
@@ -92,12 +104,17 @@ def check_reflections(
     Exit 0 whenever the run completed, whatever the statuses; --fail-on changes that.
 
     Example: coursectl check-reflections 7 --source local samples/reflections
+
+    From GitHub (token from GITHUB_TOKEN or `gh auth token`), with feedback issues:
+    coursectl check-reflections 7 --source github --comment
     """
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.reflections.check import STATUSES, check_reflections, find_reflection
     from coursectl.reflections.sources import SourceOptions, make_source
 
+    if comment and source != "github":
+        raise UserError("--comment opens issues on GitHub; use it with --source github")
     fmt = _resolve_format(output_format, out)
     failing = _parse_fail_on(fail_on, STATUSES)
     if out is not None and out.exists() and not force:
@@ -106,12 +123,22 @@ def check_reflections(
     loaded = load_course(course)
     schedule = loaded.schedule
     deliverable = find_reflection(schedule.deliverables, which)
+    if comment:
+        from coursectl.reflections.check import cutoff_of
+
+        cutoff = cutoff_of(deliverable)
+        if datetime.now(cutoff.tzinfo) < cutoff:
+            raise UserError(
+                f"--comment: the deadline ({cutoff:%a %b %d %H:%M %Z} with grace) has not "
+                "passed; students may still be working. Run it after the deadline"
+            )
     github = schedule.course.github
     options = SourceOptions(
         local_dir=folder,
         use_mtime=use_mtime,
         api_url=api_url or (github.api_url if github else None),
         cache_dir=loaded.root / ".coursectl" / "cache",
+        settled=lambda snapshot: _in_range(snapshot.content, deliverable.words),
     )
     reflection_source = make_source(source, options)
 
@@ -153,6 +180,9 @@ def check_reflections(
             err.print(f"wrote {len(report.records)} students to {out} ({summary})")
             err.print(f"times: {times_note(report)}", highlight=False)
 
+    if comment:
+        _comment(loaded, deliverable, report, options.api_url, err)
+
     if datetime.now(zone) < report.cutoff:
         err.print(
             f"note: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not passed; "
@@ -163,6 +193,70 @@ def check_reflections(
         statuses = ", ".join(sorted({r.status for r in hits}))
         err.print(f"--fail-on: {len(hits)} student(s) with {statuses}")
         raise typer.Exit(FAIL_ON_EXIT)
+
+
+def _in_range(content: bytes, words: WordRange) -> bool:
+    """An on-time version within the word range is graded ok whatever comes later."""
+    from coursectl.reflections.check import read_reflection
+
+    count = read_reflection(content).words
+    return count is not None and count > 0 and words.min <= count <= words.max
+
+
+def _comment(
+    loaded: Course,
+    deliverable: ReflectionDeliverable,
+    report: ReflectionReport,
+    api_url: str | None,
+    err: Console,
+) -> None:
+    """Open the feedback issues, recording each one as soon as it is open."""
+    import json
+
+    from coursectl.atomic import atomic_write_text
+    from coursectl.github_api import IssueResult, make_feedback_client, open_feedback_issues
+    from coursectl.reflections.check import plan_requests
+    from coursectl.reflections.feedback import RECORD, TEMPLATE, load_record, plan_feedback
+
+    github = loaded.schedule.course.github
+    requests, _ = plan_requests(loaded.students, deliverable, github.org if github else None)
+    record_path = loaded.root / RECORD
+    record = load_record(record_path)
+    already = record.get(deliverable.id, {})
+    planned = plan_feedback(
+        report,
+        loaded.students,
+        deliverable,
+        {r.sid: r.repo for r in requests},
+        loaded.root / TEMPLATE,
+        {"course": loaded.schedule.course},
+        already,
+    )
+
+    def remember(result: IssueResult) -> None:
+        record.setdefault(deliverable.id, {})[result.github] = {
+            "repo": result.repo,
+            "number": result.number,
+            "url": result.url,
+            "how": result.outcome,
+        }
+        atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+    results = (
+        open_feedback_issues(make_feedback_client(api_url), planned, remember) if planned else []
+    )
+    opened = sum(r.outcome == "opened" for r in results)
+    there = sum(r.outcome == "already-there" for r in results)
+    failed = [r for r in results if r.outcome == "failed"]
+    err.print(
+        f"feedback issues: {opened} opened, {there} already on GitHub, "
+        f"{len(already)} written to before, {len(failed)} failed",
+        highlight=False,
+    )
+    for result in failed:
+        err.print(
+            f"  {result.github} ({result.repo}): {result.reason}", highlight=False, markup=False
+        )
 
 
 def _resolve_format(output_format: str | None, out: Path | None) -> str:

@@ -6,12 +6,13 @@ lazily, so the GitHub client is loaded only when it is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from coursectl.errors import UserError
-from coursectl.reflections.types import ReflectionSource
+from coursectl.reflections.types import FileSnapshot, ReflectionSource
 
 SourceName = Literal["local", "github"]
 SOURCE_NAMES: tuple[SourceName, ...] = ("local", "github")
@@ -26,6 +27,9 @@ class SourceOptions:
     api_url: str | None = None  # github: GitHub Enterprise API URL (None: api.github.com)
     cache_dir: Path | None = None  # github: where ETags and final results are kept
     workers: int = 4  # concurrent repositories
+    # github: an on-time version for which this is True settles the student's status (later
+    # pushes cannot change it), so it is not fetched again once the cutoff has passed.
+    settled: Callable[[FileSnapshot], bool] | None = None
 
 
 def make_source(name: str, options: SourceOptions) -> ReflectionSource:

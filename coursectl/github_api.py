@@ -1,0 +1,1070 @@
+"""The GitHub adapter: the only module that imports PyGithub.
+
+`GitHubSource` fetches every student's reflection for `coursectl check-reflections --source
+github`. On time means *received by GitHub* by the cutoff (due + grace): commit dates are set by
+the student and never used. The cutoff version is found with the repository activity API (push
+events: server timestamp, before/after SHA, ref) — PyGithub has no wrapper for it, so its
+requester is used, as for GraphQL.
+
+Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
+- one GraphQL query per 100 repositories reads `pushedAt`, the default branch and the file at
+  HEAD; a repository not pushed since the cutoff needs nothing more;
+- only repositories pushed after the cutoff, or whose result may still change, get one
+  activity request (REST, concurrent, with an ETag: unchanged answers are free 304s), and their
+  cutoff versions come from one more GraphQL query per 100;
+- results that can no longer change (cutoff passed, on-time version known and, with the
+  command's `settled` rule, within the word range) are kept in the cache folder and cost nothing
+  on later runs; other results are reused when their activity ETag still matches (a free 304).
+Rate-limit answers are waited out when the reset is near, otherwise the run stops with a message
+naming the reset time; 5xx answers, time-outs and cut-off bodies are retried with backoff.
+
+The token comes from GITHUB_TOKEN, else `gh auth token`; it is never an argument, never printed
+or logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
+
+import requests
+from github import Auth, Github, GithubException
+
+from coursectl.errors import UserError
+from coursectl.reflections.check import MAX_FILE_BYTES
+from coursectl.reflections.types import FileSnapshot, Outcome, RepoFetch, RepoRequest
+
+if TYPE_CHECKING:
+    from coursectl.reflections.sources import SourceOptions
+
+TOKEN_ENV = "GITHUB_TOKEN"
+DEFAULT_API_URL = "https://api.github.com"
+GRAPHQL_BATCH = 100  # repositories per GraphQL query (GitHub's limit for aliased nodes)
+# Concurrent requests: GitHub allows at most 100 at once; 64 keeps 500 students under 2 s at
+# 100 ms a request even when every repository needs its push events.
+WORKERS = 64
+# Pushes after the cutoff compared with HEAD to date a late version (a student pushing daily
+# for a month is dated at worst to within the oldest of these).
+ARRIVAL_CHECKS = 30
+ZERO_SHA = "0" * 40
+CACHE_VERSION = 1
+
+
+# ---------------------------------------------------------------------------- token
+
+
+def resolve_token(env: dict[str, str] | None = None, api_url: str | None = None) -> str:
+    """GITHUB_TOKEN, else `gh auth token` (for the Enterprise host when `api_url` names one);
+    a UserError saying how to get one otherwise."""
+    environ = os.environ if env is None else env
+    token = (environ.get(TOKEN_ENV) or "").strip()
+    if token:
+        return token
+    command = ["gh", "auth", "token"]
+    host = urlsplit(api_url or DEFAULT_API_URL).hostname or ""
+    if host and host not in ("api.github.com", "github.com"):
+        command += ["--hostname", host]
+    with suppress(FileNotFoundError, subprocess.TimeoutExpired, OSError):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=15, check=False)
+        token = done.stdout.strip() if done.returncode == 0 else ""
+        if token:
+            return token
+    raise UserError(
+        f"no GitHub token: set {TOKEN_ENV} in the environment or log in with `gh auth login`"
+    )
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+_RESOURCE_NAMES = {"core": "REST API", "graphql": "GraphQL API"}
+
+
+class RateLimitStop(UserError):
+    """GitHub's rate limit is used up and will not reset soon enough to wait."""
+
+    def __init__(self, reset: datetime, resource: str) -> None:
+        local = reset.astimezone()
+        minutes = max(0, round((reset - datetime.now(UTC)).total_seconds() / 60))
+        super().__init__(
+            f"GitHub {_RESOURCE_NAMES.get(resource, resource)} rate limit used up; "
+            f"it resets at {local:%H:%M %Z} "
+            f"(in {minutes} min). Results fetched so far are cached: run the same command again then"
+        )
+        self.reset = reset
+
+
+class FetchFailed(Exception):
+    """One request failed for good (after retries); the message is one line for the report."""
+
+
+class _Stopped(Exception):
+    """Another worker hit the rate limit; stop quietly."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    data: Any
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0  # HTTP exchanges, including 304s and failures
+    not_modified: int = 0  # 304s: free
+    retries: int = 0
+    waited: float = 0.0  # seconds spent waiting for a rate-limit reset
+
+
+class GitHubClient:
+    """PyGithub with this project's retry, rate-limit and thread rules.
+
+    PyGithub's connection object keeps per-request state (verb, url, headers) on the shared
+    connection, so one `Github` per thread; each is lazy and makes no request until asked.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str | None = None,
+        *,
+        timeout: float = 15,
+        attempts: int = 4,
+        backoff: float = 0.5,
+        max_rate_wait: float = 90,
+        seconds_between_writes: float | None = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._token = token
+        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.backoff = backoff
+        self.max_rate_wait = max_rate_wait
+        self.seconds_between_writes = seconds_between_writes
+        self._sleep = sleep
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.stats = ClientStats()
+        self.stop = threading.Event()
+        self.stop_error: UserError | None = None
+        self._exhausted: dict[str, float] = {}  # resource -> reset time, once Remaining hit 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"GitHubClient({self.api_url!r})"
+
+    def github(self) -> Github:
+        client: Github | None = getattr(self._local, "github", None)
+        if client is None:
+            client = Github(
+                auth=Auth.Token(self._token),
+                base_url=self.api_url,
+                timeout=int(max(1, self.timeout)),
+                retry=None,  # retries and rate-limit waits are ours (bounded, reported)
+                seconds_between_requests=None,
+                seconds_between_writes=self.seconds_between_writes,
+                per_page=100,
+                pool_size=2,
+                lazy=True,
+            )
+            self._local.github = client
+        return client
+
+    # ------------------------------------------------------------------ requests
+
+    def rest(
+        self,
+        verb: str,
+        url: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        etag: str | None = None,
+        once: bool = False,
+    ) -> Reply:
+        """One REST call; 304 comes back as a Reply with data None. `once`: no retry after a
+        5xx or time-out (for a POST that may have taken effect)."""
+        headers = {"If-None-Match": etag} if etag else None
+
+        def send(gh: Github) -> Reply:
+            status, got, text = gh.requester.requestJson(verb, url, params, headers, body)
+            data: Any = text
+            if text and status != 304 and status < 500:
+                try:
+                    data = json.loads(text)
+                except ValueError:
+                    if status < 400:
+                        raise  # a success whose JSON is cut short: retried
+                    # An error page from a proxy in front of GitHub Enterprise: keep the text.
+            return Reply(status, got, data)
+
+        return self._with_retries(send, "core", attempts=1 if once else None)
+
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """The GraphQL answer {"data": ..., "errors": [...]}; per-alias errors are not raised."""
+
+        def send(gh: Github) -> Reply:
+            try:
+                headers, data = gh.requester.graphql_query(query, variables)
+            except GithubException as exc:
+                partial = exc.data if isinstance(exc.data, dict) else None
+                if exc.status in (400, 404) and partial is not None and "data" in partial:
+                    # PyGithub raises when an alias is NOT_FOUND; the other aliases' data is here.
+                    return Reply(200, dict(exc.headers or {}), partial)
+                return Reply(exc.status, dict(exc.headers or {}), exc.data)
+            return Reply(200, headers, data)
+
+        reply = self._with_retries(send, "graphql")
+        answer = reply.data
+        if reply.status != 200 or not isinstance(answer, dict):
+            raise FetchFailed(f"GitHub GraphQL answered {reply.status}")
+        for error in answer.get("errors") or []:
+            if error.get("type") == "RATE_LIMITED":
+                self._rate_limited(reply.headers, "graphql")
+        return answer
+
+    def _note_remaining(self, headers: dict[str, str], resource: str) -> None:
+        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            with self._lock:
+                self._exhausted[resource] = float(headers["x-ratelimit-reset"])
+
+    def _with_retries(
+        self,
+        send: Callable[[Github], Reply],
+        resource: str,
+        attempts: int | None = None,
+    ) -> Reply:
+        last = ""
+        waits = 0
+        attempt = 0
+        tries = attempts or self.attempts
+        while attempt < tries:
+            if self.stop.is_set():
+                raise _Stopped
+            with self._lock:
+                reset = self._exhausted.get(resource)
+            if reset is not None:
+                # The last answer said no requests are left: do not spend one to hear a 403.
+                self._rate_limited({"x-ratelimit-reset": str(reset)}, resource)
+                with self._lock:
+                    self._exhausted.pop(resource, None)
+            with self._lock:
+                self.stats.requests += 1
+            try:
+                reply = send(self.github())
+            except requests.Timeout:
+                last = f"no answer from GitHub within {self.timeout:g} s"
+            except (requests.RequestException, ValueError):
+                # A connection dropped mid-answer, or a JSON body cut short.
+                last = "GitHub's answer was cut off"
+            else:
+                self._note_remaining(reply.headers, resource)
+                if reply.status == 304:
+                    with self._lock:
+                        self.stats.not_modified += 1
+                if reply.status in (403, 429) and self._is_rate_limit(reply):
+                    waits += 1
+                    if waits > 3:
+                        raise FetchFailed("still rate limited after waiting for the reset")
+                    self._rate_limited(
+                        reply.headers, reply.headers.get("x-ratelimit-resource", resource)
+                    )
+                    with self._lock:  # waited for the reset: requests are available again
+                        self._exhausted.pop(resource, None)
+                    continue  # a wait is not a failed attempt
+                if reply.status == 401:
+                    self._halt(
+                        UserError(
+                            f"GitHub ({self.api_url}) refused the token (401 Bad credentials); "
+                            f"check {TOKEN_ENV} or run `gh auth login` again"
+                        )
+                    )
+                if reply.status < 500:
+                    return reply
+                last = f"GitHub answered {reply.status}"
+            with self._lock:
+                self.stats.retries += 1
+            attempt += 1
+            if attempt < tries:
+                # Exponential backoff with jitter so concurrent workers do not retry in step.
+                self._sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2))
+        raise FetchFailed(f"{last} ({tries} tries)" if tries > 1 else last)
+
+    def _halt(self, error: UserError) -> NoReturn:
+        """Stop every worker; the source raises the first such error once results are saved."""
+        with self._lock:
+            if self.stop_error is None:
+                self.stop_error = error
+        self.stop.set()
+        raise _Stopped
+
+    @staticmethod
+    def _is_rate_limit(reply: Reply) -> bool:
+        headers = reply.headers
+        if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
+            return True
+        message = reply.data.get("message", "") if isinstance(reply.data, dict) else str(reply.data)
+        return "rate limit" in message.lower()
+
+    def _rate_limited(self, headers: dict[str, str], resource: str) -> None:
+        """Wait for the reset when it is near; otherwise stop every worker with a clear message."""
+        now = time.time()
+        if "retry-after" in headers:
+            reset = now + float(headers["retry-after"])
+        else:
+            reset = float(headers.get("x-ratelimit-reset") or now + 3600)
+        wait = max(0.0, reset - now) + 1  # GitHub's reset is in whole seconds
+        if wait > self.max_rate_wait:
+            self._halt(RateLimitStop(datetime.fromtimestamp(reset, UTC), resource))
+        with self._lock:
+            self.stats.waited += wait
+        self._sleep(wait)
+
+
+# ---------------------------------------------------------------------------- cache
+
+
+class FetchCache:
+    """ETags with their answers, and results that can no longer change: one JSON file.
+
+    Keyed by API URL, so a GitHub Enterprise course and github.com never mix. Student text lives
+    here: the folder is `.coursectl/cache` in the course (git-ignored) unless told otherwise.
+    """
+
+    def __init__(self, folder: Path | None, api_url: str) -> None:
+        self.path: Path | None = None
+        if folder is not None:
+            digest = hashlib.sha256(api_url.encode()).hexdigest()[:12]
+            self.path = folder / f"github-{digest}.json"
+        self._lock = threading.Lock()
+        self.etags: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+        if self.path is not None and self.path.exists():
+            with suppress(OSError, ValueError):
+                stored = json.loads(self.path.read_text(encoding="utf-8"))
+                if stored.get("version") == CACHE_VERSION:
+                    self.etags = stored.get("etags", {})
+                    self.results = stored.get("results", {})
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        from coursectl.atomic import atomic_write_text
+
+        with self._lock:
+            text = json.dumps(
+                {"version": CACHE_VERSION, "etags": self.etags, "results": self.results}
+            )
+        atomic_write_text(self.path, text)
+
+    def etag_for(self, url: str) -> tuple[str | None, Any]:
+        with self._lock:
+            entry = self.etags.get(url)
+        return (entry["etag"], entry["data"]) if entry else (None, None)
+
+    def keep_etag(self, url: str, etag: str | None, data: Any) -> None:
+        if etag:
+            with self._lock:
+                self.etags[url] = {"etag": etag, "data": data}
+
+    def result(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self.results.get(key)
+
+    def keep_result(self, key: str, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.results[key] = entry
+
+
+def _snapshot_json(snapshot: FileSnapshot | None) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
+    return {
+        "content": base64.b64encode(snapshot.content).decode(),
+        "commit": snapshot.commit_sha,
+        "received_at": snapshot.received_at.isoformat(),
+    }
+
+
+def _snapshot_from(entry: dict[str, Any] | None) -> FileSnapshot | None:
+    if entry is None:
+        return None
+    return FileSnapshot(
+        base64.b64decode(entry["content"]),
+        entry["commit"],
+        datetime.fromisoformat(entry["received_at"]),
+        time_verified=True,
+    )
+
+
+def _fetch_json(fetch: RepoFetch) -> dict[str, Any]:
+    return {
+        "outcome": fetch.outcome,
+        "reason": fetch.reason,
+        "on_time": _snapshot_json(fetch.on_time),
+        "latest": _snapshot_json(fetch.latest),
+    }
+
+
+def _fetch_from(request: RepoRequest, entry: dict[str, Any]) -> RepoFetch:
+    return RepoFetch(
+        request,
+        entry["outcome"],
+        entry.get("reason", ""),
+        _snapshot_from(entry.get("on_time")),
+        _snapshot_from(entry.get("latest")),
+    )
+
+
+# ---------------------------------------------------------------------------- the source
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class _Blob:
+    oid: str
+    content: bytes | None  # None: must be read over REST (binary, cut short, not UTF-8)
+    size: int
+
+
+@dataclass
+class _Push:
+    after: str
+    at: datetime
+
+
+@dataclass
+class _Work:
+    """What is known about one request while it is being fetched."""
+
+    index: int
+    request: RepoRequest
+    owner: str = ""
+    name: str = ""
+    outcome: Outcome | None = None
+    reason: str = ""
+    pushed_at: datetime | None = None
+    branch: str | None = None
+    head: str | None = None
+    head_blob: _Blob | None = None
+    pushes: list[_Push] | None = None  # newest first; None: not asked
+    activity_etag: str | None = None
+    on_time_sha: str | None = None
+    on_time_at: datetime | None = None
+    on_time_blob: _Blob | None = None
+    later: list[_Push] = field(default_factory=list)  # pushes after the cutoff to compare
+    arrival: datetime | None = None  # when HEAD's version of the file first reached GitHub
+
+
+class GitHubSource:
+    """`ReflectionSource` over GitHub (github.com or Enterprise)."""
+
+    def __init__(
+        self,
+        client: GitHubClient,
+        cache_dir: Path | None = None,
+        workers: int = 32,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        settled: Callable[[FileSnapshot], bool] | None = None,
+    ) -> None:
+        """`settled(on_time)`: True when that on-time version fixes the student's status for
+        good (e.g. it is within the word range, so later pushes cannot change the grade). Such
+        results are not asked for again once the cutoff has passed. None: any on-time version
+        does, as the issue's rule says."""
+        self.client = client
+        self.cache = FetchCache(cache_dir, client.api_url)
+        self.workers = max(1, workers)
+        self.clock = clock
+        self.settled = settled
+        self._settled_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _is_final(self, on_time: FileSnapshot | None, cutoff: datetime, now: datetime) -> bool:
+        if now <= cutoff or on_time is None:
+            return False
+        if self.settled is None:
+            return True
+        with self._settled_lock:  # chunks run in threads; the rule (a word count) need not be safe
+            return self.settled(on_time)
+
+    # ------------------------------------------------------------------ entry point
+
+    def fetch(
+        self,
+        requests: Sequence[RepoRequest],
+        cutoff: datetime,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[RepoFetch]:
+        tick = progress or (lambda n: None)
+        now = self.clock()
+        results: list[RepoFetch | None] = [None] * len(requests)
+        pending: list[_Work] = []
+        for index, request in enumerate(requests):
+            entry = self.cache.result(self._key(request, cutoff))
+            if entry is not None and entry.get("final"):
+                results[index] = _fetch_from(request, entry)
+                tick(1)
+                continue
+            owner, _, name = request.repo.partition("/")
+            work = _Work(index, request, owner, name)
+            if not owner or not name or "/" in name:
+                work.outcome, work.reason = "error", f"'{request.repo}' is not owner/name"
+            pending.append(work)
+        # One pool for every phase: threads (and their keep-alive connections) are reused.
+        self._pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
+            unchanged = self._reuse_unchanged(pending, cutoff)
+            for work in unchanged:
+                key = self._key(work.request, cutoff)
+                entry = self.cache.result(key)
+                assert entry is not None
+                reused = _fetch_from(work.request, entry)
+                results[work.index] = reused
+                if self._is_final(reused.on_time, cutoff, now):  # the cutoff passed since
+                    self.cache.keep_result(key, {**entry, "final": True})
+            tick(len(unchanged))
+            todo = [w for w in pending if w not in unchanged and w.outcome is None]
+            for work in pending:  # malformed repo names: nothing to fetch
+                if work not in unchanged and work.outcome is not None:
+                    results[work.index] = self._result(work, cutoff)
+                    tick(1)
+            # Each chunk of 100 goes through its phases on its own, so one chunk's GraphQL
+            # round trip overlaps another's activity requests; requests share one pool.
+            chunks = [todo[i : i + GRAPHQL_BATCH] for i in range(0, len(todo), GRAPHQL_BATCH)]
+
+            def process(chunk: list[_Work]) -> None:
+                for fetched in self._process(chunk, cutoff, now):
+                    results[fetched[0]] = fetched[1]
+                tick(len(chunk))
+
+            if chunks:
+                with ThreadPoolExecutor(max_workers=len(chunks)) as outer:
+                    list(outer.map(process, chunks))
+        finally:
+            self._pool.shutdown()
+            self._pool = None
+            self.cache.save()
+        if self.client.stop_error is not None:
+            raise self.client.stop_error
+        return [r for r in results if r is not None]
+
+    def _process(
+        self, chunk: list[_Work], cutoff: datetime, now: datetime
+    ) -> list[tuple[int, RepoFetch]]:
+        """Every phase for up to 100 requests; results are kept in the cache as they come."""
+        self._read_heads(chunk)
+        self._read_activity(
+            [w for w in chunk if w.outcome is None and self._needs_activity(w, cutoff, now)],
+            cutoff,
+        )
+        self._read_cutoff_versions([w for w in chunk if w.outcome is None], cutoff)
+        self._read_raw_blobs([w for w in chunk if w.outcome is None])
+        done = []
+        for work in chunk:
+            fetched = self._result(work, cutoff)
+            done.append((work.index, fetched))
+            final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
+            if fetched.outcome == "ok" and (final or work.activity_etag):
+                self.cache.keep_result(
+                    self._key(work.request, cutoff),
+                    {
+                        **_fetch_json(fetched),
+                        "final": final,
+                        "etag": work.activity_etag,
+                        "branch": work.branch,
+                    },
+                )
+        return done
+
+    def _key(self, request: RepoRequest, cutoff: datetime) -> str:
+        return f"{request.repo.lower()}|{request.path}|{cutoff.astimezone(UTC).isoformat()}"
+
+    def _needs_activity(self, work: _Work, cutoff: datetime, now: datetime) -> bool:
+        """Push times are needed when something arrived after the cutoff, or to get an ETag that
+        makes the next run free when this result may still change."""
+        if work.pushed_at is None or work.pushed_at > cutoff:
+            return True
+        head = work.head_blob
+        if head is None or head.content is None or work.head is None:
+            return True  # missing, or bytes not read yet: cannot call it final
+        return not self._is_final(
+            FileSnapshot(head.content, work.head, work.pushed_at, True), cutoff, now
+        )
+
+    # ------------------------------------------------------------------ phases
+
+    def _map(self, fn: Callable[[Any], None], items: Sequence[Any]) -> None:
+        if not items:
+            return
+        if self._pool is None:  # called outside fetch()
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+                list(pool.map(fn, items))
+            return
+        list(self._pool.map(fn, items))
+
+    def _pool_map(self, fn: Callable[[_Work], None], items: Sequence[_Work]) -> None:
+        """Run fn on every item concurrently; a failure is that item's error, a rate-limit stop
+        ends the phase (results so far are kept)."""
+
+        def run(work: _Work) -> None:
+            try:
+                fn(work)
+            except FetchFailed as exc:
+                work.outcome, work.reason = "error", str(exc)
+            except _Stopped:
+                work.outcome, work.reason = "error", "stopped"
+
+        self._map(run, items)
+
+    def _activity_url(self, work: _Work) -> str:
+        return f"/repos/{work.owner}/{work.name}/activity"
+
+    def _activity_params(self, work: _Work) -> dict[str, Any]:
+        params: dict[str, Any] = {"per_page": 100}
+        if work.branch:
+            params["ref"] = f"refs/heads/{work.branch}"
+        return params
+
+    def _reuse_unchanged(self, pending: list[_Work], cutoff: datetime) -> list[_Work]:
+        """Results kept with an activity ETag are reused when GitHub answers 304 (free)."""
+        candidates = []
+        for work in pending:
+            entry = self.cache.result(self._key(work.request, cutoff))
+            if work.outcome is None and entry is not None and entry.get("etag"):
+                work.activity_etag = entry["etag"]
+                work.branch = entry.get("branch")
+                candidates.append(work)
+        unchanged: list[_Work] = []
+        lock = threading.Lock()
+
+        def check(work: _Work) -> None:
+            reply = self.client.rest(
+                "GET",
+                self._activity_url(work),
+                self._activity_params(work),
+                etag=work.activity_etag,
+            )
+            if reply.status == 304:
+                with lock:
+                    unchanged.append(work)
+            elif reply.status == 200:
+                # Changed: keep the answer so the activity phase gets it as a free 304.
+                key = _etag_key(self._activity_url(work), self._activity_params(work))
+                self.cache.keep_etag(key, reply.headers.get("etag"), reply.data)
+
+        self._pool_map(check, candidates)
+        for work in candidates:  # a failed check is not an error yet: fetch it afresh
+            if work not in unchanged:
+                work.outcome, work.reason, work.activity_etag = None, "", None
+        return unchanged
+
+    def _read_heads(self, todo: list[_Work]) -> None:
+        """One GraphQL query per 100 repositories: last push time, default branch, file at HEAD."""
+        fields = (
+            "pushedAt defaultBranchRef { name target { oid } } "
+            "file: object(expression: $e{i}) { ... on Blob { oid byteSize isBinary isTruncated text } }"
+        )
+
+        def batch(chunk: list[_Work]) -> None:
+            variables: dict[str, Any] = {}
+            for i, work in enumerate(chunk):
+                variables.update(
+                    {f"o{i}": work.owner, f"n{i}": work.name, f"e{i}": f"HEAD:{work.request.path}"}
+                )
+            answer = self._batch_query(chunk, fields, variables)
+            if answer is None:
+                return
+            data = answer.get("data") or {}
+            for i, work in enumerate(chunk):
+                node = data.get(f"r{i}")
+                if node is None:
+                    continue
+                pushed = node.get("pushedAt")
+                work.pushed_at = _parse_time(pushed) if pushed else None
+                ref = node.get("defaultBranchRef")
+                if ref:
+                    work.branch = ref["name"]
+                    work.head = ref["target"]["oid"]
+                work.head_blob = self._blob(node.get("file"))
+
+        self._batches(todo, batch)
+
+    def _batch_query(
+        self,
+        chunk: list[_Work],
+        fields: str | Callable[[int, _Work], str],
+        variables: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """One aliased query r0..rN for the chunk; `fields` is the same for every repository
+        ("{i}" is its index) or made per repository."""
+        declared = ", ".join(f"${name}: String!" for name in variables)
+        parts = []
+        for i, work in enumerate(chunk):
+            inner = fields.replace("{i}", str(i)) if isinstance(fields, str) else fields(i, work)
+            parts.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {inner} }}")
+        body = " ".join(parts)
+        query = f"query({declared}) {{ {body} }}"
+        try:
+            answer = self.client.graphql(query, variables)
+        except FetchFailed as exc:
+            for work in chunk:
+                work.outcome, work.reason = "error", str(exc)
+            return None
+        for error in answer.get("errors") or []:
+            path = error.get("path") or []
+            if not path or not str(path[0]).startswith("r"):
+                continue
+            with suppress(ValueError, IndexError):
+                work = chunk[int(str(path[0])[1:])]
+                kind = error.get("type", "")
+                if kind == "NOT_FOUND":
+                    work.outcome = "no-repo"
+                    work.reason = f"no repository {work.request.repo} (or no access to it)"
+                elif kind == "FORBIDDEN":
+                    work.outcome = "no-access"
+                    work.reason = f"{work.request.repo}: {error.get('message', 'forbidden')}"
+                else:
+                    work.outcome, work.reason = "error", error.get("message", kind)[:200]
+        return answer
+
+    def _batches(self, items: list[_Work], batch: Callable[[list[_Work]], None]) -> None:
+        chunks = [items[i : i + GRAPHQL_BATCH] for i in range(0, len(items), GRAPHQL_BATCH)]
+        if not chunks:
+            return
+
+        def run(chunk: list[_Work]) -> None:
+            try:
+                batch(chunk)
+            except _Stopped:
+                for work in chunk:
+                    work.outcome, work.reason = "error", "stopped"
+
+        self._map(run, chunks)
+
+    @staticmethod
+    def _blob(node: dict[str, Any] | None) -> _Blob | None:
+        if not node or "oid" not in node:
+            return None
+        size = int(node.get("byteSize") or 0)
+        text = node.get("text")
+        if size > MAX_FILE_BYTES:
+            # Too big to be a reflection: the checker says so from the length; not downloaded.
+            shown = (text or "").encode("utf-8")[: MAX_FILE_BYTES + 1]
+            return _Blob(node["oid"], shown.ljust(MAX_FILE_BYTES + 1, b" "), size)
+        if node.get("isBinary") or node.get("isTruncated") or text is None or "\ufffd" in text:
+            # GraphQL shows text only; the exact bytes come from the git blob API.
+            return _Blob(node["oid"], None, size)
+        return _Blob(node["oid"], text.encode("utf-8"), size)
+
+    def _read_activity(self, todo: list[_Work], cutoff: datetime) -> None:
+        """Push events on the default branch (newest first), with an ETag for the next run."""
+
+        def read(work: _Work) -> None:
+            url: str | None = self._activity_url(work)
+            params: dict[str, Any] | None = self._activity_params(work)
+            pushes: list[_Push] = []
+            first = True
+            for _page in range(10):
+                assert url is not None
+                key = _etag_key(url, params)
+                etag, kept = self.cache.etag_for(key) if first else (None, None)
+                reply = self.client.rest("GET", url, params, etag=etag)
+                if reply.status == 304:
+                    events = kept
+                    tag = etag
+                elif reply.status == 200:
+                    events = reply.data
+                    tag = reply.headers.get("etag")
+                    if first:
+                        self.cache.keep_etag(key, tag, events)
+                elif reply.status == 404:
+                    work.outcome, work.reason = "no-repo", f"no repository {work.request.repo}"
+                    return
+                elif reply.status == 403:
+                    work.outcome = "no-access"
+                    work.reason = f"{work.request.repo}: {_message(reply)}"
+                    return
+                else:
+                    raise FetchFailed(f"activity: GitHub answered {reply.status}")
+                if first:
+                    work.activity_etag = tag
+                first = False
+                for event in events or []:
+                    pushes.append(
+                        _Push(event.get("after") or ZERO_SHA, _parse_time(event["timestamp"]))
+                    )
+                url = _next_link(reply.headers.get("link", "")) if reply.status == 200 else None
+                params = None
+                if url is None or (pushes and pushes[-1].at <= cutoff):
+                    break  # the push at the cutoff is on this page
+            work.pushes = pushes
+
+        self._pool_map(read, todo)
+
+    def _read_cutoff_versions(self, todo: list[_Work], cutoff: datetime) -> None:
+        """The version at the cutoff (the branch after the last push at or before it) and, for a
+        later version, the push that first brought it: one GraphQL query per 100 repositories."""
+        need: list[_Work] = []
+        for work in todo:
+            if work.pushed_at is not None and work.pushed_at <= cutoff:
+                # Nothing pushed since the cutoff: HEAD is what GitHub had at the cutoff.
+                if work.head is not None:
+                    work.on_time_sha, work.on_time_at = work.head, work.pushed_at
+                    work.on_time_blob = work.head_blob
+                continue
+            before = next((p for p in work.pushes or [] if p.at <= cutoff), None)
+            if before is not None and before.after != ZERO_SHA:
+                work.on_time_sha, work.on_time_at = before.after, before.at
+                if before.after == work.head:
+                    work.on_time_blob = work.head_blob
+            work.later = self._later_pushes(work, cutoff)
+            if (work.on_time_sha and work.on_time_blob is None) or work.later:
+                need.append(work)
+
+        def fields(i: int, work: _Work) -> str:
+            parts = []
+            if work.on_time_sha and work.on_time_blob is None:
+                parts.append(
+                    f"file: object(expression: $e{i}) "
+                    "{ ... on Blob { oid byteSize isBinary isTruncated text } }"
+                )
+            for k in range(len(work.later)):
+                parts.append(f"a{k}: object(expression: $x{i}_{k}) {{ ... on Blob {{ oid }} }}")
+            return " ".join(parts)
+
+        def batch(chunk: list[_Work]) -> None:
+            variables: dict[str, Any] = {}
+            for i, work in enumerate(chunk):
+                variables.update({f"o{i}": work.owner, f"n{i}": work.name})
+                if work.on_time_sha and work.on_time_blob is None:
+                    variables[f"e{i}"] = f"{work.on_time_sha}:{work.request.path}"
+                for k, push in enumerate(work.later):
+                    variables[f"x{i}_{k}"] = f"{push.after}:{work.request.path}"
+            answer = self._batch_query(chunk, fields, variables)
+            if answer is None:
+                return
+            data = answer.get("data") or {}
+            for i, work in enumerate(chunk):
+                node = data.get(f"r{i}")
+                if node is None:
+                    continue
+                if work.on_time_sha and work.on_time_blob is None:
+                    work.on_time_blob = self._blob(node.get("file"))
+                self._settle_arrival(work, node)
+
+        self._batches(need, batch)
+
+    @staticmethod
+    def _later_pushes(work: _Work, cutoff: datetime) -> list[_Push]:
+        """Pushes after the cutoff, older than the one that brought HEAD, whose version of the
+        file must be compared with HEAD's to see when HEAD's version first arrived."""
+        after = [p for p in work.pushes or [] if p.at > cutoff]
+        if len(after) < 2 or after[0].after != work.head or work.head_blob is None:
+            return []
+        return [p for p in after[1:ARRIVAL_CHECKS] if p.after != ZERO_SHA]
+
+    @staticmethod
+    def _settle_arrival(work: _Work, node: dict[str, Any]) -> None:
+        """Walk back from HEAD's push while the file is the same as at HEAD."""
+        if not work.later or work.head_blob is None or not work.pushes:
+            return
+        arrival = work.pushes[0].at
+        for k, push in enumerate(work.later):
+            blob = node.get(f"a{k}") or {}
+            if blob.get("oid") != work.head_blob.oid:
+                break
+            arrival = push.at
+        work.arrival = arrival
+
+    def _read_raw_blobs(self, todo: list[_Work]) -> None:
+        """Exact bytes for files GraphQL could not show as UTF-8 text (binary, non-UTF-8)."""
+        wanted: list[tuple[_Work, _Blob]] = []
+        seen: set[int] = set()
+        for work in todo:
+            for blob in (work.on_time_blob, work.head_blob):
+                if blob is not None and blob.content is None and id(blob) not in seen:
+                    seen.add(id(blob))  # HEAD is often the on-time version: read it once
+                    wanted.append((work, blob))
+
+        def read(item: tuple[_Work, _Blob]) -> None:
+            work, blob = item
+            reply = self.client.rest("GET", f"/repos/{work.owner}/{work.name}/git/blobs/{blob.oid}")
+            if reply.status != 200 or not isinstance(reply.data, dict):
+                raise FetchFailed(f"file contents: GitHub answered {reply.status}")
+            blob.content = base64.b64decode(reply.data.get("content", ""))
+
+        def run(item: tuple[_Work, _Blob]) -> None:
+            try:
+                read(item)
+            except FetchFailed as exc:
+                item[0].outcome, item[0].reason = "error", str(exc)
+            except _Stopped:
+                item[0].outcome, item[0].reason = "error", "stopped"
+
+        self._map(run, wanted)
+
+    # ------------------------------------------------------------------ result
+
+    def _result(self, work: _Work, cutoff: datetime) -> RepoFetch:
+        request = work.request
+        if work.outcome is not None:
+            return RepoFetch(request, work.outcome, work.reason)
+        on_time: FileSnapshot | None = None
+        if work.on_time_blob is not None and work.on_time_sha and work.on_time_at:
+            assert work.on_time_blob.content is not None
+            on_time = FileSnapshot(
+                work.on_time_blob.content, work.on_time_sha, work.on_time_at, time_verified=True
+            )
+        latest: FileSnapshot | None = None
+        head = work.head_blob
+        if (
+            head is not None
+            and work.head
+            and (work.on_time_blob is None or head.oid != work.on_time_blob.oid)
+        ):
+            assert head.content is not None
+            arrived = self._arrival(work, cutoff)
+            latest = FileSnapshot(head.content, work.head, arrived, time_verified=True)
+        return RepoFetch(request, "ok", "", on_time, latest)
+
+    @staticmethod
+    def _arrival(work: _Work, cutoff: datetime) -> datetime:
+        """When the branch's current version of the file first arrived: the oldest push after
+        the cutoff from which the file stayed as it is at HEAD (else the push of HEAD)."""
+        if work.arrival is not None:
+            return work.arrival
+        for push in work.pushes or []:
+            if push.after == work.head:
+                return push.at
+        if work.pushes:
+            return work.pushes[0].at
+        return work.pushed_at or cutoff
+
+
+def _message(reply: Reply) -> str:
+    if isinstance(reply.data, dict) and reply.data.get("message"):
+        return str(reply.data["message"])[:200]
+    return f"GitHub answered {reply.status}"
+
+
+def _etag_key(url: str, params: dict[str, Any] | None) -> str:
+    return f"{url}?{sorted((params or {}).items())}"
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        if 'rel="next"' in part:
+            return part.split(";")[0].strip().strip("<>")
+    return None
+
+
+# ---------------------------------------------------------------------------- factory
+
+
+def make_reflection_source(options: SourceOptions) -> GitHubSource:
+    """The source `--source github` uses (called by coursectl.reflections.sources)."""
+    token = resolve_token(api_url=options.api_url)
+    client = GitHubClient(token, options.api_url, seconds_between_writes=None)
+    return GitHubSource(client, options.cache_dir, workers=WORKERS, settled=options.settled)
+
+
+# ---------------------------------------------------------------------------- feedback issues
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What happened to one feedback issue: opened, already-there or failed (with why)."""
+
+    github: str
+    repo: str
+    outcome: str
+    url: str = ""
+    number: int | None = None
+    reason: str = ""
+
+
+def open_feedback_issues(
+    client: GitHubClient,
+    feedback: Sequence[Any],
+    remember: Callable[[IssueResult], None],
+) -> list[IssueResult]:
+    """Open one issue per item (`.repo`, `.title`, `.body`, `.github`) unless one with the same
+    title is already there; `remember` is called after each so a crash never causes a repeat.
+
+    One at a time: GitHub asks for pauses between content-creating requests (the client's
+    seconds_between_writes). A POST is never retried blindly — a 5xx may still have created
+    the issue; the next run's title check finds it.
+    """
+    results: list[IssueResult] = []
+    for item in feedback:
+        result = _open_one(client, item)
+        if result.outcome in ("opened", "already-there"):
+            remember(result)
+        results.append(result)
+    if client.stop_error is not None:  # refused token or rate limit: say so, not "N failed"
+        raise client.stop_error
+    return results
+
+
+def _open_one(client: GitHubClient, item: Any) -> IssueResult:
+    url = f"/repos/{item.repo}/issues"
+    try:
+        page: str | None = url
+        params: dict[str, Any] | None = {"state": "all", "per_page": 100}
+        for _ in range(10):  # 1,000 issues: far more than a reflections repository has
+            assert page is not None
+            listing = client.rest("GET", page, params)
+            if listing.status != 200 or not isinstance(listing.data, list):
+                # 404: no repo or no access; 410: issues are turned off in this repository.
+                return IssueResult(item.github, item.repo, "failed", reason=_message(listing))
+            for issue in listing.data:
+                if issue.get("title") == item.title:
+                    return IssueResult(
+                        item.github,
+                        item.repo,
+                        "already-there",
+                        issue.get("html_url", ""),
+                        issue.get("number"),
+                    )
+            page, params = _next_link(listing.headers.get("link", "")), None
+            if page is None:
+                break
+        created = client.rest("POST", url, body={"title": item.title, "body": item.body}, once=True)
+    except FetchFailed as exc:
+        return IssueResult(item.github, item.repo, "failed", reason=str(exc))
+    except _Stopped:
+        return IssueResult(item.github, item.repo, "failed", reason="stopped")
+    if created.status != 201 or not isinstance(created.data, dict):
+        return IssueResult(item.github, item.repo, "failed", reason=_message(created))
+    return IssueResult(
+        item.github,
+        item.repo,
+        "opened",
+        created.data.get("html_url", ""),
+        created.data.get("number"),
+    )
+
+
+def make_feedback_client(api_url: str | None) -> GitHubClient:
+    """A client for opening issues: one write a second, as GitHub's guidelines ask."""
+    pause = float(os.environ.get("COURSECTL_GITHUB_WRITE_PAUSE", "1.0"))
+    return GitHubClient(
+        resolve_token(api_url=api_url), api_url, seconds_between_writes=pause or None
+    )

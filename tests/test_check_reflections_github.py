@@ -1,0 +1,275 @@
+"""`coursectl check-reflections --source github` end to end: the CLI, PyGithub and the fake GitHub.
+
+The shipped course (a private copy), its roster, GITHUB_TOKEN in the environment and
+`--api-url` pointing at the fake server on 127.0.0.1; the TA's view is the CLI's output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from coursectl.cli import app
+from tests.fake_github import FakeGitHub
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+DUE = datetime(2026, 3, 6, 23, 59, tzinfo=PACIFIC)
+PATH = "reflections/week-07.md"
+ORG = "llm101-sp26"
+TOKEN = "ghp_SECRETtokenFORtests0123456789"
+
+
+def words(n: int) -> bytes:
+    return (" ".join(["insight"] * n) + "\n").encode()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub(token=TOKEN) as server:
+        yield server
+
+
+def roster_logins(course: Path) -> list[str]:
+    with (course / "rosters" / "synthetic-roster.csv").open(encoding="utf-8") as handle:
+        return [row["github"] for row in csv.DictReader(handle)]
+
+
+def populate(fake: FakeGitHub, course: Path) -> dict[str, str]:
+    """Six students with repos (one of each situation); the rest of the roster has none."""
+    logins = roster_logins(course)
+    names = ["ok", "short", "late", "edited", "backdated", "missing"]
+    who = dict(zip(names, logins, strict=False))
+    repos = {name: fake.repo(f"{ORG}/reflections-{login}") for name, login in who.items()}
+    repos["ok"].push({PATH: words(350)}, at=DUE - timedelta(hours=2))
+    repos["short"].push({PATH: words(120)}, at=DUE - timedelta(hours=2))
+    repos["late"].push({PATH: words(400)}, at=DUE + timedelta(hours=26, minutes=5))
+    repos["edited"].push({PATH: words(320)}, at=DUE - timedelta(minutes=1))
+    repos["edited"].push({PATH: words(900)}, at=DUE + timedelta(days=1))
+    repos["backdated"].push(
+        {PATH: words(380)}, at=DUE + timedelta(hours=3), commit_date=DUE - timedelta(days=2)
+    )
+    repos["missing"].push({"README.md": b"hello\n"}, at=DUE - timedelta(days=9))
+    return who
+
+
+def invoke(course: Path, fake: FakeGitHub, *args: str, token: str = TOKEN) -> object:
+    env = {
+        "GITHUB_TOKEN": token,
+        "COURSECTL_GITHUB_WRITE_PAUSE": "0",
+        "COLUMNS": "200",
+    }
+    return CliRunner().invoke(
+        app,
+        [
+            "check-reflections",
+            "7",
+            "--source",
+            "github",
+            "--api-url",
+            fake.base_url,
+            "-C",
+            str(course),
+            *args,
+        ],
+        env=env,
+    )
+
+
+def test_json_report_from_github(course_dir: Path, fake: FakeGitHub) -> None:
+    who = populate(fake, course_dir)
+
+    result = invoke(course_dir, fake, "--format", "json")
+
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)  # type: ignore[attr-defined]
+    by_login = (
+        {r["github"]: r for r in report["records"]}
+        if "records" in report
+        else {r["github"]: r for r in report["students"]}
+    )
+    status = {name: by_login[login]["status"] for name, login in who.items()}
+    assert status == {
+        "ok": "ok",
+        "short": "too-short",
+        "late": "late",
+        "edited": "ok",
+        "backdated": "late",
+        "missing": "missing",
+    }
+    assert by_login[who["late"]]["late_by"] == "26:05:00"
+    assert by_login[who["backdated"]]["late_by"] == "3:00:00"
+    assert by_login[who["ok"]]["time_verified"] is True
+    others = [r for login, r in by_login.items() if login not in who.values()]
+    assert others and all(r["status"] == "no-repo" for r in others)
+    assert TOKEN not in result.output  # type: ignore[attr-defined]
+
+
+def test_table_and_free_rerun(course_dir: Path, fake: FakeGitHub) -> None:
+    who = populate(fake, course_dir)
+
+    first = invoke(course_dir, fake)
+    fake.reset_counters()
+    second = invoke(course_dir, fake)
+
+    assert first.exit_code == 0 and second.exit_code == 0, first.output  # type: ignore[attr-defined]
+    for login in who.values():
+        assert login in second.stdout  # type: ignore[attr-defined]
+    assert "late" in second.stdout and "26:05:00" in second.stdout  # type: ignore[attr-defined]
+    assert first.stdout == second.stdout  # type: ignore[attr-defined]
+    assert fake.rate_used == 0  # REST: only free 304s
+    assert fake.graphql_used <= 1  # one query for the students without a repository
+    assert (course_dir / ".coursectl" / "cache").is_dir()
+    assert TOKEN not in first.output + second.output  # type: ignore[attr-defined]
+
+
+def test_rate_limit_far_from_reset_is_one_line_naming_the_reset(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    populate(fake, course_dir)
+    fake.fail("rate-limit", reset_in=50 * 60, times=-1)
+
+    result = invoke(course_dir, fake)
+
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("error: GitHub")
+    assert "rate limit" in lines[0] and "resets at" in lines[0] and "Traceback" not in result.output  # type: ignore[attr-defined]
+
+
+def test_wrong_token_is_one_line_without_the_token(course_dir: Path, fake: FakeGitHub) -> None:
+    populate(fake, course_dir)
+
+    result = invoke(course_dir, fake, token="ghp_wrongTOKENvalue999")
+
+    assert result.exit_code == 1
+    assert "refused the token" in result.output  # type: ignore[attr-defined]
+    assert "ghp_wrongTOKENvalue999" not in result.output  # type: ignore[attr-defined]
+
+
+def test_no_token_anywhere(
+    course_dir: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(course_dir / "no-gh-here"))
+    result = CliRunner().invoke(
+        app,
+        ["check-reflections", "7", "--api-url", fake.base_url, "-C", str(course_dir)],
+        env={"GITHUB_TOKEN": ""},
+    )
+    assert result.exit_code == 1
+    assert "no GitHub token" in result.output and "gh auth login" in result.output
+    assert fake.requests == 0
+
+
+def test_comment_opens_one_issue_per_student_and_never_twice(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    who = populate(fake, course_dir)
+
+    first = invoke(course_dir, fake, "--comment")
+
+    assert first.exit_code == 0, first.output  # type: ignore[attr-defined]
+    assert "3 opened" in first.output  # type: ignore[attr-defined]
+    written = {
+        name
+        for name, login in who.items()
+        if fake.repos[f"{ORG}/reflections-{login}".lower()].issues
+    }
+    assert written == {"short", "late", "backdated"}
+    short_issue = fake.repos[f"{ORG}/reflections-{who['short']}".lower()].issues[0]
+    assert short_issue["title"] == "Week 7 Reflection: feedback"
+    assert "120 words, below the 300-word minimum" in short_issue["body"]
+    late_issue = fake.repos[f"{ORG}/reflections-{who['late']}".lower()].issues[0]
+    assert "26:05:00" in late_issue["body"] and "not from commit dates" in late_issue["body"]
+    record = json.loads((course_dir / ".coursectl" / "feedback-issues.json").read_text())
+    assert set(record["week-07-reflection"]) == {who["short"], who["late"], who["backdated"]}
+
+    posts = fake.count("POST", "/issues")
+    second = invoke(course_dir, fake, "--comment")
+    assert "0 opened" in second.output and "3 written to before" in second.output  # type: ignore[attr-defined]
+    assert fake.count("POST", "/issues") == posts
+
+    # Record lost (another TA's laptop): the issues on GitHub are found by title.
+    (course_dir / ".coursectl" / "feedback-issues.json").unlink()
+    third = invoke(course_dir, fake, "--comment")
+    assert "0 opened, 3 already on GitHub" in third.output  # type: ignore[attr-defined]
+    assert fake.count("POST", "/issues") == posts
+    for name in ("short", "late", "backdated"):
+        assert len(fake.repos[f"{ORG}/reflections-{who[name]}".lower()].issues) == 1
+
+
+def test_comment_failure_is_reported_and_retried_next_run(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    who = populate(fake, course_dir)
+    fake.fail("502", match=f"reflections-{who['short']}/issues", method="POST")
+
+    first = invoke(course_dir, fake, "--comment")
+
+    assert first.exit_code == 0
+    assert "2 opened" in first.output and "1 failed" in first.output  # type: ignore[attr-defined]
+    assert who["short"] in first.output  # type: ignore[attr-defined]
+    second = invoke(course_dir, fake, "--comment")
+    assert "1 opened" in second.output  # type: ignore[attr-defined]
+
+
+def test_comment_where_issues_are_turned_off(course_dir: Path, fake: FakeGitHub) -> None:
+    who = populate(fake, course_dir)
+    fake.repos[f"{ORG}/reflections-{who['late']}".lower()].has_issues = False
+
+    result = invoke(course_dir, fake, "--comment")
+
+    assert result.exit_code == 0
+    assert "2 opened" in result.output and "1 failed" in result.output  # type: ignore[attr-defined]
+    assert "Issues are disabled" in result.output  # type: ignore[attr-defined]
+    assert fake.count("POST", f"reflections-{who['late']}/issues") == 0
+
+
+def test_comment_needs_github_and_a_template(course_dir: Path, fake: FakeGitHub) -> None:
+    populate(fake, course_dir)
+    local = CliRunner().invoke(
+        app,
+        [
+            "check-reflections",
+            "7",
+            "--source",
+            "local",
+            str(course_dir / "samples" / "reflections"),
+            "--comment",
+            "-C",
+            str(course_dir),
+        ],
+    )
+    assert local.exit_code == 1 and "--source github" in local.output
+
+    (course_dir / "templates" / "reflection-feedback.md.j2").write_text("Hi {{ studnet.name }}\n")
+    typo = invoke(course_dir, fake, "--comment")
+    assert typo.exit_code == 1
+    assert "reflection-feedback.md.j2" in typo.output and "studnet" in typo.output  # type: ignore[attr-defined]
+    assert fake.count("POST", "/issues") == 0
+
+    (course_dir / "templates" / "reflection-feedback.md.j2").unlink()
+    missing = invoke(course_dir, fake, "--comment")
+    assert missing.exit_code == 1 and "feedback template not found" in missing.output  # type: ignore[attr-defined]
+
+
+def test_comment_refuses_before_the_deadline(course_dir: Path, fake: FakeGitHub) -> None:
+    populate(fake, course_dir)
+    schedule = course_dir / "schedule.yaml"
+    text = schedule.read_text(encoding="utf-8")
+    block = text.index("id: week-07-reflection")
+    moved = text[block:].replace("due: Fri 2026-03-06 23:59", "due: 2099-03-06 23:59", 1)
+    text = (text[:block] + moved).replace("end: Fri 2026-05-15", "end: 2099-12-31", 1)
+    schedule.write_text(text, encoding="utf-8")
+
+    result = invoke(course_dir, fake, "--comment")
+
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    assert "has not passed" in result.output  # type: ignore[attr-defined]
+    assert fake.requests == 0  # refused before fetching anything
