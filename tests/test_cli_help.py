@@ -84,3 +84,11 @@ def test_help_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "HEAVY=", f"--help imported {out.stdout.strip()}"
+
+
+def test_readme_code_blocks_are_closed() -> None:
+    fences = [line for line in README.splitlines() if line.startswith("```")]
+    assert len(fences) % 2 == 0
+    assert all(fence == "```" for fence in fences[1::2]), (
+        "a code block opens where one should close"
+    )
