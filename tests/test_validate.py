@@ -15,7 +15,7 @@ COURSES = Path(__file__).parent / "courses"
 # case folder -> (file the error must name, its line, words the message must carry)
 BROKEN = {
     "malformed-yaml": ("schedule.yaml", 21, "malformed YAML"),
-    "malformed-csv": ("rosters/roster.csv", 4, "malformed CSV"),
+    "malformed-csv": ("rosters/roster.csv", 5, "malformed CSV"),  # the row with the open quote
     "roster-missing-column": ("rosters/roster.csv", 1, "missing column(s) github"),
     "duplicate-id": ("schedule.yaml", 46, "duplicate id 'pp1' (first on line 35)"),
     "duplicate-sid": ("rosters/roster.csv", 4, "duplicate sid '1001' (also on line 2)"),
