@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,7 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
     students: list[Student] = []
     row_start = 1
     try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        handle = path.open(encoding="utf-8-sig", newline="")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return [], [
             Problem(
@@ -43,6 +43,17 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
                 "roster file not found; fix course.roster in schedule.yaml",
             )
         ]
+    # Excel's "Unicode text" export is UTF-16 with a byte-order mark; other exports are UTF-8,
+    # often with a byte-order mark too.
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        handle = io.StringIO(raw.decode(encoding), newline="")
+    except UnicodeDecodeError as exc:
+        return [], [
+            Problem(
+                display_name, None, None, f"not UTF-8 text ({exc.reason}); export it as UTF-8 CSV"
+            )
+        ]
     with handle:
         try:
             # csv.reader with column positions: a DictReader and a dict per row cost twice as
@@ -50,6 +61,16 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
             reader = csv.reader(handle, strict=True)
             header = [h.strip().lower() for h in next(reader, [])]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+                separator = "semicolons" if ";" in header[0] else "tabs"
+                return [], [
+                    Problem(
+                        display_name,
+                        1,
+                        None,
+                        f"cells are separated by {separator}; save it as comma-separated CSV",
+                    )
+                ]
             if missing:
                 return [], [
                     Problem(
@@ -141,15 +162,6 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
                     row_start,
                     None,
                     f"malformed CSV: {exc}; check for an unclosed quote or a stray comma",
-                )
-            )
-        except UnicodeDecodeError as exc:
-            problems.append(
-                Problem(
-                    display_name,
-                    None,
-                    None,
-                    f"not UTF-8 text ({exc.reason}); export it as UTF-8 CSV",
                 )
             )
     if not students and not problems:

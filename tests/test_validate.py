@@ -106,3 +106,67 @@ def test_week7_facts_come_from_schedule(course_dir: Path, runner: CliRunner) -> 
     assert result.exit_code == 0, result.output
     assert "Thu Mar 05 23:59" in result.output
     assert "Wed Mar 04 23:59" not in result.output
+
+
+def _copy_valid(tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "course"
+    shutil.copytree(COURSES / "valid", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("March 4", "'March 4' is not a date and time; write e.g. 'Wed 2026-03-04 23:59'"),
+        ("Fri 2026-03-06 25:00", "is not a date and time"),
+    ],
+)
+def test_hand_typed_due_dates(
+    runner: CliRunner, tmp_path: Path, written: str, message: str
+) -> None:
+    course = _copy_valid(tmp_path)
+    schedule = course / "schedule.yaml"
+    schedule.write_text(schedule.read_text().replace("Fri 2026-03-06 23:59", written))
+    result = runner.invoke(app, ["validate", "--course", str(course)])
+    assert result.exit_code == 1
+    assert message in result.output and ":38:" in result.output
+
+
+def test_course_page_style_time_is_understood(runner: CliRunner, tmp_path: Path) -> None:
+    course = _copy_valid(tmp_path)
+    schedule = course / "schedule.yaml"
+    schedule.write_text(
+        schedule.read_text().replace("Fri 2026-03-06 23:59", "Fri 2026-03-06 11:59pm")
+    )
+    result = runner.invoke(
+        app,
+        ["deadlines", "--course", str(course), "--now", "2026-03-06 23:00"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Fri Mar 06 23:59" in result.output and "59m left" in result.output
+
+
+def test_roster_exports_spreadsheets_make(runner: CliRunner, tmp_path: Path) -> None:
+    course = _copy_valid(tmp_path)
+    roster = course / "rosters" / "roster.csv"
+    text = roster.read_text()
+    # Excel's "Unicode text" (UTF-16 with BOM, CRLF) and a UTF-8 BOM both read as the same roster.
+    for data in (text.replace("\n", "\r\n").encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
+        roster.write_bytes(data)
+        result = runner.invoke(app, ["validate", "--course", str(course)])
+        assert result.exit_code == 0, result.output
+        assert "3 students" in result.output
+    roster.write_text(text.replace(",", ";"))
+    result = runner.invoke(app, ["validate", "--course", str(course)])
+    assert result.exit_code == 1
+    assert (
+        "roster.csv:1: cells are separated by semicolons; save it as comma-separated CSV"
+        in result.output
+    )
+    roster.write_bytes(text.replace("Ada", "Ad\xe9").encode("latin-1"))
+    result = runner.invoke(app, ["validate", "--course", str(course)])
+    assert result.exit_code == 1
+    assert "not UTF-8 text" in result.output and "export it as UTF-8 CSV" in result.output
