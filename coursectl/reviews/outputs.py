@@ -237,6 +237,24 @@ def render_messages(
                 "message template not found; create it (see README, assign-reviews)",
             )
         ) from None
+    bodies: list[str] = []
+
+    def collect(text: str) -> str:
+        bodies.append(text)
+        return ""
+
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    environment.filters["_coursectl_collect"] = collect
+    # One render over all reviewers: a jinja call per message costs more than the message.
+    # The prefix stays on the template's first line so error line numbers match the file.
+    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}" + source
+    wrapped += "{% endfilter %}{% endfor %}"
     if links is None:
         links = submission_links(course, deliverable, manifest, students)
     anonymous = manifest.anonymous
@@ -265,7 +283,7 @@ def render_messages(
         "anonymous": anonymous,
     }
     try:
-        bodies = _render_all(source, context, len(reviewers))
+        environment.from_string(wrapped).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise UserError(
             Problem(TEMPLATE, exc.lineno, None, f"template error: {exc.message}")
@@ -294,60 +312,6 @@ def render_messages(
             )
         )
     return messages
-
-
-# Between two messages in the one render over all reviewers: control characters no roster
-# or template text carries (checked: a render that contains it is redone the slower way).
-_SEPARATOR = "\x1e\x00coursectl-message\x00\x1e"
-
-
-def _render_all(source: str, context: dict[str, Any], count: int) -> list[str]:
-    """Each reviewer's message text: one render over all reviewers (a jinja call per message
-    costs more than the message). The prefix stays on the template's first line so error line
-    numbers match the file, and ends (the suffix starts) with a block tag, so trim_blocks and
-    lstrip_blocks treat the template's first and last lines as in a render of its own.
-
-    Fast path: messages are cut apart at a separator, and attribute lookups (`reviewer.name`)
-    call Python's getattr directly — jinja's own lookup, a Python function per use, is a fifth
-    of the render. Whatever the fast path cannot do exactly as jinja would (an attribute that
-    is a dict key, an undefined attribute, a syntax error, the separator inside the data)
-    renders again the standard way, so output and error messages are the same as before.
-    """
-    import jinja2
-
-    options: dict[str, Any] = dict(
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    fast = jinja2.Environment(**options)
-    # An instance attribute: the compiled template calls `environment.getattr(obj, name)`.
-    fast.getattr = getattr  # type: ignore[method-assign, assignment]
-    wrapped = "{% for reviewer, authors in _messages %}{{ _coursectl_separator }}{% if true %}"
-    wrapped += source + "{% endif %}{% endfor %}"
-    try:
-        fast.parse(source)  # balanced on its own: the wrapper cannot change its structure
-        rendered = fast.from_string(wrapped).render(context, _coursectl_separator=_SEPARATOR)
-    except (AttributeError, jinja2.TemplateSyntaxError):
-        pass  # the standard render below gives jinja's own result or error
-    else:
-        parts = rendered.split(_SEPARATOR)
-        if len(parts) == count + 1 and not parts[0]:
-            return parts[1:]
-    bodies: list[str] = []
-
-    def collect(text: str) -> str:
-        bodies.append(text)
-        return ""
-
-    environment = jinja2.Environment(**options)
-    environment.filters["_coursectl_collect"] = collect
-    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}" + source
-    wrapped += "{% endfilter %}{% endfor %}"
-    environment.from_string(wrapped).render(context)
-    return bodies
 
 
 def _author_view(manifest: Manifest, author: Student, link: str, anonymous: bool) -> AuthorView:
