@@ -10,12 +10,12 @@ rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonym
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coursectl.atomic import atomic_write_text
+from coursectl.atomic import atomic_write_parts, atomic_write_text
 from coursectl.course import Course
 from coursectl.errors import Problem, UserError
 from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
@@ -82,7 +82,7 @@ def write_outputs(
     if messages:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
         rendered = render_messages(course, deliverable, manifest, students, updated, links)
-        atomic_write_text(messages_path, messages_jsonl(rendered))
+        write_messages(messages_path, rendered)
         written.append(messages_path)
     else:
         messages_path.unlink(missing_ok=True)
@@ -324,10 +324,21 @@ def render_messages(
 def messages_jsonl(messages: Sequence[Message]) -> str:
     """One JSON object per line; fields quoted by json's C string encoder (json.dumps per
     record costs ~5x more at 10^5 messages)."""
+    return "".join(_jsonl_chunks(messages))
+
+
+def write_messages(path: Path, messages: Sequence[Message]) -> None:
+    """`messages_jsonl` written in chunks: 10^5 messages are 120 MB, and joining and encoding
+    them whole doubled the command's peak memory and cost 0.3 s of copying."""
+    atomic_write_parts(path, (chunk.encode("utf-8") for chunk in _jsonl_chunks(messages)))
+
+
+def _jsonl_chunks(messages: Sequence[Message], size: int = 2000) -> Iterator[str]:
     quote = encode_basestring
-    return "".join(
-        f'{{"sid": {quote(m.sid)}, "name": {quote(m.name)}, "email": {quote(m.email)}, '
-        f'"subject": {quote(m.subject)}, "body": {quote(m.body)}, '
-        f'"updated": {"true" if m.updated else "false"}}}\n'
-        for m in messages
-    )
+    for start in range(0, len(messages), size):
+        yield "".join(
+            f'{{"sid": {quote(m.sid)}, "name": {quote(m.name)}, "email": {quote(m.email)}, '
+            f'"subject": {quote(m.subject)}, "body": {quote(m.body)}, '
+            f'"updated": {"true" if m.updated else "false"}}}\n'
+            for m in messages[start : start + size]
+        )
