@@ -8,6 +8,7 @@ every registered command, so a new command cannot skip this test.
 from __future__ import annotations
 
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -119,3 +120,24 @@ def test_out_onto_a_device_is_refused_not_replaced(runner: CliRunner, course_dir
     assert result.exit_code == 1, result.output
     assert f"error: {fifo}: is not a regular file" in result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_unreachable_github_is_one_line_not_every_student_cut_off(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    # A wrong --api-url (or no network) used to give all 48 students "GitHub's answer was cut
+    # off (4 tries)" and exit 0, as if the run had completed.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    api_url = f"http://127.0.0.1:{closed_port}"
+    argv = ["check-reflections", "7", "--course", str(course_dir), "--api-url", api_url]
+    result = runner.invoke(app, argv, env={"GITHUB_TOKEN": "not-a-real-token"})
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert errors == [
+        f"error: cannot connect to GitHub at {api_url}; check the network, "
+        "--api-url or course.github.api_url in schedule.yaml"
+    ], result.output
+    assert "cut off" not in result.output
