@@ -103,7 +103,8 @@ def gradebook(
         return
     from rich.console import Console
 
-    from coursectl.gradebook.output import GitState, plan_outputs, write_outputs
+    from coursectl.gitstate import GitState
+    from coursectl.gradebook.output import plan_outputs, write_outputs
 
     book = _build(course, inputs, strict)
     _warn(book.notices)
