@@ -54,6 +54,10 @@ def _split_weekday(value: str) -> tuple[int | None, str]:
     match = _WEEKDAY_PREFIX.match(value)
     if match and not match.group(1)[0].isdigit():
         weekday = _weekday_from_word(match.group(1))
+        if weekday is None and not re.match(r"\d{4}-", match.group(2)):
+            # 'March 4' is a date written another way, not a misspelled weekday: let the
+            # caller say what a date looks like.
+            return None, value.strip()
         if weekday is None:
             raise ValueError(f"'{match.group(1)}' is not a weekday; write e.g. 'Mon 2026-03-02'")
         return weekday, match.group(2)

@@ -106,3 +106,25 @@ def test_week7_facts_come_from_schedule(course_dir: Path, runner: CliRunner) -> 
     assert result.exit_code == 0, result.output
     assert "Thu Mar 05 23:59" in result.output
     assert "Wed Mar 04 23:59" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("March 4", "'March 4' is not a date and time; write e.g. 'Wed 2026-03-04 23:59'"),
+        ("Wdn 2026-03-04 23:59", "'Wdn' is not a weekday; write e.g. 'Mon 2026-03-02'"),
+    ],
+)
+def test_due_date_in_words_says_what_a_date_looks_like(
+    runner: CliRunner, course_dir: Path, written: str, expected: str
+) -> None:
+    # "due: March 4" answered "'March' is not a weekday", which sent TAs looking for a weekday.
+    schedule = course_dir / "schedule.yaml"
+    text = schedule.read_text(encoding="utf-8")
+    schedule.write_text(text.replace("due: Fri 2026-03-06 23:59", f"due: {written}", 1))
+    line = next(
+        n for n, row in enumerate(schedule.read_text().splitlines(), 1) if f"due: {written}" in row
+    )
+    result = runner.invoke(app, ["validate", "--course", str(course_dir)])
+    assert result.exit_code == 1, result.output
+    assert f"schedule.yaml:{line}:" in result.output and expected in result.output, result.output
