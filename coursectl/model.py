@@ -54,13 +54,9 @@ def _split_weekday(value: str) -> tuple[int | None, str]:
     match = _WEEKDAY_PREFIX.match(value)
     if match and not match.group(1)[0].isdigit():
         weekday = _weekday_from_word(match.group(1))
-        if weekday is None and not re.match(r"\d{4}-", match.group(2)):
-            # 'March 4' is a date written another way, not a misspelled weekday: let the
-            # caller say what a date looks like.
-            return None, value.strip()
-        if weekday is None:
-            raise ValueError(f"'{match.group(1)}' is not a weekday; write e.g. 'Mon 2026-03-02'")
-        return weekday, match.group(2)
+        if weekday is not None:
+            return weekday, match.group(2)
+        # Not a weekday ('March 4'): the caller's date parsing says what to write instead.
     return None, value.strip()
 
 
@@ -101,14 +97,26 @@ def _parse_local_datetime(value: Any) -> Any:
     weekday, rest = _split_weekday(value)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", rest):
         raise ValueError(f"'{value}' has no time; a deadline needs one, e.g. '{rest} 23:59'")
+    moment: datetime | None
     try:
         moment = datetime.fromisoformat(rest.replace(" ", "T", 1))
     except ValueError:
-        raise ValueError(
-            f"'{value}' is not a date and time; write e.g. 'Wed 2026-03-04 23:59'"
-        ) from None
+        moment = _date_and_clock(rest)
+    if moment is None:
+        raise ValueError(f"'{value}' is not a date and time; write e.g. 'Wed 2026-03-04 23:59'")
     _check_weekday(weekday, moment.date())
     return moment
+
+
+def _date_and_clock(text: str) -> datetime | None:
+    """'2026-03-06 11:59pm', the way course pages write times, or None."""
+    day_text, _, clock_text = text.partition(" ")
+    try:
+        day = date.fromisoformat(day_text)
+        clock = _parse_clock(clock_text)
+    except ValueError:
+        return None
+    return datetime.combine(day, clock) if isinstance(clock, time) else None
 
 
 def _parse_clock(value: Any) -> Any:

@@ -145,7 +145,7 @@ def test_git_clones_json_with_late_and_backdated(
     assert report["counts"] == {"ok": 1, "late": 1, "no-repo": 46}
 
 
-def test_out_is_written_atomically_and_not_overwritten_without_force(
+def test_out_is_written_atomically_and_replaces_only_its_own_report(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     out = tmp_path / "grades" / "week07.csv"
@@ -166,9 +166,12 @@ def test_out_is_written_atomically_and_not_overwritten_without_force(
         "sid,github,status,words,submitted_at,late_by,commit"
     )
     assert "wrote 48 students" in first.stderr
+    rerun = runner.invoke(app, args, env=WIDE)  # the weekly re-run replaces its own report
+    assert rerun.exit_code == 0, rerun.output
     out.write_text("edited by a TA\n", encoding="utf-8")
     again = runner.invoke(app, args, env=WIDE)
-    assert again.exit_code == 1 and "already exists; add --force" in again.stderr
+    assert again.exit_code == 1
+    assert "is not a check-reflections report; add --force" in again.stderr
     assert out.read_text(encoding="utf-8") == "edited by a TA\n"
     forced = runner.invoke(app, [*args, "--force"], env=WIDE)
     assert forced.exit_code == 0 and out.read_text(encoding="utf-8").count("\n") == 49

@@ -66,7 +66,11 @@ def check_reflections(
         typer.Option("--out", "-o", help="Write the csv/json here (atomically) instead of stdout."),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing --out file.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite an --out file that is not an earlier check-reflections report.",
+        ),
     ] = False,
     fail_on: Annotated[
         str | None,
@@ -118,7 +122,16 @@ def check_reflections(
     fmt = _resolve_format(output_format, out)
     failing = _parse_fail_on(fail_on, STATUSES)
     if out is not None and out.exists() and not force:
-        raise UserError(f"{out}: already exists; add --force to overwrite it")
+        from coursectl.reflections.report import is_reflection_report
+
+        # A weekly re-run replaces its own earlier report; anything else needs --force.
+        if out.is_dir() or not is_reflection_report(
+            out.read_text(encoding="utf-8", errors="replace")
+        ):
+            raise UserError(
+                f"{out}: already exists and is not a check-reflections report; "
+                "add --force to overwrite it"
+            )
 
     loaded = load_course(course)
     schedule = loaded.schedule

@@ -82,6 +82,17 @@ def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def is_reflection_report(text: str) -> bool:
+    """Whether `text` is a report this module wrote (so re-running may replace it)."""
+    if text.split("\n", 1)[0].strip() == ",".join(CSV_COLUMNS):
+        return True
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and {"deliverable", "students", "counts"} <= document.keys()
+
+
 def times_note(report: ReflectionReport) -> str:
     """How far the submission times can be trusted, in one sentence for the TA."""
     kinds = report.time_sources()
