@@ -78,6 +78,7 @@ OUTPUT_COMMANDS: dict[str, list[str]] = {
     "render": ["render", "week", "7"],
     "check-reflections": ["check-reflections", "7", "--source", "local", str(SAMPLES)],
     "gradebook": ["gradebook", "--inputs", "exports/sample"],
+    "render reminder": ["render", "reminder", "pp1-peer-reviews"],
 }
 
 
@@ -87,8 +88,7 @@ def test_unusable_out_path_names_it_and_keeps_files(
     runner: CliRunner, course_dir: Path, name: str, where: str
 ) -> None:
     # A TA's typo in --out once printed "/x: File exists" or the name of a hidden temp file.
-    if name == "render" and where == "target-is-a-folder":
-        pytest.skip("render's --out is checked by Typer first (a usage error, exit 2)")
+    # Typer's own path checks answered with a boxed usage error (exit 2) for render and gradebook.
     blocker = course_dir / "notes.txt"
     blocker.write_text("keep me\n")
     if where == "parent-is-a-file":
@@ -96,11 +96,13 @@ def test_unusable_out_path_names_it_and_keeps_files(
     else:
         out = named = course_dir / "a-folder" / "result.csv"
         out.mkdir(parents=True)
-    if name == "gradebook":
-        out = out.parent if where == "target-is-a-folder" else out  # gradebook --out is a folder
+    if name == "gradebook":  # its --out is a folder: a file there, or a folder for its CSV
         if where == "target-is-a-folder":
+            out = out.parent
             named = out / "gradebook.csv"
             named.mkdir()
+        else:
+            out = named = blocker
     argv = [*OUTPUT_COMMANDS[name], "--course", str(course_dir), "--out", str(out), "--force"]
     result = runner.invoke(app, argv, env={"COURSECTL_COURSE": str(course_dir)})
     assert result.exit_code == 1, result.output

@@ -76,7 +76,6 @@ def gradebook(
             "--out",
             "-o",
             help="Output folder (default: grades/ in the course, git-ignored).",
-            file_okay=False,
         ),
     ] = None,
     output_format: Annotated[
