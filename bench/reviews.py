@@ -142,7 +142,7 @@ def breakdown(folder: Path) -> None:
 
     outputs.render_csv = timed("CSV", outputs.render_csv)
     outputs.render_messages = timed("messages (jinja2)", outputs.render_messages)
-    outputs.messages_jsonl = timed("messages JSONL", outputs.messages_jsonl)
+    outputs.write_messages = timed("messages JSONL + write", outputs.write_messages)
     outputs.save_manifest = timed("manifest", outputs.save_manifest)
     gc.disable()  # as the command does
     start = time.perf_counter()

@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -42,6 +43,14 @@ def _check_target(path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temp file in the same folder and a rename."""
+    atomic_write_parts(path, (data,))
+
+
+def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> None:
+    """Write `parts` one after another to `path`, atomically as `atomic_write_bytes` does.
+
+    For outputs of 100 MB and more: the whole file never has to be one string in memory.
+    """
     _check_target(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +60,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for part in parts:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
