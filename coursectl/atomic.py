@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+
+def _check_target(path: Path) -> None:
+    """Refuse a target that is not (or cannot become) a regular file, naming that path.
+
+    Without this the CLI printed the temp file's name ("/tmp/.x.ab12.tmp: Is a directory") or a
+    bare "File exists", and a device such as /dev/full was silently replaced by a regular file.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None  # a parent is a file: reported below
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(
+            errno.EISDIR, "is a folder; give the path of a file inside it", str(path)
+        )
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OSError(
+            errno.EINVAL, "is not a regular file (a device or pipe); give a file path", str(path)
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(
+                    errno.ENOTDIR,
+                    "is a file, not a folder; choose another output path",
+                    str(parent),
+                )
+            break
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -18,8 +51,13 @@ def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> None:
 
     For outputs of 100 MB and more: the whole file never has to be one string in memory.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        # Name the file the user asked for, not a temp file they never heard of.
+        raise type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             for part in parts:
@@ -27,6 +65,11 @@ def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise type(exc)(
+            exc.errno, f"cannot write ({exc.strerror}); the previous file is unchanged", str(path)
+        ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

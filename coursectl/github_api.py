@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 from github import Auth, Github, GithubException
 
 from coursectl.errors import UserError
@@ -65,6 +66,20 @@ CACHE_VERSION = 1
 
 
 # ---------------------------------------------------------------------------- token
+
+
+def _could_not_connect(exc: BaseException) -> bool:
+    """True when the request never reached a server (refused, no route, unknown host)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.NewConnectionError):
+            return True
+        reason = getattr(seen, "reason", None)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else nested or seen.__context__
+    return False
 
 
 def resolve_token(env: dict[str, str] | None = None, api_url: str | None = None) -> str:
@@ -268,6 +283,20 @@ class GitHubClient:
                 reply = send(self.github())
             except requests.Timeout:
                 last = f"no answer from GitHub within {self.timeout:g} s"
+            except requests.ConnectionError as exc:
+                if not _could_not_connect(exc):
+                    last = "GitHub's answer was cut off"  # the connection dropped mid-answer
+                elif attempt + 1 >= tries:
+                    # Nothing reached the server: every student would fail the same way, so say
+                    # it once instead of reporting each of them as a cut-off answer.
+                    self._halt(
+                        UserError(
+                            f"cannot connect to GitHub at {self.api_url}; check the network, "
+                            "--api-url or course.github.api_url in schedule.yaml"
+                        )
+                    )
+                else:
+                    last = "could not connect to GitHub"
             except (requests.RequestException, ValueError):
                 # A connection dropped mid-answer, or a JSON body cut short.
                 last = "GitHub's answer was cut off"

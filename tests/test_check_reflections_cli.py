@@ -218,3 +218,19 @@ def test_mistakes_are_one_line_errors(runner: CliRunner, tmp_path: Path) -> None
         result = runner.invoke(app, ["check-reflections", *args, "-C", str(REPO)], env=WIDE)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.stderr and "Traceback" not in result.output, (args, result.stderr)
+
+
+def test_out_outside_gitignore_warns_about_ferpa(runner: CliRunner, course_dir: Path) -> None:
+    # Results name students: written where `git add .` picks them up, the TA must be told.
+    (course_dir / ".gitignore").write_text("grades/\n")
+    subprocess.run(["git", "-C", str(course_dir), "init", "-q"], check=True)
+    for out, warned in (("week-07.csv", True), ("grades/reflections/week-07.csv", False)):
+        result = run(
+            runner, course_dir, "7", "--source", "local", str(SAMPLE), "--format", "csv",
+            "--out", str(course_dir / out),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        warning = f"warning: {course_dir / out}: not git-ignored"
+        assert (warning in result.output.replace("\n", " ")) is warned, result.output  # type: ignore[attr-defined]
+        ignored = subprocess.run(["git", "-C", str(course_dir), "check-ignore", "-q", out])
+        assert (ignored.returncode != 0) is warned

@@ -92,3 +92,15 @@ def test_readme_code_blocks_are_closed() -> None:
     assert all(fence == "```" for fence in fences[1::2]), (
         "a code block opens where one should close"
     )
+
+
+def test_readme_check_reflections_out_is_where_gradebook_reads() -> None:
+    # The example wrote grades/week-07-reflections.csv, which the gradebook never reads: a TA
+    # following the README got "no check-reflections output" for every student.
+    import yaml
+
+    policy = yaml.safe_load((REPO / "rubrics" / "grading-policy.yaml").read_text(encoding="utf-8"))
+    folder = policy["gradebook"]["reflections"]
+    outs = re.findall(r"coursectl check-reflections 7 [^&\n]*--out (\S+)", README)
+    assert outs, "README lost its check-reflections --out example"
+    assert all(out == f"{folder}/week-07.csv" for out in outs), outs

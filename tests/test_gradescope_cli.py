@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -438,3 +439,22 @@ def test_without_the_extra_the_command_names_the_pip_command(course_dir: Path) -
         "error: Gradescope support is not installed; install it with: "
         "pip install 'coursectl[gradescope]'"
     ]
+
+
+def test_roster_write_refuses_a_roster_git_tracks(runner: CliRunner, scenario: Scenario) -> None:
+    # The shipped course points at the committed synthetic roster: --write put real students
+    # into a tracked file, one `git commit -a` away from history (FERPA).
+    course = scenario.course_dir
+    git = ["git", "-C", str(course), "-c", "user.name=TA", "-c", "user.email=ta@example.edu"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "rosters/synthetic-roster.csv"], check=True)
+    subprocess.run([*git, "commit", "-qm", "synthetic roster"], check=True)
+    roster_path = course / "rosters" / "synthetic-roster.csv"
+    before = roster_path.read_bytes()
+    result = run(runner, scenario, "roster", "--write")
+    assert result.exit_code == 1, result.output
+    assert f"error: {roster_path}: git tracks this file" in result.output.replace("\n", "")
+    assert roster_path.read_bytes() == before
+    assert not list(roster_path.parent.glob("*.bak.csv"))
+    status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    assert "synthetic-roster" not in status.stdout

@@ -7,6 +7,9 @@ every registered command, so a new command cannot skip this test.
 
 from __future__ import annotations
 
+import os
+import socket
+import stat
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,75 @@ def test_broken_course_gives_one_line_errors(
     assert errors, result.output
     expected = "schedule.yaml" if case == "malformed-yaml" else "roster.csv"
     assert any(expected in line for line in errors), result.output
+
+
+OUTPUT_COMMANDS: dict[str, list[str]] = {
+    "calendar": ["calendar"],
+    "render": ["render", "week", "7"],
+    "check-reflections": ["check-reflections", "7", "--source", "local", str(SAMPLES)],
+    "gradebook": ["gradebook", "--inputs", "exports/sample"],
+    "render reminder": ["render", "reminder", "pp1-peer-reviews"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUT_COMMANDS))
+@pytest.mark.parametrize("where", ["parent-is-a-file", "target-is-a-folder"])
+def test_unusable_out_path_names_it_and_keeps_files(
+    runner: CliRunner, course_dir: Path, name: str, where: str
+) -> None:
+    # A TA's typo in --out once printed "/x: File exists" or the name of a hidden temp file.
+    # Typer's own path checks answered with a boxed usage error (exit 2) for render and gradebook.
+    blocker = course_dir / "notes.txt"
+    blocker.write_text("keep me\n")
+    if where == "parent-is-a-file":
+        out, named = blocker / "out" / "result.csv", blocker
+    else:
+        out = named = course_dir / "a-folder" / "result.csv"
+        out.mkdir(parents=True)
+    if name == "gradebook":  # its --out is a folder: a file there, or a folder for its CSV
+        if where == "target-is-a-folder":
+            out = out.parent
+            named = out / "gradebook.csv"
+            named.mkdir()
+        else:
+            out = named = blocker
+    argv = [*OUTPUT_COMMANDS[name], "--course", str(course_dir), "--out", str(out), "--force"]
+    result = runner.invoke(app, argv, env={"COURSECTL_COURSE": str(course_dir)})
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert errors == [errors[0]] and errors[0].startswith(f"error: {named}: "), result.output
+    assert ".tmp" not in result.output
+    assert blocker.read_text() == "keep me\n"
+
+
+def test_out_onto_a_device_is_refused_not_replaced(runner: CliRunner, course_dir: Path) -> None:
+    # Atomic replace would swap a pipe or device (e.g. /dev/stdout, /dev/full) for a file.
+    fifo = course_dir / "pipe"
+    os.mkfifo(fifo)
+    argv = ["render", "week", "7", "--course", str(course_dir), "--out", str(fifo), "--force"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 1, result.output
+    assert f"error: {fifo}: is not a regular file" in result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_unreachable_github_is_one_line_not_every_student_cut_off(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    # A wrong --api-url (or no network) used to give all 48 students "GitHub's answer was cut
+    # off (4 tries)" and exit 0, as if the run had completed.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    api_url = f"http://127.0.0.1:{closed_port}"
+    argv = ["check-reflections", "7", "--course", str(course_dir), "--api-url", api_url]
+    result = runner.invoke(app, argv, env={"GITHUB_TOKEN": "not-a-real-token"})
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert errors == [
+        f"error: cannot connect to GitHub at {api_url}; check the network, "
+        "--api-url or course.github.api_url in schedule.yaml"
+    ], result.output
+    assert "cut off" not in result.output

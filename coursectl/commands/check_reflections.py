@@ -187,10 +187,18 @@ def check_reflections(
             typer.echo(text, nl=False)
         else:
             from coursectl.atomic import atomic_write_text
+            from coursectl.gitstate import GitState, git_state
 
             atomic_write_text(out, text)
             summary = ", ".join(f"{n} {s}" for s, n in report.counts().items())
             err.print(f"wrote {len(report.records)} students to {out} ({summary})")
+            if git_state(out) in (GitState.TRACKED, GitState.NOT_IGNORED):
+                # The file names students and their statuses (FERPA), as the gradebook warns.
+                err.print(
+                    f"warning: {out}: not git-ignored; student results here could be committed "
+                    "(FERPA): add it to .gitignore or write to grades/reflections/",
+                    highlight=False,
+                )
             err.print(f"times: {times_note(report)}", highlight=False)
 
     if comment:

@@ -76,7 +76,6 @@ def gradebook(
             "--out",
             "-o",
             help="Output folder (default: grades/ in the course, git-ignored).",
-            file_okay=False,
         ),
     ] = None,
     output_format: Annotated[
@@ -103,7 +102,8 @@ def gradebook(
         return
     from rich.console import Console
 
-    from coursectl.gradebook.output import GitState, plan_outputs, write_outputs
+    from coursectl.gitstate import GitState
+    from coursectl.gradebook.output import plan_outputs, write_outputs
 
     book = _build(course, inputs, strict)
     _warn(book.notices)

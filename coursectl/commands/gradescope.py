@@ -174,6 +174,15 @@ def roster(
     if not diff.changes:
         console.print(f"{roster_path} already matches Gradescope; nothing written")
         return
+    from coursectl.gitstate import GitState, git_state
+
+    if git_state(roster_path) is GitState.TRACKED:
+        # The shipped synthetic roster is committed: real students written there reach git.
+        raise UserError(
+            f"{roster_path}: git tracks this file, so the real roster would be committed "
+            f"(FERPA); set course.roster in schedule.yaml to a new file in rosters/ (git-ignored), "
+            f"e.g. copy {proposed_path} to rosters/roster.csv"
+        )
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     backup = roster_path.with_name(f"{roster_path.stem}.{stamp}.bak{roster_path.suffix}")
     atomic_write_bytes(backup, roster_path.read_bytes())

@@ -24,7 +24,6 @@ OutOption = Annotated[
         "-o",
         help="Write to this file instead of standard output.",
         show_default=False,
-        dir_okay=False,
     ),
 ]
 ForceOption = Annotated[
