@@ -437,3 +437,21 @@ def test_no_messages_writes_csv_and_manifest_only(runner: CliRunner, course_dir:
     assert "messages.jsonl" not in out
     students = roster(course_dir)
     assert_balanced(read_csv(course_dir), students, 2, set(students))
+
+
+def test_same_submitted_list_again_prints_the_saved_round(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    """The weekly re-run with the same list must not fail; a changed list needs --add or --force."""
+    listing = course_dir / "samples" / "pp1-submitted.txt"
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing), "--seed", "7")
+    assert code == 0, err
+    first = (course_dir / "reviews" / PP1 / "reviews.csv").read_text()
+    code, out, err = run(runner, course_dir, PP1, "--submitted", str(listing), "--seed", "7")
+    assert code == 0, err
+    assert "re-run with --force to reallocate" in out + err  # it says this is the saved round
+    assert (course_dir / "reviews" / PP1 / "reviews.csv").read_text() == first
+    listing.write_text(listing.read_text() + "9100075\n")
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing), "--seed", "7")
+    assert code == 1
+    assert "1 new, 0 no longer listed" in err and "--add SID" in err

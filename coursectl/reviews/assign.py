@@ -93,7 +93,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             raise UserError(
                 "--submitted applies to a new allocation; name late students with --add SID"
             )
-        _check_same_settings(options, saved, deliverable.id)
+        _check_same_settings(course, options, saved, deliverable.id)
         changes = [_add(course, saved, sid, options) for sid in options.add]
         changes += [_drop(course, saved, sid, options) for sid in options.drop]
         students = _roster_students(course, saved.students)
@@ -105,7 +105,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
         )
     if saved is not None and not options.force:
-        _check_same_settings(options, saved, deliverable.id)
+        _check_same_settings(course, options, saved, deliverable.id)
         return AssignOutcome(
             "saved", deliverable, saved, path, warnings=_warnings(deliverable, saved)
         )
@@ -151,7 +151,9 @@ def _now(options: AssignOptions) -> str:
     return (options.now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _check_same_settings(options: AssignOptions, saved: Manifest, deliverable_id: str) -> None:
+def _check_same_settings(
+    course: Course, options: AssignOptions, saved: Manifest, deliverable_id: str
+) -> None:
     differences = []
     if options.reviews is not None and options.reviews != saved.k:
         differences.append(f"--reviews {options.reviews} (saved: {saved.k})")
@@ -164,7 +166,21 @@ def _check_same_settings(options: AssignOptions, saved: Manifest, deliverable_id
     ):
         differences.append(f"--seed {options.seed} (saved: {saved.seed})")
     if options.submitted is not None and not (options.add or options.drop):
-        differences.append(f"--submitted {options.submitted.name} (saved: {saved.submitted_from})")
+        # The same list again is the weekly re-run: show the saved allocation. A changed list
+        # would reshuffle everyone, so it needs --force (or --add/--drop for a few students).
+        from coursectl.reviews.submitted import read_submitted
+
+        sids = read_submitted(
+            options.submitted, course.students, _display(course, options.submitted)
+        )
+        taking_part = {s.sid for s in course.students if s.sid in sids}
+        if taking_part != set(saved.students):
+            new = len(taking_part - set(saved.students))
+            gone = len(set(saved.students) - taking_part)
+            differences.append(
+                f"--submitted {options.submitted.name} ({new} new, {gone} no longer listed; "
+                "use --add SID / --drop SID for a few late changes)"
+            )
     if differences:
         raise UserError(
             f"'{deliverable_id}' already has a saved allocation; {', '.join(differences)} "
