@@ -83,6 +83,9 @@ def _describe(error: Any) -> str:
     if kind == "value_error":
         message = str(error["msg"])
         return message.removeprefix("Value error, ")
+    if kind in ("int_parsing", "int_from_float", "float_parsing"):
+        number = "a whole number" if kind != "float_parsing" else "a number"
+        return f"{loc[-1]}: '{error['input']}' is not {number}; write e.g. 7"
     if kind == "string_pattern_mismatch":
         return f"'{error['input']}' is not a valid id; use lower-case letters, digits and '-'"
     field_name = loc[-1] if loc else "value"

@@ -170,3 +170,16 @@ def test_roster_exports_spreadsheets_make(runner: CliRunner, tmp_path: Path) -> 
     result = runner.invoke(app, ["validate", "--course", str(course)])
     assert result.exit_code == 1
     assert "not UTF-8 text" in result.output and "export it as UTF-8 CSV" in result.output
+
+
+def test_week_written_as_a_word(runner: CliRunner, tmp_path: Path) -> None:
+    course = _copy_valid(tmp_path)
+    schedule = course / "schedule.yaml"
+    schedule.write_text(
+        schedule.read_text().replace(
+            "    kind: reflection\n", "    kind: reflection\n    week: seven\n"
+        )
+    )
+    result = runner.invoke(app, ["validate", "--course", str(course)])
+    assert result.exit_code == 1
+    assert "week: 'seven' is not a whole number; write e.g. 7" in result.output
