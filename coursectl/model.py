@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -320,6 +320,13 @@ class Week(StrictModel):
 
 # ---------------------------------------------------------------------------- deliverables
 
+# What check-reflections can say of one student's reflection; the gradebook and the policy
+# read the same names.
+ReflectionStatus = Literal[
+    "ok", "too-short", "too-long", "missing", "late", "empty", "no-repo", "no-access", "error"
+]
+REFLECTION_STATUSES: tuple[ReflectionStatus, ...] = get_args(ReflectionStatus)
+
 Platform = Literal["github", "gradescope", "canvas", "in-class", "other"]
 PLATFORM_NAMES = {
     "github": "GitHub",
@@ -608,17 +615,7 @@ class GradebookInputs(StrictModel):
     @field_validator("complete_statuses")
     @classmethod
     def _statuses(cls, statuses: list[str]) -> list[str]:
-        known = (
-            "ok",
-            "too-short",
-            "too-long",
-            "missing",
-            "late",
-            "empty",
-            "no-repo",
-            "no-access",
-            "error",
-        )
+        known = REFLECTION_STATUSES
         for status in statuses:
             if status not in known:
                 raise ValueError(

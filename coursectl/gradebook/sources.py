@@ -22,24 +22,19 @@ from coursectl.errors import Problem, UserError
 from coursectl.gradebook.adjustments import parse_duration
 from coursectl.gradebook.csvio import Table, decode, header_of, read_table, require
 from coursectl.gradebook.matching import NO_MATCH, RosterIndex, describe_row
-from coursectl.model import Deliverable, ReflectionDeliverable, Schedule, SurveyDeliverable
+from coursectl.model import (
+    REFLECTION_STATUSES,
+    Deliverable,
+    ReflectionDeliverable,
+    Schedule,
+    SurveyDeliverable,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
 
-REFLECTION_STATUSES = (
-    "ok",
-    "too-short",
-    "too-long",
-    "missing",
-    "late",
-    "empty",
-    "no-repo",
-    "no-access",
-    "error",
-)
 SUBMISSION_STATUSES = {"graded": "graded", "missing": "missing", "": "ungraded"}
 LATENESS = "Lateness (H:M:S)"
 

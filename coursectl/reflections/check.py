@@ -11,28 +11,20 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from coursectl.errors import UserError
-from coursectl.model import ReflectionDeliverable, WordRange
+from coursectl.model import (
+    REFLECTION_STATUSES,
+    ReflectionDeliverable,
+    ReflectionStatus,
+    WordRange,
+)
 from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest, TimeSource
 from coursectl.reflections.wordcount import count_words
 from coursectl.roster import Student
 
-Status = Literal[
-    "ok", "too-short", "too-long", "missing", "late", "empty", "no-repo", "no-access", "error"
-]
-STATUSES: tuple[Status, ...] = (
-    "ok",
-    "too-short",
-    "too-long",
-    "missing",
-    "late",
-    "empty",
-    "no-repo",
-    "no-access",
-    "error",
-)
+Status = ReflectionStatus
+STATUSES = REFLECTION_STATUSES
 
 # A 500-word reflection is about 3 KB; a file over 1 MiB is not one (a PDF, a dataset, a video).
 MAX_FILE_BYTES = 1_048_576
