@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -686,23 +686,32 @@ def read_review_allocation(
                         f"review for '{table.frame['assignment'].iloc[row]}' in the folder of '{deliverable_id}'; move the file",
                     )
                 )
-        reviewer_sid = _column(table, "reviewer_sid")
-        reviewer_email = _column(table, "reviewer_email")
-        authors = _column(table, "author_sid")
-        for row in range(len(table.frame)):
-            position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
-            if position == NO_MATCH:
-                notices.append(
-                    table.problem(
-                        row,
-                        f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
-                    )
-                )
-                continue
-            if (position, authors[row]) not in pairs:
-                pairs.add((position, authors[row]))
+        for _row, position, author in _matched_reviews(table, roster, notices):
+            if (position, author) not in pairs:
+                pairs.add((position, author))
                 assigned[position] += 1
     return ", ".join(display_of(p) for p in files), assigned, pairs
+
+
+def _matched_reviews(
+    table: Table, roster: RosterIndex, notices: list[Problem]
+) -> Iterator[tuple[int, int, str]]:
+    """(row, reviewer's roster position, author sid) of each review row whose reviewer is on
+    the roster; the others become notices."""
+    reviewer_sid = _column(table, "reviewer_sid")
+    reviewer_email = _column(table, "reviewer_email")
+    authors = _column(table, "author_sid")
+    for row in range(len(table.frame)):
+        position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
+        if position == NO_MATCH:
+            notices.append(
+                table.problem(
+                    row,
+                    f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
+                )
+            )
+            continue
+        yield row, position, authors[row]
 
 
 def read_reviews_done(
@@ -714,27 +723,16 @@ def read_reviews_done(
         table, ["reviewer_sid", "author_sid"], "one row per review done: reviewer_sid,author_sid"
     )
     reviewer_sid = _column(table, "reviewer_sid")
-    reviewer_email = _column(table, "reviewer_email")
-    authors = _column(table, "author_sid")
     done = np.zeros(len(roster.students), dtype=np.int64)
     lines = np.zeros(len(roster.students), dtype=np.int64)
     pairs: dict[tuple[int, str], int] = {}
-    for row in range(len(table.frame)):
-        position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
-        if position == NO_MATCH:
-            notices.append(
-                table.problem(
-                    row,
-                    f"reviewer {describe_row(reviewer_sid[row], reviewer_email[row])} matches no roster student; not counted",
-                )
-            )
-            continue
-        key = (position, authors[row])
+    for row, position, author in _matched_reviews(table, roster, notices):
+        key = (position, author)
         if key in pairs:
             raise UserError(
                 table.problem(
                     row,
-                    f"review of {authors[row]} by {reviewer_sid[row]} is listed twice (first on line {pairs[key]}); keep one",
+                    f"review of {author} by {reviewer_sid[row]} is listed twice (first on line {pairs[key]}); keep one",
                 )
             )
         pairs[key] = table.line(row)
