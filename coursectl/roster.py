@@ -29,9 +29,6 @@ class Student:
 
 def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Problem]]:
     """Read and check a roster; duplicates and malformed rows come back as problems."""
-    problems: list[Problem] = []
-    students: list[Student] = []
-    row_start = 1
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -47,14 +44,25 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
     # often with a byte-order mark too.
     encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        handle = io.StringIO(raw.decode(encoding), newline="")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         return [], [
             Problem(
                 display_name, None, None, f"not UTF-8 text ({exc.reason}); export it as UTF-8 CSV"
             )
         ]
-    with handle:
+    clean = _read_clean_roster(text)
+    if clean is not None:
+        return clean, []
+    return _read_roster_rows(text, display_name)
+
+
+def _read_roster_rows(text: str, display_name: str) -> tuple[list[Student], list[Problem]]:
+    """Row by row, naming the line of every problem."""
+    problems: list[Problem] = []
+    students: list[Student] = []
+    row_start = 1
+    with io.StringIO(text, newline="") as handle:
         try:
             # csv.reader with column positions: a DictReader and a dict per row cost twice as
             # much, which shows at the 100,000-student scale of the review benchmark.
@@ -167,3 +175,47 @@ def read_roster(path: Path, display_name: str) -> tuple[list[Student], list[Prob
     if not students and not problems:
         problems.append(Problem(display_name, None, None, "the roster has no students"))
     return students, problems
+
+
+_EMAILS = re.compile(r"(?:[^@\s]+@[^@\s]+\.[^@\s]+\n)*[^@\s]+@[^@\s]+\.[^@\s]+")
+_GITHUB_LOGINS = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\n)*"
+    r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+)
+
+
+def _read_clean_roster(text: str) -> list[Student] | None:
+    """The students of a roster with nothing wrong in it, checked column by column in C; None
+    at the first sign of anything to report (read_roster's row loop then finds it and says
+    where). At 10^5 students the row loop alone took 0.4 s."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    # Line numbers are row numbers only when no cell spans lines and lines end in \n.
+    if (
+        not rows
+        or len(rows) != text.count("\n") + (not text.endswith("\n"))
+        or "\r" in text.replace("\r\n", "")
+    ):
+        return None
+    header = [h.strip().lower() for h in rows[0]]
+    if any(c not in header for c in REQUIRED_COLUMNS) or len(set(header)) != len(header):
+        return None
+    body = rows[1:]
+    if not body or set(map(len, body)) != {len(header)}:
+        return None  # blank lines, short or long rows
+    columns = {
+        name: list(map(str.strip, cells))
+        for name, cells in zip(header, zip(*body, strict=True), strict=True)
+    }
+    sid, name, email, github, section = (columns[c] for c in REQUIRED_COLUMNS)
+    if not all(all(column) for column in (sid, name, email, github, section)):
+        return None
+    if not _EMAILS.fullmatch("\n".join(email)) or not _GITHUB_LOGINS.fullmatch("\n".join(github)):
+        return None
+    for column in (sid, email, github):
+        if len(set(map(str.lower, column))) != len(column):
+            return None
+    team = [t or None for t in columns["team"]] if "team" in columns else [None] * len(sid)
+    return list(map(Student, sid, name, email, github, section, team, range(2, len(rows) + 1)))

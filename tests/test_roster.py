@@ -1,0 +1,119 @@
+"""The roster reader's column-wise path for clean rosters must give exactly what the row-by-row
+reader gives, and leave every roster with something to report to the row-by-row reader."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coursectl.roster import _read_clean_roster, _read_roster_rows, read_roster
+
+COLUMNS = ["sid", "name", "email", "github", "section"]
+FLAWS = [
+    "duplicate-sid",
+    "duplicate-email-case",
+    "bad-email",
+    "bad-github",
+    "empty-name",
+    "blank-line",
+    "two-line-name",
+    "short-row",
+    "long-row",
+    "lone-cr",
+]
+
+names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(",\"' "),
+    min_size=1,
+    max_size=10,
+).filter(lambda n: n.strip() != "")
+
+
+@st.composite
+def rosters(draw: st.DrawFn) -> tuple[str, set[str]]:
+    n = draw(st.integers(1, 12))
+    header = list(COLUMNS)
+    if draw(st.booleans()):
+        header.append("team")
+    if draw(st.booleans()):
+        header.append("notes")
+    header = draw(st.permutations(header))
+    rows = []
+    for i in range(n):
+        values = {
+            "sid": f"9{i:04d}",
+            "name": draw(names),
+            "email": f"s{i}@uni.example.edu",
+            "github": draw(st.sampled_from([f"gh-{i}", f"User{i}", f"a{i}b"])),
+            "section": draw(st.sampled_from("ABCD")),
+            "team": draw(st.sampled_from(["", f"T{i // 2}", f" T{i // 3} "])),
+            "notes": draw(st.sampled_from(["", "late add", "a,b"])),
+        }
+        rows.append([values[c] for c in header])
+    flaws = set(draw(st.sets(st.sampled_from(FLAWS), max_size=2)))
+    column = {c: header.index(c) for c in header}
+    if "duplicate-sid" in flaws and n > 1:
+        rows[-1][column["sid"]] = rows[0][column["sid"]]
+    if "duplicate-email-case" in flaws and n > 1:
+        rows[-1][column["email"]] = rows[0][column["email"]].upper()
+    if "bad-email" in flaws:
+        rows[0][column["email"]] = "not-an-email"
+    if "bad-github" in flaws:
+        rows[0][column["github"]] = "-bad-"
+    if "empty-name" in flaws:
+        rows[0][column["name"]] = "  "
+    if "two-line-name" in flaws:
+        rows[0][column["name"]] = "Two\nLines"
+    if "short-row" in flaws:
+        rows[0] = rows[0][:-1]
+    if "long-row" in flaws:
+        rows[0] = [*rows[0], "extra"]
+    buffer = io.StringIO()
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    writer = csv.writer(buffer, lineterminator=newline)
+    writer.writerow(header)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if "blank-line" in flaws:
+        text = text.replace(newline, newline + newline, 1)
+    if "lone-cr" in flaws:
+        text = text.replace(newline, "\r", 1)
+    if draw(st.booleans()):
+        text = text.rstrip("\r\n")  # no newline at the end
+    return text, flaws
+
+
+@settings(max_examples=300, deadline=None)
+@given(rosters())
+def test_clean_rosters_read_the_same_either_way(case: tuple[str, set[str]]) -> None:
+    text, _ = case
+    clean = _read_clean_roster(text)
+    students, problems = _read_roster_rows(text, "roster.csv")
+    if problems:
+        assert clean is None, "the column path let a problem through"
+    if clean is not None:
+        assert clean == students  # the same fields and line numbers
+
+
+@settings(max_examples=100, deadline=None)
+@given(rosters().filter(lambda case: not case[1]))
+def test_a_roster_without_flaws_takes_the_column_path(case: tuple[str, set[str]]) -> None:
+    text, _ = case
+    assert _read_clean_roster(text) is not None
+
+
+def test_read_roster_reports_what_the_row_reader_reports(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "sid,name,email,github,section\n1,Ada,ada@uni.edu,ada,A\n2,Bo,ADA@uni.edu,bo,A\n",
+        encoding="utf-8",
+    )
+    students, problems = read_roster(path, "roster.csv")
+    assert [str(p) for p in problems] == [
+        "roster.csv:3: duplicate email 'ADA@uni.edu' (also on line 2); each student appears once"
+    ]
+    assert [s.line for s in students] == [2, 3]
