@@ -123,9 +123,10 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
         ) from None
 
 
-def save_manifest(path: Path, manifest: Manifest) -> None:
+def save_manifest(path: Path, manifest: Manifest, text: str | None = None) -> None:
+    """Write the manifest (`text`: its to_json(), when already made)."""
     protect_folder(path.parent.parent)
-    atomic_write_text(path, manifest.to_json())
+    atomic_write_text(path, manifest.to_json() if text is None else text)
 
 
 def protect_folder(folder: Path) -> None:

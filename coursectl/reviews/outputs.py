@@ -65,6 +65,11 @@ class Message(NamedTuple):
     updated: bool  # changed by the latest --add/--drop: send it again
 
 
+# From this many reviewers the messages are written by a forked child while the parent builds
+# the CSV and manifest (coursectl/background.py); below it a fork costs more than it saves.
+BACKGROUND_MESSAGES_FROM = 5000
+
+
 def write_outputs(
     course: Course,
     deliverable: PeerReviewDeliverable,
@@ -73,25 +78,44 @@ def write_outputs(
     changes: Sequence[ManifestEvent],
     messages: bool = True,
 ) -> list[Path]:
-    """Write CSV, messages and (last, as the commitment) the manifest; return the paths.
+    """Write messages, CSV and (last, as the commitment) the manifest; return the paths.
 
-    Without `messages`, an earlier messages file is removed: it would describe another allocation.
+    The messages come first: a template mistake stops the run before the CSV changes. Without
+    `messages`, an earlier messages file is removed: it would describe another allocation.
     """
+    from coursectl import background
+
     folder = manifest_file.parent
     protect_folder(folder.parent)
     students = _students(course, manifest)
     csv_path, messages_path = folder / CSV_FILE, folder / MESSAGES_FILE
     links = submission_links(course, deliverable, manifest, students)
-    atomic_write_text(csv_path, render_csv(course, deliverable, manifest, students, links))
     written = [csv_path]
     if messages:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
-        chunks = message_chunks(course, deliverable, manifest, students, updated, links)
-        atomic_write_parts(messages_path, (chunk.encode("utf-8") for chunk in chunks))
+
+        def write_messages() -> None:
+            chunks = message_chunks(course, deliverable, manifest, students, updated, links)
+            atomic_write_parts(messages_path, (chunk.encode("utf-8") for chunk in chunks))
+
+        pending = background.start(
+            write_messages,
+            fork=len(manifest.students) >= BACKGROUND_MESSAGES_FROM,
+            cleanup=background.remove_temp_files(messages_path),
+        )
         written.append(messages_path)
     else:
         messages_path.unlink(missing_ok=True)
-    save_manifest(manifest_file, manifest)
+        pending = background.start(lambda: None, fork=False, cleanup=lambda: None)
+    try:
+        csv_text = render_csv(course, deliverable, manifest, students, links)
+        manifest_text = manifest.to_json()
+    except BaseException:
+        pending.cancel()
+        raise
+    pending.wait()
+    atomic_write_text(csv_path, csv_text)
+    save_manifest(manifest_file, manifest, manifest_text)
     return [*written, manifest_file]
 
 
