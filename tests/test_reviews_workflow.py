@@ -173,3 +173,25 @@ def test_names_with_commas_and_quotes_survive_the_review_csv(course_dir: Path) -
         assert review["reviewer_name"] == names[review["reviewer_sid"]]
         assert review["author_name"] == names[review["author_sid"]]
     assert {r["reviewer_name"] for r in reviews} >= {'Lovelace, Ada "Countess"', "O'Brien, Bo"}
+
+
+def test_submission_links_fill_the_pattern_for_every_student(course_dir: Path) -> None:
+    from coursectl.reviews.assign import peer_review
+    from coursectl.reviews.outputs import submission_links
+
+    course = load_course(course_dir)
+    pattern = "https://example.edu/{org}/pp1-{github}?who={sid!r:>12}&keep={{braces}}"
+    deliverable = peer_review(course, "pp1-peer-reviews").model_copy(
+        update={"submission_link": pattern}
+    )
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=2, messages=False))
+    manifest = load_manifest(manifest_path(course_dir, "pp1-peer-reviews"))
+    students = {s.sid: s for s in course.students}
+    links = submission_links(course, deliverable, manifest, students)
+    assert course.schedule.course.github is not None
+    org = course.schedule.course.github.org
+    assert links == {
+        sid: pattern.format(org=org, github=students[sid].github, sid=sid)
+        for sid in manifest.students
+    }
+    assert "keep={braces}" in links[manifest.students[0]]

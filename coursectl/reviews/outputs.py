@@ -13,6 +13,7 @@ rendered per reviewer. Both write the same bytes.
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
@@ -131,14 +132,6 @@ def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
     return by_sid
 
 
-def link_for(course: Course, deliverable: PeerReviewDeliverable, author: Student) -> str:
-    pattern = deliverable.submission_link
-    if not pattern:
-        return ""
-    org = course.schedule.course.github.org if course.schedule.course.github else ""
-    return pattern.format(github=author.github, sid=author.sid, org=org)
-
-
 def check_link_pattern(course: Course, deliverable: PeerReviewDeliverable) -> None:
     pattern = deliverable.submission_link
     if not pattern:
@@ -169,9 +162,28 @@ def submission_links(
 ) -> dict[str, str]:
     """Each taking-part student's submission link ("" when schedule.yaml gives no pattern)."""
     check_link_pattern(course, deliverable)
-    if not deliverable.submission_link:
+    pattern = deliverable.submission_link
+    if not pattern:
         return dict.fromkeys(manifest.students, "")
-    return {sid: link_for(course, deliverable, students[sid]) for sid in manifest.students}
+    org = course.schedule.course.github.org if course.schedule.course.github else ""
+    # The pattern with positional fields, mapped over two columns in C: a keyword format per
+    # student cost 0.15 s at 10^5.
+    positional = ""
+    for literal, field, spec, conversion in string.Formatter().parse(pattern):
+        positional += literal.replace("{", "{{").replace("}", "}}")
+        if field is not None:
+            index = {"github": "0", "sid": "1", "org": "2"}[field]
+            positional += "{" + index + (f"!{conversion}" if conversion else "")
+            positional += (f":{spec}" if spec else "") + "}"
+    people = list(map(students.__getitem__, manifest.students))
+    githubs = map(attrgetter("github"), people)
+    return dict(
+        zip(
+            manifest.students,
+            map(positional.format, githubs, manifest.students, itertools.repeat(org)),
+            strict=True,
+        )
+    )
 
 
 def csv_cell(value: str) -> str:
