@@ -157,7 +157,7 @@ class FakeRepo:
 class Fault:
     """Make requests whose path (or, for GraphQL, requested repo) contains `match` fail.
 
-    kind: "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
+    kind: "403" (refused, not the rate limit), "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
     `reset_in` s), "secondary" (403 + Retry-After), "slow" (answer after `delay` s),
     "truncated" (Content-Length promises more than is sent).
     `times`: how many matching requests fail (-1: all of them).
@@ -484,7 +484,20 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(fault.delay)
             return False
-        if kind == "404":
+        if kind == "403":
+            # Refused for a reason other than the rate limit (e.g. an organisation's SAML
+            # enforcement or a token without the scope).
+            self._json(
+                403,
+                {
+                    "message": "Resource protected by organization SAML enforcement. You must "
+                    "grant your Personal Access token access to this organization.",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                method,
+                path,
+            )
+        elif kind == "404":
             self._json(
                 404,
                 {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
