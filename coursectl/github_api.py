@@ -37,7 +37,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
@@ -530,13 +531,16 @@ class _Listing:
     owner: str
     names: set[str] = field(default_factory=set)  # lower case, on the pages read
     high_water: str = ""  # updated_at of the newest repository ("" : the list is empty)
+    # The baseline kept with a "no repository" result: every repository updated before it was
+    # in this list ("" : none can be assumed).
+    since: str = ""
     oldest: datetime | None = None  # updated_at of the oldest repository read
     complete: bool = False  # read to the end
     unavailable: str = ""  # why the list cannot be used ("" : it can)
 
     def covers(self, since: str) -> bool:
-        """True when every repository updated at or after `since` (a high water mark of an
-        earlier run; "" : the beginning) is on the pages read."""
+        """True when every repository updated at or after `since` (an earlier run's baseline;
+        "" : the beginning) is on the pages read."""
         if self.complete:
             return True
         return bool(since) and self.oldest is not None and self.oldest < _parse_time(since)
@@ -837,6 +841,7 @@ class GitHubSource:
                     default="",
                     key=lambda at: _parse_time(at) if at else datetime.min.replace(tzinfo=UTC),
                 )
+                listing.since = _list_baseline(listing.high_water, reply.headers.get("date"))
             listing.names.update(name.lower() for name, _ in repos)
             if repos:
                 listing.oldest = min(_parse_time(at) for _, at in repos)
@@ -848,7 +853,7 @@ class GitHubSource:
                 break
             if paid_pages <= 0 and reply.status == 200:
                 break  # more pages would cost more than asking GraphQL
-        self.cache.keep_listing(owner, {"high_water": listing.high_water})
+        self.cache.keep_listing(owner, {"high_water": listing.high_water, "since": listing.since})
         return listing
 
     def _still_missing(
@@ -863,20 +868,17 @@ class GitHubSource:
                 continue
             if work.name.lower() in listing.names or not listing.covers(entry["listed_since"]):
                 continue  # there now, or not sure: GraphQL decides
-            confirmed.append((work, {**entry, "listed_since": listing.high_water}))
+            confirmed.append((work, {**entry, "listed_since": listing.since}))
         return confirmed
 
     def _baseline(self, owner: str) -> str | None:
-        """The list's high water mark to keep with a "no repository" result (read before this
-        run's GraphQL queries); None when the owner's repositories cannot be listed."""
+        """The list's baseline to keep with a "no repository" result (the list was read before
+        this run's GraphQL queries); None when the owner's repositories cannot be listed."""
         listing = self._listings.get(owner.lower())
         if listing is not None and listing.unavailable:
             return None
-        state = self.cache.listing(owner)
-        if state is None or "high_water" not in state:
-            return None
-        high_water = state["high_water"]
-        return high_water if isinstance(high_water, str) else None
+        since = (self.cache.listing(owner) or {}).get("since")
+        return since if isinstance(since, str) else None
 
     def _note_fallbacks(self, fetched: list[RepoFetch]) -> None:
         """Say why students without a repository will cost a GraphQL re-check on every run."""
@@ -1222,6 +1224,32 @@ def _message(reply: Reply) -> str:
     if isinstance(reply.data, dict) and reply.data.get("message"):
         return str(reply.data["message"])[:200]
     return f"GitHub answered {reply.status}"
+
+
+# GitHub's own clocks and replicas may disagree by this much: a repository updated this long
+# before GitHub dated its answer is taken to be in that answer.
+LIST_LAG = timedelta(minutes=5)
+
+
+def _list_baseline(high_water: str, date: str | None) -> str:
+    """Every repository updated before the returned time was in the list just read.
+
+    The newest repository's updated_at (`high_water`) itself is not enough: several can share
+    that second and fill the page, and one made later in that same second would sort after
+    them. Once GitHub's clock (the answer's Date) is past that second by LIST_LAG, nothing new
+    can be dated then, so the baseline is the second after it; otherwise the answer's Date less
+    LIST_LAG. Without a Date, the high water mark itself (then ties cost a page more).
+    """
+    try:
+        answered = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        answered = None
+    if answered is None or answered.tzinfo is None:
+        return high_water
+    settled = answered - LIST_LAG
+    if high_water:
+        settled = min(settled, _parse_time(high_water) + timedelta(seconds=1))
+    return settled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _listing_page(reply: Reply) -> dict[str, Any] | None:

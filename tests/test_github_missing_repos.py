@@ -371,3 +371,45 @@ def test_when_more_changed_than_a_recheck_costs_graphql_decides(
 
     assert (records["gone-ana"].status, records["gone-ana"].words) == ("late", 330)
     assert fake.count("GET", f"/orgs/{ORG}/repos") == 1
+
+
+def test_a_full_page_updated_in_the_same_second_long_ago_is_still_free(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """A script that pushed to every repository at once: page 1 is all one second. GitHub's
+    clock (the answer's Date) is long past it, so nothing new can be dated then."""
+    same = DUE + timedelta(days=1)
+    others = [f"st{i:03d}" for i in range(150)]
+    for login in others:
+        fake.repo(f"{ORG}/reflections-{login}", created_at=CREATED).push(
+            {PATH: words(350)}, at=same
+        )
+    requests = [org_request(x) for x in (*others, "gone-ana")]
+    check(fake, tmp_path, requests)
+    fake.reset_counters()
+
+    records, _ = check(fake, tmp_path, requests)
+
+    assert records["gone-ana"].status == "no-repo"
+    assert rate_limit_spent(fake) == 0
+
+
+def test_a_repository_made_in_the_same_second_as_a_full_page_is_found(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """Updates this very second: another repository dated the same second may still come, and
+    sort after a full page of them; the pages are read further than the newest second."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    others = [f"st{i:03d}" for i in range(120)]
+    for login in others:
+        fake.repo(f"{ORG}/reflections-{login}", created_at=now).push({PATH: words(350)}, at=now)
+    requests = [org_request(x) for x in (*others, "zed")]
+    assert check(fake, tmp_path, requests)[0]["zed"].status == "no-repo"
+
+    # zed's repository: the same second, and after all of them in the list's order (page 2).
+    fake.repo(f"{ORG}/reflections-zed", created_at=now).push({PATH: words(330)}, at=now)
+    fake.reset_counters()
+    records, _ = check(fake, tmp_path, requests)
+
+    assert fake.count("GET", f"/orgs/{ORG}/repos", status=304) == 1  # page 1 did not change
+    assert records["zed"].status == "late"
