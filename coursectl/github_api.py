@@ -68,6 +68,10 @@ CACHE_VERSION = 1
 # An organisation's repository list, most recently updated first: how a re-run learns for free
 # (a 304) that students without a repository still have none.
 LISTING_PARAMS = {"sort": "updated", "direction": "desc", "per_page": 100}
+# ...trusted this long after GraphQL last said "no repository". Then GraphQL is asked again (one
+# point per 100 students): a repository the token was only later given access to does not
+# move in the list, and updated_at's behaviour on a rename or transfer is GitHub's, not ours.
+MISSING_RECHECK_AFTER = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------------------- token
@@ -608,7 +612,7 @@ class GitHubSource:
         # One pool for every phase: threads (and their keep-alive connections) are reused.
         self._pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
-            missing = self._missing_before(pending, cutoff)
+            missing = self._missing_before(pending, cutoff, now)
             # The organisations' repository lists are read before any GraphQL query of this run:
             # what they show is then the baseline for every "no repository" this run finds.
             owners = Counter(r.repo.partition("/")[0].lower() for r in requests)
@@ -677,7 +681,12 @@ class GitHubSource:
                 # Asked again next run only if the organisation's list shows it (see _still_missing).
                 self.cache.keep_result(
                     self._key(work.request, cutoff),
-                    {**_fetch_json(fetched), "final": False, "listed_since": baseline},
+                    {
+                        **_fetch_json(fetched),
+                        "final": False,
+                        "listed_since": baseline,
+                        "checked_at": now.isoformat(),
+                    },
                 )
             if fetched.outcome == "ok" and (final or work.activity_etag):
                 self.cache.keep_result(
@@ -750,9 +759,10 @@ class GitHubSource:
     # that appeared since the last run is on the pages down to that run's newest updated_at.
 
     def _missing_before(
-        self, pending: list[_Work], cutoff: datetime
+        self, pending: list[_Work], cutoff: datetime, now: datetime
     ) -> list[tuple[_Work, dict[str, Any]]]:
-        """Requests whose last result was "no repository", with a list baseline to check."""
+        """Requests whose last result was "no repository", with a list baseline to check,
+        confirmed by GraphQL within MISSING_RECHECK_AFTER."""
         found = []
         for work in pending:
             entry = self.cache.result(self._key(work.request, cutoff))
@@ -762,7 +772,10 @@ class GitHubSource:
                 and entry.get("outcome") == "no-repo"
                 and isinstance(entry.get("listed_since"), str)
             ):
-                found.append((work, entry))
+                with suppress(KeyError, TypeError, ValueError):
+                    checked = datetime.fromisoformat(entry["checked_at"])
+                    if timedelta(0) <= now - checked <= MISSING_RECHECK_AFTER:
+                        found.append((work, entry))
         return found
 
     def _read_listings(

@@ -76,6 +76,9 @@ class FakeRepo:
     name: str
     default_branch: str = "main"
     accessible: bool = True  # False: the token may not read it (403 / FORBIDDEN)
+    # True: a private repository the token's owner was not given access to; GitHub answers as
+    # if it did not exist (404, NOT_FOUND, not in the organisation's list).
+    hidden: bool = False
     has_issues: bool = True  # False: issues turned off (410 Gone, as GitHub answers)
     commits: dict[str, FakeCommit] = field(default_factory=dict)
     head: str | None = None
@@ -222,6 +225,11 @@ class FakeGitHub:
             repo.updated_at = at or datetime.now(UTC)
             self.repos[repo.full_name.lower()] = repo
         return repo
+
+    def seen(self, full_name: str) -> FakeRepo | None:
+        """The repository as the token sees it (None: absent or hidden from it)."""
+        repo = self.repos.get(full_name.lower())
+        return None if repo is None or repo.hidden else repo
 
     def is_org(self, login: str) -> bool:
         login = login.lower()
@@ -583,7 +591,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) < 3 or parts[0] != "repos":
             self._json(404, not_found, method, path)
             return
-        repo = fake.repos.get(f"{parts[1]}/{parts[2]}".lower())
+        repo = fake.seen(f"{parts[1]}/{parts[2]}")
         if repo is None:
             self._json(404, not_found, method, path)
             return
@@ -727,7 +735,9 @@ class _Handler(BaseHTTPRequestHandler):
         per_page = min(int((query.get("per_page") or ["30"])[0]), 100)
         page = int((query.get("page") or ["1"])[0])
         with fake.lock:
-            owned = [r for r in fake.repos.values() if r.owner.lower() == org.lower()]
+            owned = [
+                r for r in fake.repos.values() if r.owner.lower() == org.lower() and not r.hidden
+            ]
         # Ties in name order, so that pages are stable.
         owned.sort(key=lambda r: r.full_name.lower())
         owned.sort(key=_SORT_KEYS[sort], reverse=direction == "desc")
@@ -810,7 +820,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner = variables.get(match.group(2), "")
             name = variables.get(match.group(3), "")
             inner = _block(text, match.end())
-            repo = fake.repos.get(f"{owner}/{name}".lower())
+            repo = fake.seen(f"{owner}/{name}")
             if repo is None:
                 data[alias] = None
                 errors.append(

@@ -47,12 +47,12 @@ def org_request(login: str) -> RepoRequest:
 
 
 def check(
-    fake: FakeGitHub, cache: Path, requests: Sequence[RepoRequest]
+    fake: FakeGitHub, cache: Path, requests: Sequence[RepoRequest], now: datetime = AFTER
 ) -> tuple[dict[str, ReflectionRecord], GitHubSource]:
     """One run of the source with the cache folder kept between runs, judged as the command
     judges it."""
     client = GitHubClient(fake.token, fake.base_url, seconds_between_writes=None, backoff=0.01)
-    src = GitHubSource(client, cache, workers=8, clock=lambda: AFTER.astimezone(UTC))
+    src = GitHubSource(client, cache, workers=8, clock=lambda: now.astimezone(UTC))
     fetched = src.fetch(requests, DUE)
     return {f.request.github: classify(f, WORDS, DUE, DUE) for f in fetched}, src
 
@@ -413,3 +413,22 @@ def test_a_repository_made_in_the_same_second_as_a_full_page_is_found(
 
     assert fake.count("GET", f"/orgs/{ORG}/repos", status=304) == 1  # page 1 did not change
     assert records["zed"].status == "late"
+
+
+def test_access_granted_later_is_noticed_within_a_day(fake: FakeGitHub, tmp_path: Path) -> None:
+    """A private repository the TA's token could not see looks missing, and being given access
+    does not move it in the list: GraphQL is asked again once a day."""
+    hidden = fake.repo(f"{ORG}/reflections-bo", created_at=CREATED - timedelta(days=9))
+    hidden.hidden = True
+    hidden.push({PATH: words(340)}, at=DUE - timedelta(hours=10))
+    others = busy_org(fake)  # updated later than bo's: bo would be on page 2, unchanged page 1
+    requests = [org_request(x) for x in ("bo", *others)]
+    assert check(fake, tmp_path, requests)[0]["bo"].status == "no-repo"
+
+    hidden.hidden = False  # the TA is added to the team that can read it
+    fake.reset_counters()
+    soon, _ = check(fake, tmp_path, requests, now=AFTER + timedelta(hours=2))
+    assert soon["bo"].status == "no-repo" and rate_limit_spent(fake) == 0  # not seen yet
+
+    next_day, _ = check(fake, tmp_path, requests, now=AFTER + timedelta(hours=25))
+    assert (next_day["bo"].status, next_day["bo"].words) == ("ok", 340)
