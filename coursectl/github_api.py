@@ -14,7 +14,11 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
   cutoff versions come from one more GraphQL query per 100;
 - results that can no longer change (cutoff passed, on-time version known and, with the
   command's `settled` rule, within the word range) are kept in the cache folder and cost nothing
-  on later runs; other results are reused when their activity ETag still matches (a free 304).
+  on later runs; other results are reused when their activity ETag still matches (a free 304);
+- students without a repository are re-checked through their organisation's repository list
+  (most recently updated first, with an ETag: a free 304 while nothing in the organisation
+  changed); only those whose repository appeared on it are asked over GraphQL again. Where
+  the owner is not one organisation, or its list cannot be read, GraphQL re-checks them.
 Rate-limit answers are waited out when the reset is near, otherwise the run stops with a message
 naming the reset time; 5xx answers, time-outs and cut-off bodies are retried with backoff.
 
@@ -72,6 +76,7 @@ LISTING_PARAMS = {"sort": "updated", "direction": "desc", "per_page": 100}
 # point per 100 students): a repository the token was only later given access to does not
 # move in the list, and updated_at's behaviour on a rename or transfer is GitHub's, not ours.
 MISSING_RECHECK_AFTER = timedelta(hours=24)
+LISTING_MAX_PAGES = 10  # read one after the other: past this, GraphQL is quicker
 
 
 # ---------------------------------------------------------------------------- token
@@ -392,7 +397,8 @@ class FetchCache:
         self.etags: dict[str, dict[str, Any]] = {}
         self.results: dict[str, dict[str, Any]] = {}
         # Per repository owner (lower case): {"high_water": updated_at of the newest repository
-        # in the organisation's list when last read} or {"unavailable": why it cannot be listed}.
+        # in the organisation's list when last read, "since": the baseline it gives (see
+        # _list_baseline)} or {"unavailable": why it cannot be listed}.
         self.listings: dict[str, dict[str, Any]] = {}
         if self.path is not None and self.path.exists():
             with suppress(OSError, ValueError):
@@ -435,6 +441,10 @@ class FetchCache:
     def keep_result(self, key: str, entry: dict[str, Any]) -> None:
         with self._lock:
             self.results[key] = entry
+
+    def forget_result(self, key: str) -> None:
+        with self._lock:
+            self.results.pop(key, None)
 
     def listing(self, owner: str) -> dict[str, Any] | None:
         with self._lock:
@@ -677,7 +687,13 @@ class GitHubSource:
             done.append((work.index, fetched))
             final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
             baseline = self._baseline(work.owner)
-            if fetched.outcome == "no-repo" and baseline is not None:
+            if fetched.outcome != "no-repo":
+                # A "no repository" kept earlier is over (e.g. the repository appeared but its
+                # push events could not be read this time: asked again next run).
+                entry = self.cache.result(self._key(work.request, cutoff))
+                if entry is not None and entry.get("outcome") == "no-repo":
+                    self.cache.forget_result(self._key(work.request, cutoff))
+            elif baseline is not None:
                 # Asked again next run only if the organisation's list shows it (see _still_missing).
                 self.cache.keep_result(
                     self._key(work.request, cutoff),
@@ -816,7 +832,7 @@ class GitHubSource:
         )
         url: str | None = f"/orgs/{owner}/repos"
         params: dict[str, Any] | None = dict(LISTING_PARAMS)
-        for number in range(1000):
+        for number in range(LISTING_MAX_PAGES):
             assert url is not None
             key = _etag_key(url, params)
             etag, kept = self.cache.etag_for(key)
