@@ -141,8 +141,8 @@ def breakdown(folder: Path) -> None:
         return wrapper
 
     outputs.render_csv = timed("CSV", outputs.render_csv)
-    outputs.render_messages = timed("messages (jinja2)", outputs.render_messages)
-    outputs.write_messages = timed("messages JSONL + write", outputs.write_messages)
+    outputs.message_chunks = timed("messages (shapes or jinja2)", outputs.message_chunks)
+    outputs.atomic_write_parts = timed("messages JSONL: format + write", outputs.atomic_write_parts)
     outputs.save_manifest = timed("manifest", outputs.save_manifest)
     gc.disable()  # as the command does
     start = time.perf_counter()

@@ -146,3 +146,30 @@ def test_peer_review_rubric_must_exist(tmp_path: Path) -> None:
     schedule.write_text(text.replace(marker, marker + "    rubric: peer-review\n", 1))
     _, problems = inspect_course(root)
     assert problems == []
+
+
+def test_names_with_commas_and_quotes_survive_the_review_csv(course_dir: Path) -> None:
+    """Registrar exports write 'Last, First' and nicknames in quotes: the CSV read back by the
+    csv module gives every reviewer and author their roster name."""
+    import csv
+    import io
+
+    roster_path = course_dir / "rosters" / "synthetic-roster.csv"
+    rows = list(csv.DictReader(io.StringIO(roster_path.read_text(encoding="utf-8"))))
+    rows[0]["name"] = 'Lovelace, Ada "Countess"'
+    rows[1]["name"] = "O'Brien, Bo"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    roster_path.write_text(buffer.getvalue(), encoding="utf-8")
+    course = load_course(course_dir)
+    names = {s.sid: s.name for s in course.students}
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=5))
+    written = (course_dir / "reviews" / "pp1-peer-reviews" / "reviews.csv").read_text("utf-8")
+    reviews = list(csv.DictReader(io.StringIO(written)))
+    assert len(reviews) == 2 * len(names)
+    for review in reviews:
+        assert review["reviewer_name"] == names[review["reviewer_sid"]]
+        assert review["author_name"] == names[review["author_sid"]]
+    assert {r["reviewer_name"] for r in reviews} >= {'Lovelace, Ada "Countess"', "O'Brien, Bo"}

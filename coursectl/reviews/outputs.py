@@ -5,13 +5,18 @@ line may be `Subject: ...`. The template sees `reviewer` (the roster row: sid, n
 github, section, team), `authors` (each with `name` — a pseudonym with --anonymous — `github`,
 `sid`, `link`), `deliverable`, `reviewed`, `due` (course time zone), `platform`, `course`, `rubric` (from
 rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonymous`.
+
+A template that only prints students' fields or tests whether one is empty (the shipped one)
+is rendered once per shape, not once per reviewer (template_shapes.py); any other template is
+rendered per reviewer. Both write the same bytes.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -81,8 +86,8 @@ def write_outputs(
     written = [csv_path]
     if messages:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
-        rendered = render_messages(course, deliverable, manifest, students, updated, links)
-        write_messages(messages_path, rendered)
+        chunks = message_chunks(course, deliverable, manifest, students, updated, links)
+        atomic_write_parts(messages_path, (chunk.encode("utf-8") for chunk in chunks))
         written.append(messages_path)
     else:
         messages_path.unlink(missing_ok=True)
@@ -164,28 +169,52 @@ def render_csv(
         links = submission_links(course, deliverable, manifest, students)
     anonymous = manifest.anonymous
     header = [*CSV_COLUMNS, "author_pseudonym"] if anonymous else list(CSV_COLUMNS)
-    assignment = csv_cell(deliverable.id)
-    as_reviewer: dict[str, str] = {}
-    as_author: dict[str, str] = {}
-    for sid in manifest.students:
-        student = students[sid]
-        cell = csv_cell(sid)
-        as_reviewer[sid] = (
-            f"{assignment},{cell},{csv_cell(student.name)},{csv_cell(student.email)},"
+    sids = manifest.students
+    people = list(map(students.__getitem__, sids))
+    sid_cells = _csv_cells(sids)
+    name_cells = _csv_cells(list(map(attrgetter("name"), people)))
+    # map over str.format: the 10^5-student loops stay in C.
+    reviewer_part = (
+        f"{csv_cell(deliverable.id).replace('{', '{{').replace('}', '}}')},{{}},{{}},{{}},"
+    )
+    as_reviewer = dict(
+        zip(
+            sids,
+            map(
+                reviewer_part.format,
+                sid_cells,
+                name_cells,
+                _csv_cells(list(map(attrgetter("email"), people))),
+            ),
+            strict=True,
         )
-        author = (
-            f"{cell},{csv_cell(student.name)},{csv_cell(student.github)},{csv_cell(links[sid])}"
-        )
-        if anonymous:
-            author += "," + csv_cell(pseudonym(manifest.pseudonym_key, sid))
-        as_author[sid] = author + "\n"
+    )
+    author_columns = [
+        sid_cells,
+        name_cells,
+        _csv_cells(list(map(attrgetter("github"), people))),
+        _csv_cells(list(map(links.__getitem__, sids))),
+    ]
+    if anonymous:
+        key = manifest.pseudonym_key
+        author_columns.append(_csv_cells([pseudonym(key, sid) for sid in sids]))
+    author_part = ",".join(["{}"] * len(author_columns)) + "\n"
+    as_author = dict(zip(sids, map(author_part.format, *author_columns), strict=True))
     allocation = manifest.allocation
     rows = [
         as_reviewer[reviewer] + as_author[author]
-        for reviewer in manifest.students
+        for reviewer in sids
         for author in allocation[reviewer]
     ]
     return ",".join(header) + "\n" + "".join(rows)
+
+
+def _csv_cells(values: list[str]) -> list[str]:
+    """`csv_cell` over a column; one scan of the whole column when nothing needs quoting."""
+    joined = "".join(values)
+    if "," in joined or '"' in joined or "\n" in joined or "\r" in joined:
+        return list(map(csv_cell, values))
+    return values
 
 
 def rubric_for(course: Course, deliverable: PeerReviewDeliverable) -> Rubric | None:
@@ -216,14 +245,22 @@ def describe_due(course: Course, deliverable: PeerReviewDeliverable) -> str:
     return f"{due:%A %B} {due.day}, {due:%H:%M} {due.tzname()}"
 
 
-def render_messages(
+class _MessageSetup(NamedTuple):
+    environment: Any  # jinja2.Environment, imported late (start-up time)
+    source: str
+    context: dict[str, Any]
+    reviewers: list[Student]
+    links: dict[str, str]
+    subject_line: bool
+
+
+def _message_setup(
     course: Course,
     deliverable: PeerReviewDeliverable,
     manifest: Manifest,
     students: dict[str, Student],
-    updated: set[str] = frozenset(),  # type: ignore[assignment]
-    links: dict[str, str] | None = None,
-) -> list[Message]:
+    links: dict[str, str] | None,
+) -> _MessageSetup:
     import jinja2
 
     template_path = course.root / TEMPLATE
@@ -238,12 +275,6 @@ def render_messages(
                 "message template not found; create it (see README, assign-reviews)",
             )
         ) from None
-    bodies: list[str] = []
-
-    def collect(text: str) -> str:
-        bodies.append(text)
-        return ""
-
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -251,46 +282,126 @@ def render_messages(
         lstrip_blocks=True,
         autoescape=False,
     )
-    environment.filters["_coursectl_collect"] = collect
-    # One render over all reviewers: a jinja call per message costs more than the message.
-    # The prefix stays on the template's first line so error line numbers match the file.
-    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}" + source
-    wrapped += "{% endfilter %}{% endfor %}"
     if links is None:
         links = submission_links(course, deliverable, manifest, students)
-    anonymous = manifest.anonymous
-    # One shared view per author, and the roster's own Student as the reviewer: at 10^5
-    # reviewers, building objects per message costs as much as rendering it.
-    if anonymous:
-        key = manifest.pseudonym_key
-        views = {}
-        for sid in manifest.students:
-            alias = pseudonym(key, sid)
-            views[sid] = AuthorView(alias, alias, "", "", links[sid])
-    else:
-        views = {
-            sid: AuthorView(student.name, "", sid, student.github, links[sid])
-            for sid, student in ((sid, students[sid]) for sid in manifest.students)
-        }
-    allocation, view = manifest.allocation, views.__getitem__
-    # map, not a nested comprehension: on Python 3.11 each comprehension is a call.
-    reviewers = [(students[sid], list(map(view, allocation[sid]))) for sid in manifest.students]
-    reviewed = course.schedule.deliverable(deliverable.reviews)
     rubric = rubric_for(course, deliverable)
     context: dict[str, Any] = {
-        "_messages": reviewers,
         "course": course.schedule.course,
         "deliverable": deliverable,
-        "reviewed": reviewed,
+        "reviewed": course.schedule.deliverable(deliverable.reviews),
         "due": describe_due(course, deliverable),
         "platform": PLATFORM_NAMES.get(deliverable.platform, deliverable.platform),
         "rubric": rubric,
         "rubric_text": rubric_markdown(rubric) if rubric else "",
         "k": manifest.k,
-        "anonymous": anonymous,
+        "anonymous": manifest.anonymous,
     }
+    reviewers = [students[sid] for sid in manifest.students]
+    return _MessageSetup(
+        environment,
+        source,
+        context,
+        reviewers,
+        links,
+        source.lower().startswith("subject:"),
+    )
+
+
+def _author_views(
+    manifest: Manifest, students: dict[str, Student], links: dict[str, str]
+) -> dict[str, AuthorView]:
+    """One shared view per author: at 10^5 reviewers, building objects per message costs as
+    much as rendering it."""
+    if manifest.anonymous:
+        key = manifest.pseudonym_key
+        views = {}
+        for sid in manifest.students:
+            alias = pseudonym(key, sid)
+            views[sid] = AuthorView(alias, alias, "", "", links[sid])
+        return views
+    return {
+        sid: AuthorView(student.name, "", sid, student.github, links[sid])
+        for sid, student in ((sid, students[sid]) for sid in manifest.students)
+    }
+
+
+class _AuthorColumns(Mapping[str, list[str]]):
+    """AuthorView's fields as columns in manifest order, each made when first asked for (the
+    shape path needs only the ones the template prints or tests)."""
+
+    def __init__(
+        self, manifest: Manifest, students: dict[str, Student], links: dict[str, str]
+    ) -> None:
+        self._manifest, self._students, self._links = manifest, students, links
+        self._made: dict[str, list[str]] = {}
+
+    def __getitem__(self, field: str) -> list[str]:
+        if field not in self._made:
+            self._made[field] = self._column(field)
+        return self._made[field]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(AuthorView._fields)
+
+    def __len__(self) -> int:
+        return len(AuthorView._fields)
+
+    def _column(self, field: str) -> list[str]:
+        sids, students = self._manifest.students, self._students
+        if field == "link":
+            return list(map(self._links.__getitem__, sids))
+        if self._manifest.anonymous:
+            if field in ("name", "pseudonym"):
+                if "alias" not in self._made:
+                    key = self._manifest.pseudonym_key
+                    self._made["alias"] = [pseudonym(key, sid) for sid in sids]
+                return self._made["alias"]
+            if field in ("sid", "github"):
+                return [""] * len(sids)
+        elif field == "name":
+            return list(map(attrgetter("name"), map(students.__getitem__, sids)))
+        elif field == "pseudonym":
+            return [""] * len(sids)
+        elif field == "sid":
+            return list(sids)
+        elif field == "github":
+            return list(map(attrgetter("github"), map(students.__getitem__, sids)))
+        raise KeyError(field)
+
+
+def render_messages(
+    course: Course,
+    deliverable: PeerReviewDeliverable,
+    manifest: Manifest,
+    students: dict[str, Student],
+    updated: set[str] = frozenset(),  # type: ignore[assignment]
+    links: dict[str, str] | None = None,
+) -> list[Message]:
+    """Every reviewer's message, rendered by jinja2 one reviewer at a time (the reference that
+    `message_chunks`' fast path must equal; also its fallback)."""
+    import jinja2
+
+    setup = _message_setup(course, deliverable, manifest, students, links)
+    bodies: list[str] = []
+
+    def collect(text: str) -> str:
+        bodies.append(text)
+        return ""
+
+    environment = setup.environment
+    environment.filters["_coursectl_collect"] = collect
+    # One render over all reviewers: a jinja call per message costs more than the message.
+    # The prefix stays on the template's first line so error line numbers match the file.
+    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}"
+    wrapped += setup.source + "{% endfilter %}{% endfor %}"
+    allocation, view = (
+        manifest.allocation,
+        _author_views(manifest, students, setup.links).__getitem__,
+    )
+    # map, not a nested comprehension: on Python 3.11 each comprehension is a call.
+    pairs = [(reviewer, list(map(view, allocation[reviewer.sid]))) for reviewer in setup.reviewers]
     try:
-        environment.from_string(wrapped).render(context)
+        environment.from_string(wrapped).render({**setup.context, "_messages": pairs})
     except jinja2.TemplateSyntaxError as exc:
         raise UserError(
             Problem(TEMPLATE, exc.lineno, None, f"template error: {exc.message}")
@@ -305,10 +416,9 @@ def render_messages(
                 "reviewed, due, platform, course, rubric, rubric_text, k, anonymous",
             )
         ) from None
-    has_subject = source.lower().startswith("subject:")
     messages = []
-    for (reviewer, _), text in zip(reviewers, bodies, strict=True):
-        if has_subject:
+    for reviewer, text in zip(setup.reviewers, bodies, strict=True):
+        if setup.subject_line:
             first, _, body = text.partition("\n")
             subject, body = first.split(":", 1)[1].strip(), body.lstrip("\n")
         else:
@@ -321,24 +431,53 @@ def render_messages(
     return messages
 
 
-def messages_jsonl(messages: Sequence[Message]) -> str:
-    """One JSON object per line; fields quoted by json's C string encoder (json.dumps per
-    record costs ~5x more at 10^5 messages)."""
-    return "".join(_jsonl_chunks(messages))
+def message_chunks(
+    course: Course,
+    deliverable: PeerReviewDeliverable,
+    manifest: Manifest,
+    students: dict[str, Student],
+    updated: set[str] = frozenset(),  # type: ignore[assignment]
+    links: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """The messages file (JSON lines) in chunks. Templates that only print or test students'
+    fields take the shape path (template_shapes), which writes the same bytes as rendering
+    every message with jinja2 (`render_messages`) at a fraction of the cost."""
+    import jinja2
 
+    from coursectl.reviews import template_shapes
 
-def write_messages(path: Path, messages: Sequence[Message]) -> None:
-    """`messages_jsonl` written in chunks: 10^5 messages are 120 MB, and joining and encoding
-    them whole doubled the command's peak memory and cost 0.3 s of copying."""
-    atomic_write_parts(path, (chunk.encode("utf-8") for chunk in _jsonl_chunks(messages)))
+    setup = _message_setup(course, deliverable, manifest, students, links)
+    try:
+        used = template_shapes.template_fields(setup.environment, setup.source, AuthorView._fields)
+    except jinja2.TemplateSyntaxError:
+        used = None  # render_messages reports it with its line
+    if used is not None:
+        lines = template_shapes.json_lines(
+            setup.environment,
+            setup.source,
+            used,
+            setup.context,
+            setup.reviewers,
+            manifest.allocation,
+            _AuthorColumns(manifest, students, setup.links),
+            updated,
+            setup.subject_line,
+            deliverable.title,
+            manifest.k,
+        )
+        if lines is not None:
+            return lines
+    return _jsonl_chunks(render_messages(course, deliverable, manifest, students, updated, links))
 
 
 def _jsonl_chunks(messages: Sequence[Message], size: int = 2000) -> Iterator[str]:
+    """The messages file, one JSON object per line, `size` messages per string; fields are
+    quoted by json's C string encoder (json.dumps per record costs ~5x more at 10^5)."""
     quote = encode_basestring
     for start in range(0, len(messages), size):
         yield "".join(
             f'{{"sid": {quote(m.sid)}, "name": {quote(m.name)}, "email": {quote(m.email)}, '
-            f'"subject": {quote(m.subject)}, "body": {quote(m.body)}, '
-            f'"updated": {"true" if m.updated else "false"}}}\n'
+            f'"updated": {"true" if m.updated else "false"}, '
+            f'"subject": {quote(m.subject)}, "body": {quote(m.body)}}}\n'
             for m in messages[start : start + size]
         )

@@ -1,0 +1,440 @@
+"""Reviewer messages as JSON lines without a jinja2 render per reviewer.
+
+At 10^5 reviewers, rendering the message template once per reviewer cost 1.2-1.7 s and JSON-
+encoding the 120 MB of bodies another 0.4 s, although every message is the same text with a few
+names swapped in. So, when the template only *prints* per-student fields (and at most tests
+whether one is empty), it is rendered once per "shape" with marker objects in place of the
+students; the result becomes a `str.format` pattern for a whole JSON line, with the literal text
+JSON-escaped once. Each reviewer's line is then one C-level `format` call.
+
+Which templates qualify is decided from jinja2's own syntax tree, conservatively: a per-student
+name (`reviewer`, `authors`, a loop variable over `authors`) may appear only as `x.field` printed
+directly (`{{ author.name }}`) or tested directly (`{% if author.link %}` / `{% if not ... %}`),
+only inside plain `if`/`for` blocks, and `authors` only as the list a plain `for` runs over.
+Anything else (a filter, a comparison, `set`, a macro, a filter block, an include...) could make
+the output depend on a student's data in a way a marker cannot stand for; such templates return
+None here and are rendered per reviewer by jinja2, which gives the same text, only slower.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from json.encoder import encode_basestring
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+import jinja2
+from jinja2 import nodes
+
+from coursectl.roster import Student
+
+PER_STUDENT = ("reviewer", "authors")
+_MARKER = re.compile("\x00([0-9]+)\x01")
+_LOOP_ITEM_ATTRIBUTES = frozenset({"previtem", "nextitem", "changed"})
+_ALLOWED_ANCESTORS = (nodes.Template, nodes.Output, nodes.If, nodes.For)
+REVIEWER_FIELDS = frozenset(f.name for f in fields(Student))
+# The reviewer's sid, name and email open every JSON line, whatever the template prints.
+_LINE_FIELDS = ("sid", "name", "email")
+_MAX_SHAPES = 64
+
+
+@dataclass(frozen=True)
+class TemplateFields:
+    """The per-student fields a qualifying template uses."""
+
+    reviewer: tuple[str, ...]
+    author: tuple[str, ...]
+
+
+def template_fields(
+    environment: jinja2.Environment, source: str, author_fields: Sequence[str]
+) -> TemplateFields | None:
+    """The per-student fields the template prints or tests, or None when it does anything else
+    with a student (see the module docstring). Raises jinja2.TemplateSyntaxError."""
+    if "\x00" in source:
+        return None
+    tree = environment.parse(source)
+    loop_names = {
+        node.target.name
+        for node in tree.find_all(nodes.For)
+        if isinstance(node.iter, nodes.Name) and node.iter.name == "authors"
+        if isinstance(node.target, nodes.Name)
+    }
+    reviewer_used: list[str] = []
+    author_used: list[str] = []
+
+    def visit(node: nodes.Node, ancestors: tuple[nodes.Node, ...]) -> bool:
+        if isinstance(node, nodes.Name):
+            return name_allowed(node, ancestors)
+        if (
+            isinstance(node, nodes.Getattr)
+            and _is_name(node.node, "loop")
+            and node.attr in _LOOP_ITEM_ATTRIBUTES
+        ):
+            return False  # these hand out the neighbouring authors themselves
+        if (
+            isinstance(node, nodes.For)
+            and (node.recursive or node.test is not None)
+            and _mentions(node, {"authors", "reviewer", *loop_names})
+        ):
+            return False
+        if isinstance(node, (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+            return False
+        return all(visit(child, (*ancestors, node)) for child in node.iter_child_nodes())
+
+    def name_allowed(name: nodes.Name, ancestors: tuple[nodes.Node, ...]) -> bool:
+        student = name.name == "reviewer" or name.name in loop_names
+        if name.name not in PER_STUDENT and not student:
+            return True
+        parent = ancestors[-1]
+        if name.ctx != "load":
+            # Only `for author in authors` may bind a per-student name.
+            return (
+                isinstance(parent, nodes.For)
+                and parent.target is name
+                and _is_name(parent.iter, "authors")
+                and name.name not in PER_STUDENT
+            )
+        if name.name == "authors" and not student:
+            return isinstance(parent, nodes.For) and parent.iter is name
+        if not isinstance(parent, nodes.Getattr) or parent.node is not name:
+            return False
+        allowed = REVIEWER_FIELDS if name.name == "reviewer" else frozenset(author_fields)
+        if parent.attr not in allowed:
+            return False
+        if not _printed_or_tested(parent, ancestors[:-1]):
+            return False
+        used = reviewer_used if name.name == "reviewer" else author_used
+        if parent.attr not in used:
+            used.append(parent.attr)
+        return True
+
+    if not visit(tree, ()):
+        return None
+    return TemplateFields(tuple(reviewer_used), tuple(author_used))
+
+
+def _is_name(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.Name) and node.name == name
+
+
+def _mentions(node: nodes.Node, names: set[str]) -> bool:
+    return any(n.name in names for n in node.find_all(nodes.Name))
+
+
+def _printed_or_tested(expression: nodes.Getattr, ancestors: tuple[nodes.Node, ...]) -> bool:
+    """`{{ x.field }}` on its own, or `{% if x.field %}` / `{% if not x.field %}`, with only
+    if/for blocks around it (a filter block, macro or `set` block could transform the text)."""
+    parent = ancestors[-1]
+    if isinstance(parent, nodes.Not):
+        expression, ancestors, parent = parent, ancestors[:-1], ancestors[-2]  # type: ignore[assignment]
+    if isinstance(parent, nodes.Output):
+        direct = any(child is expression for child in parent.nodes)
+    elif isinstance(parent, nodes.If):
+        direct = parent.test is expression
+    else:
+        return False
+    return direct and all(isinstance(a, _ALLOWED_ANCESTORS) for a in ancestors)
+
+
+class _Slot:
+    """Stands for one student field: prints as a marker, answers `if` with the real value's
+    truth for the reviewer the shape is being made for."""
+
+    __slots__ = ("index", "truth")
+
+    def __init__(self, index: int, truth: Callable[[], bool]) -> None:
+        self.index, self.truth = index, truth
+
+    def __str__(self) -> str:
+        return f"\x00{self.index}\x01"
+
+    def __bool__(self) -> bool:
+        return self.truth()
+
+
+class _Student:
+    """A reviewer or one author position, whose fields are slots."""
+
+    def __init__(self, slots: Mapping[str, _Slot]) -> None:
+        self._slots = slots
+
+    def __getattr__(self, name: str) -> _Slot:
+        try:
+            return self._slots[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def json_lines(
+    environment: jinja2.Environment,
+    source: str,
+    used: TemplateFields,
+    context: Mapping[str, Any],
+    reviewers: Sequence[Student],
+    allocation: Mapping[str, Sequence[str]],
+    author_columns: Mapping[str, Sequence[str]],
+    updated: set[str] | frozenset[str],
+    subject_line: bool,
+    default_subject: str,
+    k: int,
+    chunk: int = 2000,
+) -> Iterator[str] | None:
+    """The messages file's lines, `chunk` reviewers per string, or None when the fast path
+    cannot promise the jinja2 result (then the caller renders per reviewer).
+
+    `reviewers` are every taking-part student, in the file's order; each is also an author.
+    `author_columns[field]` holds that author field (see outputs.AuthorView) for each of them,
+    in the same order. Each line is what outputs._jsonl_chunks writes for the rendered message.
+    """
+    sids = [student.sid for student in reviewers]
+    if set(map(len, map(allocation.__getitem__, sids))) - {k}:
+        return None
+    reviewer_fields = (*_LINE_FIELDS, *(f for f in used.reviewer if f not in _LINE_FIELDS))
+    updated_slot = len(reviewer_fields)
+    # map/attrgetter keep these 10^5-long loops in C; str() as jinja2 prints a value.
+    reviewer_cells = [
+        _json_escaped(list(map(str, map(attrgetter(name), reviewers)))) for name in reviewer_fields
+    ]
+    author_cells = [_json_escaped(author_columns[name]) for name in used.author]
+    if any(cells is None for cells in (*reviewer_cells, *author_cells)):
+        return None
+    flags = ["false"] * len(sids)
+    for i, sid in enumerate(sids):
+        if sid in updated:
+            flags[i] = "true"
+    rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))  # type: ignore[arg-type]
+    columns = (
+        dict(zip(sids, zip(*author_cells, strict=True), strict=True))
+        if author_cells
+        else dict.fromkeys(sids, ())
+    )
+
+    reviewer_slot = {name: i for i, name in enumerate(reviewer_fields)}
+
+    def author_slot(place: int, name: str) -> int:
+        return updated_slot + 1 + place * len(used.author) + used.author.index(name)
+
+    # Which fields `if` tests is learnt while making shapes; a reviewer's shape key is the truth
+    # of those fields for them and their authors. A shape is rendered for one reviewer and is
+    # right for everyone who agrees with them on every field its render tested.
+    tested_reviewer: list[str] = []
+    tested_author: list[str] = []
+    template = environment.from_string(source)
+
+    def make_shape(reviewer: Student) -> Shape | None:
+        authors = [sids.index(sid) for sid in allocation[reviewer.sid]]  # a few shapes only
+
+        def reviewer_truth(name: str) -> Callable[[], bool]:
+            def answer() -> bool:
+                if name not in tested_reviewer:
+                    tested_reviewer.append(name)
+                return bool(getattr(reviewer, name))
+
+            return answer
+
+        def author_truth(name: str, author: int) -> Callable[[], bool]:
+            def answer() -> bool:
+                if name not in tested_author:
+                    tested_author.append(name)
+                return bool(author_columns[name][author])
+
+            return answer
+
+        symbolic_reviewer = _Student(
+            {name: _Slot(reviewer_slot[name], reviewer_truth(name)) for name in used.reviewer}
+        )
+        symbolic_authors = [
+            _Student(
+                {
+                    name: _Slot(author_slot(place, name), author_truth(name, author))
+                    for name in used.author
+                }
+            )
+            for place, author in enumerate(authors)
+        ]
+        try:
+            text = template.render(
+                {**context, "reviewer": symbolic_reviewer, "authors": symbolic_authors}
+            )
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
+            return None  # the per-reviewer render reports it properly
+        return _line_shape(text, subject_line, default_subject, updated_slot, _escape)
+
+    first = make_shape(reviewers[0]) if reviewers else None
+    if first is None:
+        return None
+    shapes: Shape | list[Shape] = first
+    # One shape serves all when every student agrees on every field the template tested.
+    uniform = all(
+        len(set(map(bool, column))) <= 1
+        for column in (
+            *(list(map(attrgetter(f), reviewers)) for f in tested_reviewer),
+            *(author_columns[f] for f in tested_author),
+        )
+    )
+    if not uniform:
+        chosen = _shape_per_reviewer(
+            reviewers, allocation, make_shape, tested_reviewer, tested_author, author_columns
+        )
+        if chosen is None:
+            return None
+        shapes = chosen
+    return _chunks(sids, shapes, rows, columns, allocation, k, chunk)
+
+
+def _bits(values: Sequence[Sequence[Any]], sids: Sequence[str]) -> dict[str, tuple[bool, ...]]:
+    if not values:
+        return dict.fromkeys(sids, ())
+    return dict(
+        zip(sids, (tuple(map(bool, cells)) for cells in zip(*values, strict=True)), strict=True)
+    )
+
+
+def _shape_per_reviewer(
+    reviewers: Sequence[Student],
+    allocation: Mapping[str, Sequence[str]],
+    make_shape: Callable[[Student], Shape | None],
+    tested_reviewer: list[str],
+    tested_author: list[str],
+    author_columns: Mapping[str, Sequence[str]],
+) -> list[Shape] | None:
+    """Each reviewer's shape when tested fields differ between students."""
+    sids = [s.sid for s in reviewers]
+    shapes: dict[tuple[bool, ...], Shape] = {}
+    chosen: list[Shape] = []
+    reviewer_bits: dict[str, tuple[bool, ...]] = {}
+    author_bits: dict[str, tuple[bool, ...]] = {}
+
+    def learn() -> None:
+        reviewer_bits.update(
+            _bits([[getattr(s, f) for s in reviewers] for f in tested_reviewer], sids)
+        )
+        author_bits.update(_bits([author_columns[f] for f in tested_author], sids))
+
+    def key_of(sid: str) -> tuple[bool, ...]:
+        key = reviewer_bits[sid]
+        for author in allocation[sid]:
+            key += author_bits[author]
+        return key
+
+    learn()
+    for reviewer in reviewers:
+        key = key_of(reviewer.sid)
+        shape = shapes.get(key)
+        if shape is None:
+            tested_before = (len(tested_reviewer), len(tested_author))
+            shape = make_shape(reviewer)
+            if shape is None or len(shapes) >= _MAX_SHAPES:
+                return None
+            if (len(tested_reviewer), len(tested_author)) != tested_before:
+                learn()
+                shapes.clear()  # keyed on fewer fields; still right for the lines made so far
+                key = key_of(reviewer.sid)
+            shapes[key] = shape
+        chosen.append(shape)
+    return chosen
+
+
+def _json_escaped(values: Sequence[str]) -> list[str] | None:
+    """The values JSON-escaped (no quotes), in one C call; None when one holds a line break or
+    a control character the joining relies on (then message lines could split differently)."""
+    joined = "\x1f".join(values)
+    if "\n" in joined or "\r" in joined or "\x00" in joined:
+        return None
+    if len(values) > 1 and joined.count("\x1f") != len(values) - 1:
+        return None
+    escaped = _escape(joined)
+    return escaped.split("\\u001f") if values else []
+
+
+def _escape(text: str) -> str:
+    return encode_basestring(text)[1:-1]
+
+
+def _chunks(
+    sids: Sequence[str],
+    shapes: Shape | Sequence[Shape],
+    rows: Mapping[str, tuple[str, ...]],
+    columns: Mapping[str, tuple[str, ...]],
+    allocation: Mapping[str, Sequence[str]],
+    k: int,
+    chunk: int,
+) -> Iterator[str]:
+    for start in range(0, len(sids), chunk):
+        part = sids[start : start + chunk]
+        if isinstance(shapes, Shape):
+            head, tail = shapes
+            if k == 2:
+                heads = [
+                    head(*rows[sid], *columns[pair[0]], *columns[pair[1]])
+                    for sid, pair in zip(part, map(allocation.__getitem__, part), strict=True)
+                ]
+            else:
+                heads = [
+                    head(*rows[sid], *(c for a in allocation[sid] for c in columns[a]))
+                    for sid in part
+                ]
+            yield tail.join(heads) + tail
+        else:
+            yield "".join(
+                shapes[start + i].head(
+                    *rows[sid], *(c for a in allocation[sid] for c in columns[a])
+                )
+                + shapes[start + i].tail
+                for i, sid in enumerate(part)
+            )
+
+
+class Shape(NamedTuple):
+    """One JSON line as `head.format(*fields) + tail`: `tail` is the line's literal end (most
+    of a message: the rubric, the sign-off), so a chunk of lines is `tail.join(heads) + tail`
+    and the long literal is never scanned by `format`."""
+
+    head: Callable[..., str]
+    tail: str
+
+
+def _line_shape(
+    text: str,
+    subject_line: bool,
+    default_subject: str,
+    updated_slot: int,
+    escape: Callable[[str], str],
+) -> Shape | None:
+    """The shape of one JSON line for a rendered message, split into subject and body as
+    outputs.render_messages splits a real one."""
+    if subject_line:
+        first, _, body = text.partition("\n")
+        subject, body = first.split(":", 1)[1].strip(), body.lstrip("\n")
+        # strip() and lstrip() must not meet a marker: a field's own spaces would count.
+        if _MARKER.match(subject) or _ends_with_marker(subject) or _MARKER.match(body):
+            return None
+    else:
+        subject, body = default_subject, text
+
+    def pattern(part: str) -> tuple[str, str]:
+        """(format pattern up to the last marker, escaped literal after it)."""
+        pieces = _MARKER.split(part)
+        out = []
+        for i, piece in enumerate(pieces[:-1]):
+            if i % 2:
+                out.append("{" + piece + "}")
+            else:
+                out.append(escape(piece).replace("{", "{{").replace("}", "}}"))
+        return "".join(out), escape(pieces[-1])
+
+    subject_head, subject_tail = pattern(subject)
+    body_head, body_tail = pattern(body)
+    subject_pattern = subject_head + subject_tail.replace("{", "{{").replace("}", "}}")
+    head = (
+        '{{"sid": "{0}", "name": "{1}", "email": "{2}", "updated": {' + str(updated_slot) + "}, "
+        f'"subject": "{subject_pattern}", "body": "{body_head}'
+    )
+    return Shape(head.format, body_tail + '"}\n')
+
+
+def _ends_with_marker(text: str) -> bool:
+    return text.endswith("\x01") and bool(re.search("\x00[0-9]+\x01$", text))
