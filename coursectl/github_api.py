@@ -14,7 +14,11 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
   cutoff versions come from one more GraphQL query per 100;
 - results that can no longer change (cutoff passed, on-time version known and, with the
   command's `settled` rule, within the word range) are kept in the cache folder and cost nothing
-  on later runs; other results are reused when their activity ETag still matches (a free 304).
+  on later runs; other results are reused when their activity ETag still matches (a free 304);
+- students without a repository are re-checked through their organisation's repository list
+  (most recently updated first, with an ETag: a free 304 while nothing in the organisation
+  changed); only those whose repository appeared on it are asked over GraphQL again. Where
+  the owner is not one organisation, or its list cannot be read, GraphQL re-checks them.
 Rate-limit answers are waited out when the reset is near, otherwise the run stops with a message
 naming the reset time; 5xx answers, time-outs and cut-off bodies are retried with backoff.
 
@@ -32,11 +36,13 @@ import random
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
@@ -63,6 +69,14 @@ WORKERS = 64
 ARRIVAL_CHECKS = 30
 ZERO_SHA = "0" * 40
 CACHE_VERSION = 1
+# An organisation's repository list, most recently updated first: how a re-run learns for free
+# (a 304) that students without a repository still have none.
+LISTING_PARAMS = {"sort": "updated", "direction": "desc", "per_page": 100}
+# ...trusted this long after GraphQL last said "no repository". Then GraphQL is asked again (one
+# point per 100 students): a repository the token was only later given access to does not
+# move in the list, and updated_at's behaviour on a rename or transfer is GitHub's, not ours.
+MISSING_RECHECK_AFTER = timedelta(hours=24)
+LISTING_MAX_PAGES = 10  # read one after the other: past this, GraphQL is quicker
 
 
 # ---------------------------------------------------------------------------- token
@@ -382,12 +396,17 @@ class FetchCache:
         self._lock = threading.Lock()
         self.etags: dict[str, dict[str, Any]] = {}
         self.results: dict[str, dict[str, Any]] = {}
+        # Per repository owner (lower case): {"high_water": updated_at of the newest repository
+        # in the organisation's list when last read, "since": the baseline it gives (see
+        # _list_baseline)} or {"unavailable": why it cannot be listed}.
+        self.listings: dict[str, dict[str, Any]] = {}
         if self.path is not None and self.path.exists():
             with suppress(OSError, ValueError):
                 stored = json.loads(self.path.read_text(encoding="utf-8"))
                 if stored.get("version") == CACHE_VERSION:
                     self.etags = stored.get("etags", {})
                     self.results = stored.get("results", {})
+                    self.listings = stored.get("listings", {})
 
     def save(self) -> None:
         if self.path is None:
@@ -396,7 +415,12 @@ class FetchCache:
 
         with self._lock:
             text = json.dumps(
-                {"version": CACHE_VERSION, "etags": self.etags, "results": self.results}
+                {
+                    "version": CACHE_VERSION,
+                    "etags": self.etags,
+                    "results": self.results,
+                    "listings": self.listings,
+                }
             )
         atomic_write_text(self.path, text)
 
@@ -417,6 +441,18 @@ class FetchCache:
     def keep_result(self, key: str, entry: dict[str, Any]) -> None:
         with self._lock:
             self.results[key] = entry
+
+    def forget_result(self, key: str) -> None:
+        with self._lock:
+            self.results.pop(key, None)
+
+    def listing(self, owner: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self.listings.get(owner.lower())
+
+    def keep_listing(self, owner: str, state: dict[str, Any]) -> None:
+        with self._lock:
+            self.listings[owner.lower()] = state
 
 
 def _snapshot_json(snapshot: FileSnapshot | None) -> dict[str, Any] | None:
@@ -502,6 +538,28 @@ class _Work:
     arrival: datetime | None = None  # when HEAD's version of the file first reached GitHub
 
 
+@dataclass
+class _Listing:
+    """What an organisation's repository list (most recently updated first) showed this run."""
+
+    owner: str
+    names: set[str] = field(default_factory=set)  # lower case, on the pages read
+    high_water: str = ""  # updated_at of the newest repository ("" : the list is empty)
+    # The baseline kept with a "no repository" result: every repository updated before it was
+    # in this list ("" : none can be assumed).
+    since: str = ""
+    oldest: datetime | None = None  # updated_at of the oldest repository read
+    complete: bool = False  # read to the end
+    unavailable: str = ""  # why the list cannot be used ("" : it can)
+
+    def covers(self, since: str) -> bool:
+        """True when every repository updated at or after `since` (an earlier run's baseline;
+        "" : the beginning) is on the pages read."""
+        if self.complete:
+            return True
+        return bool(since) and self.oldest is not None and self.oldest < _parse_time(since)
+
+
 class GitHubSource:
     """`ReflectionSource` over GitHub (github.com or Enterprise)."""
 
@@ -524,6 +582,10 @@ class GitHubSource:
         self.settled = settled
         self._settled_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        # One line each about how this run checked students without a repository, when it could
+        # not do so for free (the command prints them).
+        self.notes: list[str] = []
+        self._listings: dict[str, _Listing] = {}  # owner (lower case) -> read this run
 
     def _is_final(self, on_time: FileSnapshot | None, cutoff: datetime, now: datetime) -> bool:
         if now <= cutoff or on_time is None:
@@ -556,10 +618,22 @@ class GitHubSource:
             if not owner or not name or "/" in name:
                 work.outcome, work.reason = "error", f"'{request.repo}' is not owner/name"
             pending.append(work)
+        self.notes, self._listings = [], {}
         # One pool for every phase: threads (and their keep-alive connections) are reused.
         self._pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
+            missing = self._missing_before(pending, cutoff, now)
+            # The organisations' repository lists are read before any GraphQL query of this run:
+            # what they show is then the baseline for every "no repository" this run finds.
+            owners = Counter(r.repo.partition("/")[0].lower() for r in requests)
+            listed = self._pool.submit(self._read_listings, owners, pending, missing)
             unchanged = self._reuse_unchanged(pending, cutoff)
+            self._listings = listed.result()
+            still_missing = self._still_missing(missing)
+            for work, entry in still_missing:
+                results[work.index] = _fetch_from(work.request, entry)
+                self.cache.keep_result(self._key(work.request, cutoff), entry)
+            tick(len(still_missing))
             for work in unchanged:
                 key = self._key(work.request, cutoff)
                 entry = self.cache.result(key)
@@ -569,9 +643,10 @@ class GitHubSource:
                 if self._is_final(reused.on_time, cutoff, now):  # the cutoff passed since
                     self.cache.keep_result(key, {**entry, "final": True})
             tick(len(unchanged))
-            todo = [w for w in pending if w not in unchanged and w.outcome is None]
+            done = {id(w) for w in unchanged} | {id(w) for w, _ in still_missing}
+            todo = [w for w in pending if id(w) not in done and w.outcome is None]
             for work in pending:  # malformed repo names: nothing to fetch
-                if work not in unchanged and work.outcome is not None:
+                if id(work) not in done and work.outcome is not None:
                     results[work.index] = self._result(work, cutoff)
                     tick(1)
             # Each chunk of 100 goes through its phases on its own, so one chunk's GraphQL
@@ -592,6 +667,7 @@ class GitHubSource:
             self.cache.save()
         if self.client.stop_error is not None:
             raise self.client.stop_error
+        self._note_fallbacks([r for r in results if r is not None])
         return [r for r in results if r is not None]
 
     def _process(
@@ -610,6 +686,24 @@ class GitHubSource:
             fetched = self._result(work, cutoff)
             done.append((work.index, fetched))
             final = fetched.outcome == "ok" and self._is_final(fetched.on_time, cutoff, now)
+            baseline = self._baseline(work.owner)
+            if fetched.outcome != "no-repo":
+                # A "no repository" kept earlier is over (e.g. the repository appeared but its
+                # push events could not be read this time: asked again next run).
+                entry = self.cache.result(self._key(work.request, cutoff))
+                if entry is not None and entry.get("outcome") == "no-repo":
+                    self.cache.forget_result(self._key(work.request, cutoff))
+            elif baseline is not None:
+                # Asked again next run only if the organisation's list shows it (see _still_missing).
+                self.cache.keep_result(
+                    self._key(work.request, cutoff),
+                    {
+                        **_fetch_json(fetched),
+                        "final": False,
+                        "listed_since": baseline,
+                        "checked_at": now.isoformat(),
+                    },
+                )
             if fetched.outcome == "ok" and (final or work.activity_etag):
                 self.cache.keep_result(
                     self._key(work.request, cutoff),
@@ -670,6 +764,174 @@ class GitHubSource:
         if work.branch:
             params["ref"] = f"refs/heads/{work.branch}"
         return params
+
+    # ------------------------------------------------------------------ missing repositories
+    #
+    # GitHub answers a missing repository with a 404, which has no ETag: asking again always
+    # costs. An organisation's repository list, most recently updated first, does have one: its
+    # first page is a free 304 while no repository of the organisation was created, renamed,
+    # transferred in or pushed to. A repository's updated_at moves on each of those (pushed_at
+    # does not move on a rename or transfer, created_at not on a transfer), so any repository
+    # that appeared since the last run is on the pages down to that run's newest updated_at.
+
+    def _missing_before(
+        self, pending: list[_Work], cutoff: datetime, now: datetime
+    ) -> list[tuple[_Work, dict[str, Any]]]:
+        """Requests whose last result was "no repository", with a list baseline to check,
+        confirmed by GraphQL within MISSING_RECHECK_AFTER."""
+        found = []
+        for work in pending:
+            entry = self.cache.result(self._key(work.request, cutoff))
+            if (
+                work.outcome is None
+                and entry is not None
+                and entry.get("outcome") == "no-repo"
+                and isinstance(entry.get("listed_since"), str)
+            ):
+                with suppress(KeyError, TypeError, ValueError):
+                    checked = datetime.fromisoformat(entry["checked_at"])
+                    if timedelta(0) <= now - checked <= MISSING_RECHECK_AFTER:
+                        found.append((work, entry))
+        return found
+
+    def _read_listings(
+        self,
+        owners: Counter[str],
+        pending: list[_Work],
+        missing: list[tuple[_Work, dict[str, Any]]],
+    ) -> dict[str, _Listing]:
+        """Read the list of each organisation that owns two or more of the requested
+        repositories (with a pattern like {github}/reflections every owner is a student: no
+        list) when it has no baseline yet or a student of it had no repository last time."""
+        if self.cache.path is None:
+            return {}  # nothing is kept for the next run: no baseline to take
+        wanted: dict[str, list[str]] = {}
+        for owner in {w.owner.lower() for w in pending if w.outcome is None}:
+            listing = self.cache.listing(owner) or {}
+            if owners[owner] >= 2 and not listing.get("unavailable"):
+                wanted[owner] = []
+        for work, entry in missing:
+            if work.owner.lower() in wanted:
+                wanted[work.owner.lower()].append(entry["listed_since"])
+        listings = {}
+        for owner, since in wanted.items():
+            if self.cache.listing(owner) is None or since:
+                listings[owner] = self._read_listing(owner, since)
+        return listings
+
+    def _read_listing(self, owner: str, since: list[str]) -> _Listing:
+        """Pages of the list down to the oldest baseline in `since` (page 1 only when empty).
+        Pages answered 200 cost what a GraphQL re-check of these students would (one per 100),
+        no more: past that, the students not covered are re-checked with GraphQL."""
+        listing = _Listing(owner)
+        paid_pages = max(1, -(-len(since) // GRAPHQL_BATCH))
+        stop_at = (
+            min((_parse_time(x) if x else datetime.min.replace(tzinfo=UTC)) for x in since)
+            if since
+            else None
+        )
+        url: str | None = f"/orgs/{owner}/repos"
+        params: dict[str, Any] | None = dict(LISTING_PARAMS)
+        for number in range(LISTING_MAX_PAGES):
+            assert url is not None
+            key = _etag_key(url, params)
+            etag, kept = self.cache.etag_for(key)
+            try:
+                reply = self.client.rest("GET", url, params, etag=etag)
+            except (FetchFailed, _Stopped) as exc:
+                listing.unavailable = f"its repository list could not be read ({exc or 'stopped'})"
+                return listing
+            page: dict[str, Any] | None
+            if reply.status == 304 and isinstance(kept, dict):
+                page = kept
+            elif reply.status == 200 and isinstance(reply.data, list):
+                paid_pages -= 1
+                page = _listing_page(reply)
+                if page is None:
+                    listing.unavailable = "its repository list has no updated_at times"
+                    return listing
+                self.cache.keep_etag(key, reply.headers.get("etag"), page)
+            else:
+                if reply.status == 404:
+                    # A user account (or no such organisation): no list now or later.
+                    listing.unavailable = (
+                        f"{owner} is not an organisation (its repository list answered 404)"
+                    )
+                    self.cache.keep_listing(owner, {"unavailable": listing.unavailable})
+                else:
+                    listing.unavailable = (
+                        f"its repository list answered {reply.status}: {_message(reply)}"
+                    )
+                return listing
+            repos: list[list[str]] = page["repos"]
+            if number == 0:
+                listing.high_water = max(
+                    (at for _, at in repos),
+                    default="",
+                    key=lambda at: _parse_time(at) if at else datetime.min.replace(tzinfo=UTC),
+                )
+                listing.since = _list_baseline(listing.high_water, reply.headers.get("date"))
+            listing.names.update(name.lower() for name, _ in repos)
+            if repos:
+                listing.oldest = min(_parse_time(at) for _, at in repos)
+            url, params = page.get("next"), None
+            if url is None:
+                listing.complete = True
+                break
+            if stop_at is None or listing.oldest is None or listing.oldest < stop_at:
+                break
+            if paid_pages <= 0 and reply.status == 200:
+                break  # more pages would cost more than asking GraphQL
+        self.cache.keep_listing(owner, {"high_water": listing.high_water, "since": listing.since})
+        return listing
+
+    def _still_missing(
+        self, missing: list[tuple[_Work, dict[str, Any]]]
+    ) -> list[tuple[_Work, dict[str, Any]]]:
+        """The students whose repository the organisation's list shows has still not appeared,
+        with their cache entries moved to this run's baseline; the others are asked again."""
+        confirmed = []
+        for work, entry in missing:
+            listing = self._listings.get(work.owner.lower())
+            if listing is None or listing.unavailable:
+                continue
+            if work.name.lower() in listing.names or not listing.covers(entry["listed_since"]):
+                continue  # there now, or not sure: GraphQL decides
+            confirmed.append((work, {**entry, "listed_since": listing.since}))
+        return confirmed
+
+    def _baseline(self, owner: str) -> str | None:
+        """The list's baseline to keep with a "no repository" result (the list was read before
+        this run's GraphQL queries); None when the owner's repositories cannot be listed."""
+        listing = self._listings.get(owner.lower())
+        if listing is not None and listing.unavailable:
+            return None
+        since = (self.cache.listing(owner) or {}).get("since")
+        return since if isinstance(since, str) else None
+
+    def _note_fallbacks(self, fetched: list[RepoFetch]) -> None:
+        """Say why students without a repository will cost a GraphQL re-check on every run."""
+        why: dict[str, list[str]] = {}
+        for fetch in fetched:
+            if fetch.outcome != "no-repo":
+                continue
+            owner = fetch.request.repo.partition("/")[0]
+            if self._baseline(owner) is not None:
+                continue
+            listing = self._listings.get(owner.lower())
+            state = self.cache.listing(owner) or {}
+            reason = (
+                listing.unavailable
+                if listing is not None and listing.unavailable
+                else state.get("unavailable")
+                or "each is owned by a different account, not by one organisation"
+            )
+            why.setdefault(str(reason), []).append(fetch.request.repo)
+        for reason, repos in why.items():
+            self.notes.append(
+                f"{len(repos)} student(s) without a repository are asked again with GraphQL on "
+                f"every run (1 point per 100), not for free: {reason}"
+            )
 
     def _reuse_unchanged(self, pending: list[_Work], cutoff: datetime) -> list[_Work]:
         """Results kept with an activity ETag are reused when GitHub answers 304 (free)."""
@@ -991,6 +1253,46 @@ def _message(reply: Reply) -> str:
     if isinstance(reply.data, dict) and reply.data.get("message"):
         return str(reply.data["message"])[:200]
     return f"GitHub answered {reply.status}"
+
+
+# GitHub's own clocks and replicas may disagree by this much: a repository updated this long
+# before GitHub dated its answer is taken to be in that answer.
+LIST_LAG = timedelta(minutes=5)
+
+
+def _list_baseline(high_water: str, date: str | None) -> str:
+    """Every repository updated before the returned time was in the list just read.
+
+    The newest repository's updated_at (`high_water`) itself is not enough: several can share
+    that second and fill the page, and one made later in that same second would sort after
+    them. Once GitHub's clock (the answer's Date) is past that second by LIST_LAG, nothing new
+    can be dated then, so the baseline is the second after it; otherwise the answer's Date less
+    LIST_LAG. Without a Date, the high water mark itself (then ties cost a page more).
+    """
+    try:
+        answered = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        answered = None
+    if answered is None or answered.tzinfo is None:
+        return high_water
+    settled = answered - LIST_LAG
+    if high_water:
+        settled = min(settled, _parse_time(high_water) + timedelta(seconds=1))
+    return settled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _listing_page(reply: Reply) -> dict[str, Any] | None:
+    """What is kept of one page of an organisation's repository list: names, updated_at times
+    and the next page's URL (a 304 has no body to read them from)."""
+    repos = []
+    for repo in reply.data:
+        if not isinstance(repo, dict) or not repo.get("name"):
+            continue
+        updated = repo.get("updated_at")
+        if not isinstance(updated, str):
+            return None
+        repos.append([str(repo["name"]), updated])
+    return {"repos": repos, "next": _next_link(reply.headers.get("link", ""))}
 
 
 def _etag_key(url: str, params: dict[str, Any] | None) -> str:

@@ -10,6 +10,11 @@ X-RateLimit-Limit/Remaining/Reset/Used/Resource, Link for pagination. It counts 
 rate-limit cost, and injects faults on request: 404, 403 rate limit with reset headers, 5xx, slow
 answers, bodies cut short, and (through the content pushed) binary, huge and non-UTF-8 files.
 
+Organisations list their repositories (`GET /orgs/{org}/repos`, sortable by created, updated,
+pushed or full_name, paginated with Link): a repository's `updated_at` moves when it is created,
+pushed to, renamed or transferred, as GitHub's repository record does; `/orgs/{user}/repos`
+answers 404, as GitHub does for an account that is not an organisation.
+
 Only the GraphQL shapes a client of this project sends are understood: aliased
 `repository(owner: $o, name: $n)` fields with `pushedAt`, `defaultBranchRef`, aliased
 `object(expression: $e)` blobs and `rateLimit`; anything else is answered with a GraphQL error.
@@ -24,6 +29,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,12 +76,18 @@ class FakeRepo:
     name: str
     default_branch: str = "main"
     accessible: bool = True  # False: the token may not read it (403 / FORBIDDEN)
+    # True: a private repository the token's owner was not given access to; GitHub answers as
+    # if it did not exist (404, NOT_FOUND, not in the organisation's list).
+    hidden: bool = False
     has_issues: bool = True  # False: issues turned off (410 Gone, as GitHub answers)
     commits: dict[str, FakeCommit] = field(default_factory=dict)
     head: str | None = None
     pushes: list[FakePush] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     created_at: datetime = field(default_factory=lambda: datetime(2026, 1, 5, tzinfo=UTC))
+    owner_type: str = "Organization"  # or "User": then /orgs/{owner}/repos is a 404
+    private: bool = True
+    updated_at: datetime | None = None  # None: created_at; moved by pushes, renames, transfers
 
     @property
     def full_name(self) -> str:
@@ -122,7 +134,12 @@ class FakeRepo:
             )
         )
         self.head = sha
+        self.updated_at = max(at, self.updated_at or self.created_at)
         return sha
+
+    @property
+    def last_updated(self) -> datetime:
+        return self.updated_at or self.created_at
 
     def resolve(self, expression: str) -> bytes | None:
         """`REV:path` as GraphQL's `object(expression:)` resolves it; None when absent."""
@@ -143,7 +160,7 @@ class FakeRepo:
 class Fault:
     """Make requests whose path (or, for GraphQL, requested repo) contains `match` fail.
 
-    kind: "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
+    kind: "403" (refused, not the rate limit), "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
     `reset_in` s), "secondary" (403 + Retry-After), "slow" (answer after `delay` s),
     "truncated" (Content-Length promises more than is sent).
     `times`: how many matching requests fail (-1: all of them).
@@ -165,6 +182,7 @@ class FakeGitHub:
         self.latency = latency
         self.repos: dict[str, FakeRepo] = {}
         self.faults: list[Fault] = []
+        self.orgs: set[str] = set()  # organisations declared without repositories
         self.lock = threading.Lock()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status) of every request
         self.rate_limit = 5000
@@ -179,8 +197,46 @@ class FakeGitHub:
     def repo(self, full_name: str, **kwargs: Any) -> FakeRepo:
         owner, name = full_name.split("/")
         created = FakeRepo(owner, name, **kwargs)
-        self.repos[full_name.lower()] = created
+        with self.lock:
+            self.repos[full_name.lower()] = created
         return created
+
+    def org(self, name: str) -> None:
+        """An organisation with no repositories yet (others exist through their repos)."""
+        self.orgs.add(name.lower())
+
+    def rename(self, full_name: str, new_name: str, at: datetime | None = None) -> FakeRepo:
+        """Rename a repository; like GitHub, the change moves its `updated_at` (not pushed_at)."""
+        return self._move(full_name, None, new_name, at)
+
+    def transfer(self, full_name: str, new_owner: str, at: datetime | None = None) -> FakeRepo:
+        """Move a repository to another owner (e.g. a student's own repo into the course org)."""
+        return self._move(full_name, new_owner, None, at)
+
+    def _move(
+        self, full_name: str, owner: str | None, name: str | None, at: datetime | None
+    ) -> FakeRepo:
+        with self.lock:
+            repo = self.repos.pop(full_name.lower())
+            repo.owner = owner or repo.owner
+            repo.name = name or repo.name
+            if owner:
+                repo.owner_type = "Organization" if owner.lower() in self.orgs else repo.owner_type
+            repo.updated_at = at or datetime.now(UTC)
+            self.repos[repo.full_name.lower()] = repo
+        return repo
+
+    def seen(self, full_name: str) -> FakeRepo | None:
+        """The repository as the token sees it (None: absent or hidden from it)."""
+        repo = self.repos.get(full_name.lower())
+        return None if repo is None or repo.hidden else repo
+
+    def is_org(self, login: str) -> bool:
+        login = login.lower()
+        return login in self.orgs or any(
+            r.owner.lower() == login and r.owner_type == "Organization"
+            for r in list(self.repos.values())
+        )
 
     def fail(self, kind: str, match: str = "", **kwargs: Any) -> Fault:
         fault = Fault(kind, match, **kwargs)
@@ -208,8 +264,17 @@ class FakeGitHub:
             self.rate_remaining = self.rate_limit
             self.graphql_remaining = self.rate_limit
 
-    def count(self, method: str, path_part: str = "") -> int:
-        return sum(1 for m, p, _ in self.log if m == method and path_part in p)
+    def count(self, method: str, path_part: str = "", status: int | None = None) -> int:
+        return sum(
+            1
+            for m, p, s in self.log
+            if m == method and path_part in p and (status is None or s == status)
+        )
+
+    @property
+    def not_modified(self) -> int:
+        """304 answers: free on GitHub."""
+        return sum(1 for _, _, s in self.log if s == 304)
 
     # ------------------------------------------------------------------ server
 
@@ -259,6 +324,15 @@ class FakeGitHub:
                 fault.hits += 1
                 return fault
         return None
+
+
+_SORT_KEYS: dict[str, Callable[[FakeRepo], Any]] = {
+    "created": lambda r: r.created_at,
+    "updated": lambda r: r.last_updated,
+    # A repository never pushed to sorts as pushed when it was created, as on GitHub.
+    "pushed": lambda r: r.pushed_at or r.created_at,
+    "full_name": lambda r: r.full_name.lower(),
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -418,7 +492,20 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(fault.delay)
             return False
-        if kind == "404":
+        if kind == "403":
+            # Refused for a reason other than the rate limit (e.g. an organisation's SAML
+            # enforcement or a token without the scope).
+            self._json(
+                403,
+                {
+                    "message": "Resource protected by organization SAML enforcement. You must "
+                    "grant your Personal Access token access to this organization.",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                method,
+                path,
+            )
+        elif kind == "404":
             self._json(
                 404,
                 {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
@@ -498,10 +585,13 @@ class _Handler(BaseHTTPRequestHandler):
                 path,
             )
             return
+        if len(parts) == 3 and parts[0] == "orgs" and parts[2] == "repos" and method == "GET":
+            self._org_repos(parts[1], query, method, path)
+            return
         if len(parts) < 3 or parts[0] != "repos":
             self._json(404, not_found, method, path)
             return
-        repo = fake.repos.get(f"{parts[1]}/{parts[2]}".lower())
+        repo = fake.seen(f"{parts[1]}/{parts[2]}")
         if repo is None:
             self._json(404, not_found, method, path)
             return
@@ -610,14 +700,60 @@ class _Handler(BaseHTTPRequestHandler):
             "node_id": "R_" + repo.name,
             "name": repo.name,
             "full_name": repo.full_name,
-            "private": True,
-            "owner": {"login": repo.owner, "id": 1, "type": "Organization"},
+            "private": repo.private,
+            "owner": {"login": repo.owner, "id": 1, "type": repo.owner_type},
             "default_branch": repo.default_branch,
             "pushed_at": iso(repo.pushed_at) if repo.pushed_at else None,
             "created_at": iso(repo.created_at),
+            "updated_at": iso(repo.last_updated),
             "url": f"{base}/repos/{repo.full_name}",
             "html_url": f"https://github.com/{repo.full_name}",
         }
+
+    def _org_repos(self, org: str, query: dict[str, list[str]], method: str, path: str) -> None:
+        """`GET /orgs/{org}/repos`: every repository of the organisation (type=all), sorted,
+        100 at most per page, Link header to the next and last pages, ETag."""
+        fake = self.github
+        if not fake.is_org(org):
+            self._json(
+                404,
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                method,
+                path,
+            )
+            return
+        sort = (query.get("sort") or ["created"])[0]
+        if sort not in _SORT_KEYS:
+            self._json(
+                422,
+                {"message": f"Validation Failed: sort {sort}"},
+                method,
+                path,
+            )
+            return
+        direction = (query.get("direction") or ["asc" if sort == "full_name" else "desc"])[0]
+        per_page = min(int((query.get("per_page") or ["30"])[0]), 100)
+        page = int((query.get("page") or ["1"])[0])
+        with fake.lock:
+            owned = [
+                r for r in fake.repos.values() if r.owner.lower() == org.lower() and not r.hidden
+            ]
+        # Ties in name order, so that pages are stable.
+        owned.sort(key=lambda r: r.full_name.lower())
+        owned.sort(key=_SORT_KEYS[sort], reverse=direction == "desc")
+        chunk = owned[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(owned) // per_page))
+        headers = {}
+        if page < last:
+            params = {k: v[0] for k, v in query.items()}
+            links = []
+            for rel, number in (("next", page + 1), ("last", last)):
+                params["page"] = str(number)
+                links.append(f'<{fake.base_url}{path}?{urlencode(params)}>; rel="{rel}"')
+            headers["Link"] = ", ".join(links)
+        self._json(
+            200, [self._repo_json(r) for r in chunk], method, path, headers=headers, etag=True
+        )
 
     def _activity(
         self, repo: FakeRepo, query: dict[str, list[str]], method: str, path: str
@@ -684,7 +820,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner = variables.get(match.group(2), "")
             name = variables.get(match.group(3), "")
             inner = _block(text, match.end())
-            repo = fake.repos.get(f"{owner}/{name}".lower())
+            repo = fake.seen(f"{owner}/{name}")
             if repo is None:
                 data[alias] = None
                 errors.append(

@@ -124,9 +124,29 @@ def test_table_and_free_rerun(course_dir: Path, fake: FakeGitHub) -> None:
     assert "late" in second.stdout and "26:05:00" in second.stdout  # type: ignore[attr-defined]
     assert first.stdout == second.stdout  # type: ignore[attr-defined]
     assert fake.rate_used == 0  # REST: only free 304s
-    assert fake.graphql_used <= 1  # one query for the students without a repository
+    # The students without a repository: the organisation's repository list answered 304.
+    assert fake.graphql_used == 0
+    assert fake.count("GET", f"/orgs/{ORG}/repos", status=304) == 1
+    assert "note:" not in second.stderr  # type: ignore[attr-defined]
     assert (course_dir / ".coursectl" / "cache").is_dir()
     assert TOKEN not in first.output + second.output  # type: ignore[attr-defined]
+
+
+def test_rerun_says_why_missing_repositories_were_not_checked_for_free(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    populate(fake, course_dir)
+    fake.fail("403", match=f"/orgs/{ORG}/repos", times=-1)
+
+    invoke(course_dir, fake)
+    fake.reset_counters()
+    result = invoke(course_dir, fake)
+
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    note = " ".join(result.stderr.split())  # type: ignore[attr-defined]
+    assert "student(s) without a repository are asked again with GraphQL on every run" in note
+    assert "answered 403" in note and "SAML" in note
+    assert fake.graphql_used == 1
 
 
 def test_rate_limit_far_from_reset_is_one_line_naming_the_reset(

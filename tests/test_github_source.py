@@ -318,7 +318,10 @@ def test_no_request_is_spent_once_github_says_none_are_left(
     with pytest.raises(RateLimitStop, match="REST API rate limit used up"):
         src.fetch([request(x) for x in logins], CUTOFF)
 
-    assert fake.count("GET", "/activity") == 3
+    # The three: the organisation's repository list (the baseline for missing repositories)
+    # and two activity requests.
+    assert fake.count("GET", f"/orgs/{ORG}/repos") == 1
+    assert fake.count("GET", "/activity") == 2
     assert not any(status == 403 for _, _, status in fake.log)
     # The answers that came back are cached: after the reset, those three cost nothing more.
     fake.reset_counters()
@@ -329,7 +332,8 @@ def test_no_request_is_spent_once_github_says_none_are_left(
         )
     )
     assert all(r.status == "late" for r in records.values())
-    assert fake.count("GET", "/activity") == 6 and fake.rate_used == 3
+    assert fake.count("GET", "/activity") == 6 and fake.rate_used == 4
+    assert fake.count("GET", "/orgs/") == 0  # a baseline is kept and no one is missing
 
 
 def test_secondary_rate_limit_retry_after_is_honoured(fake: FakeGitHub) -> None:

@@ -201,6 +201,9 @@ def check_reflections(
                 )
             err.print(f"times: {times_note(report)}", highlight=False)
 
+    # How the source spent rate limit where it could not re-check for free (GitHub).
+    for note in getattr(reflection_source, "notes", []):
+        err.print(f"note: {note}", highlight=False)
     if comment:
         _comment(loaded, deliverable, report, options.api_url, err)
 
