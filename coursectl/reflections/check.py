@@ -41,7 +41,9 @@ class ReflectionRecord:
     status: Status
     words: int | None = None
     submitted_at: datetime | None = None  # when the graded version arrived (None: unknown)
-    late_by: timedelta | None = None  # for "late": how long after the due time (not the grace)
+    # When the reported version came after the cutoff: how long after the due time (not the
+    # grace). Set for "late" and for a late version that is empty, too-short or too-long.
+    late_by: timedelta | None = None
     commit: str = ""  # the commit whose version was graded
     time_verified: bool = False  # submitted_at is GitHub's receive time, not a student's claim
     time_source: TimeSource | None = None
@@ -230,9 +232,12 @@ def classify(
     - missing: the repository is there, the file never was.
     - The version on time (last one at or before due + grace) is graded: empty (no words),
       too-short, too-long or ok against the word range.
-    - late: no acceptable version on time, but a later one exists; it is the one reported (its
-      words, its time and `late_by` after the due time). An ok on-time version with later edits
-      stays ok, and the reason notes the later edit.
+    - late: no acceptable version on time, but a later one within the word range exists; it is
+      the one reported (its words, its time and `late_by` after the due time).
+    - A later version outside the word range (when the on-time one is not ok either) is
+      reported as what it is — empty, too-short or too-long — with its `late_by`: never `late`,
+      which the gradebook counts as complete. An ok on-time version with later edits stays ok,
+      and the reason notes the later edit.
     """
     request = fetch.request
     if fetch.outcome != "ok":
@@ -286,14 +291,24 @@ def classify(
             else f"on-time version unreadable: {graded.note}"
         )
     late_by = _elapsed(due, latest.received_at) if latest.time_kind != "none" else None
-    if late.words == 0:
-        return _record(fetch, "empty", latest, 0, _join("late version has no words", on_time_note))
+    status = _judge_words(late.words, limits)
+    if status != "ok":
+        # Out of range is never completion credit, on time or late: the late version is still
+        # the one reported (the newest work), with its lateness.
+        return _record(
+            fetch,
+            status,
+            latest,
+            late.words,
+            _join(f"late version: {_range_note(late.words, limits)}", late.note, on_time_note),
+            late_by=late_by,
+        )
     return _record(
         fetch,
         "late",
         latest,
         late.words,
-        _join(_range_note(late.words, limits), late.note, on_time_note),
+        _join(late.note, on_time_note),
         late_by=late_by,
     )
 
