@@ -8,6 +8,7 @@ deadline is a time-zone-aware datetime.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -365,7 +366,12 @@ class ReflectionDeliverable(DeliverableBase):
     words: WordRange = WordRange(min=300, max=500)
     repo: str = Field("{org}/reflections-{github}", description="repo pattern: {org}, {github}")
     path: str = Field(description="file path in the student's repo, e.g. reflections/week-07.md")
-    grace_minutes: int = Field(0, ge=0, description="minutes after the deadline still on time")
+    grace_minutes: int | None = Field(
+        None,
+        ge=0,
+        description="minutes after the deadline still on time; default (and best): the grading "
+        "policy's late.grace_minutes, which the gradebook uses too",
+    )
 
 
 class PeerReviewDeliverable(DeliverableBase):
@@ -630,3 +636,25 @@ class GradingPolicy(StrictModel):
     late: LateRule = LateRule()
     gradebook: GradebookInputs = GradebookInputs()
     notes: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grace:
+    """Minutes after a due time that still count as on time, and where that number is set."""
+
+    minutes: int
+    source: str  # e.g. "late.grace_minutes in rubrics/grading-policy.yaml"
+
+
+def grace_for(deliverable: DeliverableBase, policy: GradingPolicy | None) -> Grace:
+    """The grace period of one deliverable: one rule for check-reflections and the gradebook.
+
+    A reflection's own `grace_minutes` wins; otherwise the grading policy's `late.grace_minutes`
+    (the one the gradebook's late rule applies); without a policy, none.
+    """
+    own = getattr(deliverable, "grace_minutes", None)
+    if own is not None:
+        return Grace(own, f"grace_minutes of {deliverable.id} in schedule.yaml")
+    if policy is not None:
+        return Grace(policy.late.grace_minutes, "late.grace_minutes in rubrics/grading-policy.yaml")
+    return Grace(0, "no rubrics/grading-policy.yaml, so no grace")

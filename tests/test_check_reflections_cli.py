@@ -68,7 +68,9 @@ def test_sample_json_matches_golden(runner: CliRunner, golden: object) -> None:
     assert result.exit_code == 0, result.output
     golden.check("check-reflections-week07-sample.json", result.stdout)  # type: ignore[attr-defined]
     report = json.loads(result.stdout)
-    assert report["cutoff"] == "2026-03-06T23:59:00-08:00" and report["source"] == "local"
+    # The grading policy's 15-minute grace (rubrics/grading-policy.yaml), as the gradebook's.
+    assert report["cutoff"] == "2026-03-07T00:14:00-08:00" and report["source"] == "local"
+    assert report["grace_minutes"] == 15 and "grading-policy.yaml" in report["on_time"]
     assert report["words"] == {"min": 300, "max": 500} and len(report["students"]) == 48
 
 
@@ -234,3 +236,28 @@ def test_out_outside_gitignore_warns_about_ferpa(runner: CliRunner, course_dir: 
         assert (warning in result.output.replace("\n", " ")) is warned, result.output  # type: ignore[attr-defined]
         ignored = subprocess.run(["git", "-C", str(course_dir), "check-ignore", "-q", out])
         assert (ignored.returncode != 0) is warned
+
+
+def test_a_push_within_the_policy_grace_is_on_time(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """30 s after the due time: the gradebook does not penalise it (15-minute grace in
+    rubrics/grading-policy.yaml), so check-reflections must not call it late either."""
+    clones = tmp_path / "clones"
+    essay = "word " * 350
+    due = datetime(2026, 3, 6, 23, 59, tzinfo=PACIFIC)
+    from datetime import timedelta
+
+    clone_with(clones, "avery-quill-syn", [(essay, due + timedelta(seconds=30))])
+    clone_with(clones, "blake-brigh-syn", [(essay, due + timedelta(minutes=16))])
+    result = run(runner, course_dir, "7", "--source", "local", str(clones), "--format", "json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)  # type: ignore[attr-defined]
+    students = {s["github"]: s for s in report["students"]}
+    avery, blake = students["avery-quill-syn"], students["blake-brigh-syn"]
+    assert (avery["status"], avery["late_by"]) == ("ok", None)
+    assert "0:00:30 after the due time, within the 15-minute grace" in avery["reason"]
+    assert (blake["status"], blake["late_by"]) == ("late", "0:16:00")  # lateness from the due time
+    table = run(runner, course_dir, "7", "--source", "local", str(clones))
+    assert "+ 15 min grace" in table.stdout  # type: ignore[attr-defined]
+    assert "late.grace_minutes in rubrics/grading-policy.yaml" in table.stdout  # type: ignore[attr-defined]

@@ -139,7 +139,7 @@ def check_reflections(
     if comment:
         from coursectl.reflections.check import cutoff_of
 
-        cutoff = cutoff_of(deliverable)
+        cutoff = cutoff_of(deliverable, loaded.policy)
         if datetime.now(cutoff.tzinfo) < cutoff:
             raise UserError(
                 f"--comment: the deadline ({cutoff:%a %b %d %H:%M %Z} with grace) has not "
@@ -173,10 +173,10 @@ def check_reflections(
             return reflection_source.fetch(requests, cutoff, lambda n: bar.advance(task, n))
 
         report = check_reflections(
-            loaded.students, deliverable, github.org if github else None, fetch
+            loaded.students, deliverable, github.org if github else None, fetch, loaded.policy
         )
 
-    from coursectl.reflections.report import times_note, to_csv, to_json
+    from coursectl.reflections.report import grace_note, times_note, to_csv, to_json
 
     zone = schedule.tz
     if fmt == "table":
@@ -200,6 +200,7 @@ def check_reflections(
                     highlight=False,
                 )
             err.print(f"times: {times_note(report)}", highlight=False)
+            err.print(f"on time: {grace_note(report, zone)}", highlight=False)
 
     # How the source spent rate limit where it could not re-check for free (GitHub).
     for note in getattr(reflection_source, "notes", []):
@@ -318,16 +319,14 @@ def _parse_fail_on(text: str | None, statuses: tuple[str, ...]) -> set[str]:
 
 def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
     """The table a TA reads; sized for an 80-column terminal (empty columns are left out)."""
-    from datetime import UTC
-
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from coursectl.reflections.check import format_duration
-    from coursectl.reflections.report import times_note
+    from coursectl.reflections.report import grace_note, times_note
 
-    grace = int((report.cutoff.astimezone(UTC) - report.due.astimezone(UTC)).total_seconds() // 60)
+    grace = report.grace.minutes
     table = Table(
         title=f"{report.title} ({report.deliverable_id}), due "
         f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"
@@ -376,3 +375,4 @@ def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
         "  ".join(f"[{STATUS_STYLES.get(s, '')}]{s}[/] {n}" for s, n in report.counts().items())
     )
     console.print(f"times: {times_note(report)}", highlight=False)
+    console.print(f"on time: {grace_note(report, zone)}", highlight=False)

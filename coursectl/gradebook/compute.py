@@ -57,6 +57,7 @@ from coursectl.model import (
     ReflectionDeliverable,
     SelfAssessmentDeliverable,
     SurveyDeliverable,
+    grace_for,
 )
 
 DAY = 86400.0
@@ -262,8 +263,13 @@ def build_gradebook(
             result = _survey(item, gradescope.get(item.id), size, paths, show)
         else:
             result = _scored(item, gradescope.get(item.id), size, paths, show)
+        # One grace rule with check-reflections (a reflection may set its own).
+        grace = grace_for(deliverable, policy).minutes
+        rule = policy.late
+        if grace != rule.grace_minutes:
+            rule = rule.model_copy(update={"grace_minutes": grace})
         _apply_adjustments(
-            result, policy.late, excused.get(item.id), extension.get(item.id), adjustment_note
+            result, rule, excused.get(item.id), extension.get(item.id), adjustment_note
         )
         if isinstance(deliverable, SelfAssessmentDeliverable) and result.confirmed is not None:
             waiting = result.state == "unconfirmed"

@@ -15,9 +15,12 @@ from datetime import UTC, datetime, timedelta
 from coursectl.errors import UserError
 from coursectl.model import (
     REFLECTION_STATUSES,
+    Grace,
+    GradingPolicy,
     ReflectionDeliverable,
     ReflectionStatus,
     WordRange,
+    grace_for,
 )
 from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest, TimeSource
 from coursectl.reflections.wordcount import count_words
@@ -58,6 +61,7 @@ class ReflectionReport:
     cutoff: datetime  # due + grace
     words: WordRange
     records: list[ReflectionRecord] = field(default_factory=list)
+    grace: Grace = field(default_factory=lambda: Grace(0, "no grace"))  # cutoff - due, and where
 
     def counts(self) -> dict[Status, int]:
         tally = Counter(r.status for r in self.records)
@@ -276,7 +280,12 @@ def classify(
                     status,
                     on_time,
                     graded.words,
-                    _join(_range_note(graded.words, limits), graded.note, later),
+                    _join(
+                        _range_note(graded.words, limits),
+                        graded.note,
+                        _grace_note(on_time, due, cutoff),
+                        later,
+                    ),
                 )
 
     assert latest is not None  # every path without a late version returned above
@@ -313,18 +322,29 @@ def classify(
     )
 
 
+def _grace_note(snapshot: FileSnapshot, due: datetime, cutoff: datetime) -> str:
+    """Say so when an on-time version only made it thanks to the grace period."""
+    if snapshot.time_kind == "none":
+        return ""
+    after = _elapsed(due, snapshot.received_at)
+    if after <= timedelta(0):
+        return ""
+    grace = int(_elapsed(due, cutoff).total_seconds() // 60)
+    return f"{format_duration(after)} after the due time, within the {grace}-minute grace: on time"
+
+
 def _elapsed(start: datetime, end: datetime) -> timedelta:
     """Real time between two moments. Subtracting two datetimes that share a ZoneInfo gives
     wall-clock time instead, an hour off across the DST change (Mar 8, 2026, in spring break)."""
     return end.astimezone(UTC) - start.astimezone(UTC)
 
 
-def cutoff_of(deliverable: ReflectionDeliverable) -> datetime:
-    """Due time plus the grace period, in real minutes (also across a DST change)."""
+def cutoff_of(deliverable: ReflectionDeliverable, policy: GradingPolicy | None) -> datetime:
+    """Due time plus the grace period (`grace_for`: the grading policy's, as the gradebook
+    applies it), in real minutes (also across a DST change)."""
     due = deliverable.due
-    return (due.astimezone(UTC) + timedelta(minutes=deliverable.grace_minutes)).astimezone(
-        due.tzinfo
-    )
+    minutes = grace_for(deliverable, policy).minutes
+    return (due.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(due.tzinfo)
 
 
 def check_reflections(
@@ -332,9 +352,13 @@ def check_reflections(
     deliverable: ReflectionDeliverable,
     org: str | None,
     fetch: Callable[[Sequence[RepoRequest], datetime], list[RepoFetch]],
+    policy: GradingPolicy | None = None,
 ) -> ReflectionReport:
-    """Plan, fetch through `fetch(requests, cutoff)` and classify, in roster order."""
-    cutoff = cutoff_of(deliverable)
+    """Plan, fetch through `fetch(requests, cutoff)` and classify, in roster order.
+
+    `policy` gives the grace period (see `grace_for`); without one there is none."""
+    grace = grace_for(deliverable, policy)
+    cutoff = cutoff_of(deliverable, policy)
     requests, unreachable = plan_requests(students, deliverable, org)
     results = fetch(requests, cutoff)
     by_sid = {r.request.sid: r for r in results}
@@ -359,5 +383,11 @@ def check_reflections(
             )
     records = [records_by_sid[s.sid] for s in students if s.sid in records_by_sid]
     return ReflectionReport(
-        deliverable.id, deliverable.title, deliverable.due, cutoff, deliverable.words, records
+        deliverable.id,
+        deliverable.title,
+        deliverable.due,
+        cutoff,
+        deliverable.words,
+        records,
+        grace,
     )

@@ -73,6 +73,8 @@ def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:
         "title": report.title,
         "due": _moment(report.due, zone),
         "cutoff": _moment(report.cutoff, zone),
+        "grace_minutes": report.grace.minutes,
+        "on_time": grace_note(report, zone),
         "words": {"min": report.words.min, "max": report.words.max},
         "source": source,
         "times": times_note(report),
@@ -91,6 +93,18 @@ def is_reflection_report(text: str) -> bool:
     except ValueError:
         return False
     return isinstance(document, dict) and {"deliverable", "students", "counts"} <= document.keys()
+
+
+def grace_note(report: ReflectionReport, zone: tzinfo) -> str:
+    """Until when a version counts as on time, and where that grace period is set."""
+    cutoff = report.cutoff.astimezone(zone)
+    grace = report.grace
+    if not grace.minutes:
+        return f"at or before the due time, {cutoff:%a %b %d %H:%M %Z} (no grace: {grace.source})"
+    return (
+        f"at or before {cutoff:%a %b %d %H:%M %Z}, the due time + {grace.minutes} min grace "
+        f"({grace.source}, which the gradebook's late rule uses too)"
+    )
 
 
 def times_note(report: ReflectionReport) -> str:
