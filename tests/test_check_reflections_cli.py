@@ -261,3 +261,37 @@ def test_a_push_within_the_policy_grace_is_on_time(
     table = run(runner, course_dir, "7", "--source", "local", str(clones))
     assert "+ 15 min grace" in table.stdout  # type: ignore[attr-defined]
     assert "late.grace_minutes in rubrics/grading-policy.yaml" in table.stdout  # type: ignore[attr-defined]
+
+
+def test_out_refuses_another_weeks_report_without_force(runner: CliRunner, tmp_path: Path) -> None:
+    """Week 8 written over week-07.csv would have the gradebook grade week 7 from week 8."""
+    out = tmp_path / "week-07.csv"
+    base = ["check-reflections", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    week7 = runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(out)], env=WIDE)
+    assert week7.exit_code == 0, week7.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["deliverable"] for r in rows} == {"week-07-reflection"}  # on every row
+    written = out.read_text(encoding="utf-8")
+
+    week8 = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(out)], env=WIDE)
+    assert week8.exit_code == 1
+    assert (
+        f"{out}: holds the report for 'week-07-reflection', not 'week-08-reflection'"
+        in week8.stderr
+    )
+    assert out.read_text(encoding="utf-8") == written
+    as_json = tmp_path / "week-07.json"
+    runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(as_json)], env=WIDE)
+    refused = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(as_json)], env=WIDE)
+    assert refused.exit_code == 1 and "not 'week-08-reflection'" in refused.stderr
+
+    # A report of an older coursectl (no deliverable column) does not say its week: --force.
+    out.write_text("sid,github,status,words,submitted_at,late_by,commit,time_verified,"
+                   "time_source,reason\n1,a,ok,400,,,,false,none,\n", encoding="utf-8")  # fmt: skip
+    older = runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(out)], env=WIDE)
+    assert older.exit_code == 1 and "does not say which week" in older.stderr
+
+    forced = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(out), "--force"], env=WIDE)
+    assert forced.exit_code == 0, forced.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["deliverable"] for r in rows} == {"week-08-reflection"}

@@ -791,3 +791,23 @@ def test_late_row_outside_the_range_from_an_older_report_gets_no_credit(
     line = next(x for x in out.splitlines() if "week-07-reflection" in x)
     assert "outside 300–500 words: no credit" in line and "-> 0.00%;" in line
     assert "1 'late' row(s) outside 300–500 words" in err
+
+
+def test_csv_for_another_week_is_refused(here: Path, runner: CliRunner) -> None:
+    """The CSV says its deliverable on every row; week 8's report named week-07.csv is refused."""
+    path = here / SAMPLE / "reflections/week-07.csv"
+    path.write_text(path.read_text().replace(",week-07-reflection", ",week-08-reflection"))
+    one_error(
+        *run(runner, *build())[::2],
+        r"week-07\.csv:2: this file is for 'week-08-reflection', not 'week-07-reflection'",
+    )
+
+
+def test_csv_of_an_older_coursectl_is_read_with_a_warning(here: Path, runner: CliRunner) -> None:
+    path = here / SAMPLE / "reflections/week-07.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    assert "week-07.csv: no deliverable column, so it cannot be checked" in err
+    assert "'week-07-reflection'" in err

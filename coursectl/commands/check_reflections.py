@@ -121,21 +121,11 @@ def check_reflections(
         raise UserError("--comment opens issues on GitHub; use it with --source github")
     fmt = _resolve_format(output_format, out)
     failing = _parse_fail_on(fail_on, STATUSES)
-    if out is not None and out.exists() and not force:
-        from coursectl.reflections.report import is_reflection_report
-
-        # A weekly re-run replaces its own earlier report; anything else needs --force.
-        if out.is_dir() or not is_reflection_report(
-            out.read_text(encoding="utf-8", errors="replace")
-        ):
-            raise UserError(
-                f"{out}: already exists and is not a check-reflections report; "
-                "add --force to overwrite it"
-            )
-
     loaded = load_course(course)
     schedule = loaded.schedule
     deliverable = find_reflection(schedule.deliverables, which)
+    if out is not None and out.exists() and not force:
+        _refuse_to_replace(out, deliverable.id)
     if comment:
         from coursectl.reflections.check import cutoff_of
 
@@ -218,6 +208,29 @@ def check_reflections(
         statuses = ", ".join(sorted({r.status for r in hits}))
         err.print(f"--fail-on: {len(hits)} student(s) with {statuses}")
         raise typer.Exit(FAIL_ON_EXIT)
+
+
+def _refuse_to_replace(out: Path, deliverable_id: str) -> None:
+    """A re-run may replace its own week's report; anything else needs --force."""
+    from coursectl.errors import UserError
+    from coursectl.reflections.report import UNKNOWN_WEEK, report_deliverable
+
+    found = None if out.is_dir() else report_deliverable(out.read_text("utf-8", "replace"))
+    if found is None:
+        raise UserError(
+            f"{out}: already exists and is not a check-reflections report; "
+            "add --force to overwrite it"
+        )
+    if found == UNKNOWN_WEEK:
+        raise UserError(
+            f"{out}: already holds a check-reflections report that does not say which week it "
+            f"is (written by an older coursectl); add --force to replace it with {deliverable_id}"
+        )
+    if found != deliverable_id:
+        raise UserError(
+            f"{out}: holds the report for '{found}', not '{deliverable_id}'; write to another "
+            "file (e.g. grades/reflections/<week file>.csv) or add --force to replace it"
+        )
 
 
 def _in_range(content: bytes, words: WordRange) -> bool:
