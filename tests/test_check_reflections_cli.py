@@ -295,3 +295,16 @@ def test_out_refuses_another_weeks_report_without_force(runner: CliRunner, tmp_p
     assert forced.exit_code == 0, forced.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert {r["deliverable"] for r in rows} == {"week-08-reflection"}
+
+
+def test_out_dash_is_standard_output(
+    runner: CliRunner, tmp_path: Path, monkeypatch: object
+) -> None:
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    base = ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    result = runner.invoke(app, [*base, "--format", "csv", "--out", "-"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 48
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    unsaid = runner.invoke(app, [*base, "--out", "-"], env=WIDE)
+    assert unsaid.exit_code == 1 and "--out -: say --format csv" in unsaid.stderr

@@ -63,7 +63,9 @@ def check_reflections(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the csv/json here (atomically) instead of stdout."),
+        typer.Option(
+            "--out", "-o", help="Write the csv/json here (atomically); - for standard output."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -119,6 +121,10 @@ def check_reflections(
 
     if comment and source != "github":
         raise UserError("--comment opens issues on GitHub; use it with --source github")
+    if out is not None and str(out) == "-":  # standard output, as `calendar --out -`
+        out = None
+        if output_format is None:
+            raise UserError("--out -: say --format csv or --format json")
     fmt = _resolve_format(output_format, out)
     failing = _parse_fail_on(fail_on, STATUSES)
     loaded = load_course(course)
