@@ -308,3 +308,16 @@ def test_out_dash_is_standard_output(
     assert list(tmp_path.iterdir()) == []  # no file named "-"
     unsaid = runner.invoke(app, [*base, "--out", "-"], env=WIDE)
     assert unsaid.exit_code == 1 and "--out -: say --format csv" in unsaid.stderr
+
+
+def test_empty_folder_warns_once_and_still_exits_0(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(tmp_path)],
+        env={"COLUMNS": "80"},  # piped: the warning stays one line all the same
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert f"no student folders found in {tmp_path}: expected one folder per" in warnings[0]
+    assert "no-repo 48" in result.stdout

@@ -198,6 +198,8 @@ def check_reflections(
             err.print(f"times: {times_note(report)}", highlight=False)
             err.print(f"on time: {grace_note(report, zone)}", highlight=False)
 
+    for warning in getattr(reflection_source, "warnings", []):
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     # How the source spent rate limit where it could not re-check for free (GitHub).
     for note in getattr(reflection_source, "notes", []):
         err.print(f"note: {note}", highlight=False)

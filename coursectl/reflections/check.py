@@ -33,6 +33,8 @@ STATUSES = REFLECTION_STATUSES
 MAX_FILE_BYTES = 1_048_576
 # A NUL byte does not occur in text files (UTF-8 or legacy encodings); it does in binaries.
 _BINARY_SNIFF = 8192
+# What git stores instead of a file tracked with Git LFS (https://git-lfs.com/spec/v1).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,9 @@ class _Reading:
 def read_reflection(content: bytes) -> _Reading:
     """Decode and count one file's bytes; binary, huge and undecodable files are explained."""
     size = len(content)
+    if content.startswith(_LFS_POINTER):
+        # Counting it would give "version https ... oid sha256 ... size" six words.
+        return _Reading(None, "a Git LFS pointer, not the reflection (commit the Markdown itself)")
     if size > MAX_FILE_BYTES:
         # Sources stop reading just past the limit, so the true size may be larger still.
         return _Reading(None, "file is over 1 MiB; a reflection is text of a few KiB")
@@ -256,8 +261,12 @@ def classify(
         # that, but judging by the times keeps the rule in one place).
         on_time, latest = latest, None
     if on_time is None and latest is None:
+        said = fetch.reason.startswith(request.path)  # the source says what is wrong with it
         return ReflectionRecord(
-            request.sid, request.github, "missing", reason=_join(f"no {request.path}", fetch.reason)
+            request.sid,
+            request.github,
+            "missing",
+            reason=fetch.reason if said else _join(f"no {request.path}", fetch.reason),
         )
 
     graded: _Reading | None = None
