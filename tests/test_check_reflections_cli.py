@@ -321,3 +321,40 @@ def test_empty_folder_warns_once_and_still_exits_0(runner: CliRunner, tmp_path: 
     assert len(warnings) == 1, result.stderr
     assert f"no student folders found in {tmp_path}: expected one folder per" in warnings[0]
     assert "no-repo 48" in result.stdout
+
+
+def test_80_columns_never_cut_sids_or_statuses(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """Piped output is 80 columns; with every column shown, sids and statuses stay whole."""
+    clones = tmp_path / "clones"
+    clone_with(
+        clones,
+        "avery-quill-syn",
+        [
+            ("word " * 100, datetime(2026, 3, 6, 20, tzinfo=PACIFIC)),
+            ("five words and no more", datetime(2026, 3, 7, 20, tzinfo=PACIFIC)),
+        ],
+    )
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(course_dir), "--source", "local", str(clones)],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line.split() for line in lines if line.startswith(" 91")]
+    assert len(rows) == 48 and all(len(row[0]) == 7 for row in rows), result.stdout
+    assert rows[0][0] == "9100001" and "too-short" in rows[0] and "20:01:00" in rows[0]
+    assert "…" not in result.stdout
+    assert sum("no-repo" in row for row in rows) == 47
+
+
+def test_errors_on_stderr_have_no_blank_line_before_them(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(tmp_path / "no")],
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: "), repr(result.stderr)

@@ -162,6 +162,9 @@ def check_reflections(
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        # Off a terminal (piped, CI) there is nothing to redraw, and stopping the bar would
+        # leave a blank line on stderr before any message.
+        disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("fetch", total=sum(1 for s in loaded.students if s.github.strip()))
 
@@ -356,22 +359,32 @@ def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
     )
     records = report.records
     show_time = any(r.submitted_at for r in records)
     show_late = any(r.late_by is not None for r in records)
     show_commit = any(r.commit for r in records)
-    table.add_column("sid", no_wrap=True)
-    table.add_column("github", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("words", justify="right", no_wrap=True)
+
+    # A TA copies sids and statuses from here: those columns are never cut (min_width at
+    # their longest value); logins and the note fold onto more lines when 80 columns are tight.
+    def widest(header: str, cells: list[str]) -> int:
+        return max([len(header), *map(len, cells)])
+
+    table.add_column("sid", no_wrap=True, min_width=widest("sid", [r.sid for r in records]))
+    table.add_column("github", overflow="fold")
+    table.add_column(
+        "status", no_wrap=True, min_width=widest("status", [r.status for r in records])
+    )
+    table.add_column("words", justify="right", no_wrap=True, min_width=5)
     if show_time:
-        table.add_column("submitted", no_wrap=True)
+        table.add_column("submitted", overflow="fold")
     if show_late:
-        table.add_column("late by", justify="right", no_wrap=True)
+        late = [format_duration(r.late_by) for r in records if r.late_by is not None]
+        table.add_column("late by", justify="right", no_wrap=True, min_width=widest("", late))
     if show_commit:
-        table.add_column("commit", style="dim", no_wrap=True)
-    table.add_column("note", overflow="fold", ratio=1)
+        table.add_column("commit", style="dim", no_wrap=True, min_width=7)
+    table.add_column("note", overflow="fold", ratio=1, min_width=10)
     for record in records:
         style = STATUS_STYLES.get(record.status, "")
         row = [
