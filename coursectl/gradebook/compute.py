@@ -12,9 +12,11 @@ Rules (README "Gradebook" documents them for TAs):
 - Late rule: lateness beyond `grace_minutes` counts whole started days; each costs
   `penalty_per_day` percent of the item; more than `max_days` scores 0. An extension moves the
   due time; an excused item is left out. Reflections: `ok` is complete; `late` (a late version
-  within the word range) is complete with the late rule applied to check-reflections' `late_by`,
-  and a `late` row outside the word range (older reports) is too-short/too-long; `no-access` and `error` are the tool's
-  failures, not the student's, so they are pending; every other status is incomplete (0).
+  within the word range) is complete with the late rule applied to check-reflections'
+  `late_by`, and a `late` row outside the word range (older reports) is too-short/too-long;
+  `no-access` and `error` are the tool's failures, not the student's, so they are pending;
+  every other status is incomplete (0). The grace period is `grace_for` (model.py), the one
+  check-reflections uses.
 - Peer reviews: reviews done / reviews assigned (assign-reviews' CSV). Done comes from the TA
   record (grades/reviews-done/<id>.csv) when there is one, else a Gradescope submission of the
   peer-review assignment counts as all assigned reviews done. No reviews assigned: not counted.
