@@ -422,7 +422,7 @@ class FetchCache:
                     "listings": self.listings,
                 }
             )
-        atomic_write_text(self.path, text)
+        atomic_write_text(self.path, text, private=True)  # students' repositories and texts
 
     def etag_for(self, url: str) -> tuple[str | None, Any]:
         with self._lock:

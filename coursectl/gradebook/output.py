@@ -51,5 +51,5 @@ def write_outputs(planned: list[Planned], force: bool) -> list[Path]:
             ]
         )
     for item in planned:
-        atomic_write_text(item.path, item.text)
+        atomic_write_text(item.path, item.text, private=True)  # grades: FERPA
     return [p.path for p in planned]
