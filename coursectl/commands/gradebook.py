@@ -83,7 +83,11 @@ def gradebook(
         typer.Option("--format", "-f", help="csv: gradebook.csv; canvas: Canvas import CSV; both."),
     ] = OutputFormat.csv,
     force: Annotated[
-        bool, typer.Option("--force", help="Write even into a file git tracks.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Write even into a file git tracks, or replace a file coursectl did not write.",
+        ),
     ] = False,
     strict: Annotated[
         bool,
