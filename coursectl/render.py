@@ -649,6 +649,11 @@ def check_replaceable(path: Path, new_text: str, force: bool) -> None:
     )
 
 
+def output_file(out: Path | None) -> Path | None:
+    """The --out file, or None for standard output (no --out, or '-' as other tools take it)."""
+    return None if out is None or str(out) == "-" else out
+
+
 def format_for(out: Path | None, requested: str | None) -> Format:
     """--format, else the --out file's extension (.html/.htm -> html), else Markdown."""
     choice = requested or (

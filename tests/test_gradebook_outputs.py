@@ -84,3 +84,50 @@ def test_a_canvas_export_is_not_taken_for_ours(runner: CliRunner, here: Path) ->
     assert code == 1
     assert "not written by coursectl gradebook" in stderr
     assert (folder / "gradebook-canvas.csv").read_text(encoding="utf-8") == export
+
+
+@pytest.mark.parametrize(
+    ("fmt", "first_cell"), [("csv", "sid"), ("canvas", "Student")], ids=["csv", "canvas"]
+)
+def test_out_dash_is_standard_output(
+    runner: CliRunner, here: Path, fmt: str, first_cell: str
+) -> None:
+    code, stdout, stderr = gradebook(runner, "--out", "-", "--format", fmt)
+    assert code == 0, stderr
+    rows = list(csv.reader(io.StringIO(stdout)))
+    assert rows[0][0] == first_cell
+    assert len(rows) > 40  # every sample student; the summary went to stderr
+    assert "students" in stderr
+    assert not (here / "-").exists()
+
+
+def test_out_dash_with_both_formats_is_one_error(runner: CliRunner, here: Path) -> None:
+    code, stdout, stderr = gradebook(runner, "--out", "-", "--format", "both")
+    assert code == 1
+    assert error_lines(stderr) == [
+        "error: --out -: --format both writes two files (gradebook.csv and "
+        "gradebook-canvas.csv); give --out a folder"
+    ]
+    assert stdout == ""
+    assert not (here / "-").exists()
+
+
+def test_out_csv_file_is_that_file(runner: CliRunner, here: Path) -> None:
+    code, _, stderr = gradebook(runner, "--out", "week7.csv")
+    assert code == 0, stderr
+    assert (here / "week7.csv").is_file()
+    assert next(csv.reader((here / "week7.csv").open(encoding="utf-8")))[0] == "sid"
+    code, _, stderr = gradebook(runner, "--out", "canvas-upload.csv", "--format", "canvas")
+    assert code == 0, stderr
+    assert next(csv.reader((here / "canvas-upload.csv").open(encoding="utf-8")))[0] == "Student"
+
+
+def test_out_csv_file_with_both_formats_is_one_error(runner: CliRunner, here: Path) -> None:
+    code, _, stderr = gradebook(runner, "--out", "x.csv", "--format", "both")
+    assert code == 1
+    assert error_lines(stderr) == [
+        "error: --out x.csv: --format both writes two files (gradebook.csv and "
+        "gradebook-canvas.csv); give --out a folder"
+    ]
+    assert not (here / "x.csv").exists()
+

@@ -22,7 +22,7 @@ OutOption = Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="Write to this file instead of standard output.",
+        help="Write to this file instead of standard output ('-': standard output).",
         show_default=False,
     ),
 ]
@@ -33,8 +33,9 @@ ForceOption = Annotated[
 
 def _emit(text: str, out: Path | None, force: bool) -> None:
     from coursectl.atomic import atomic_write_text
-    from coursectl.render import check_replaceable
+    from coursectl.render import check_replaceable, output_file
 
+    out = output_file(out)
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -68,9 +69,9 @@ def week(
     Example: coursectl render week 7 --format html --out build/week-07.html
     """
     from coursectl.course import load_course
-    from coursectl.render import format_for, render_week
+    from coursectl.render import format_for, output_file, render_week
 
-    chosen = format_for(out, fmt)
+    chosen = format_for(output_file(out), fmt)
     _emit(render_week(load_course(course), number, chosen), out, force)
 
 

@@ -18,6 +18,7 @@ from coursectl.gradebook.render import STUDENT_COLUMNS, canvas_csv, gradebook_cs
 GRADEBOOK_FILE = "gradebook.csv"
 CANVAS_FILE = "gradebook-canvas.csv"
 FILE_NAMES: dict[str, str] = {"csv": GRADEBOOK_FILE, "canvas": CANVAS_FILE}
+STDOUT = "-"
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 _GRADEBOOK_LAST_COLUMNS = ("total", "counted weight", "notes")
 _HEAD_BYTES = 65536
@@ -28,6 +29,29 @@ class Planned:
     path: Path
     text: str
     git: GitState
+
+
+def output_paths(
+    out: Path | None, default_folder: Path, formats: list[str]
+) -> dict[str, Path | None]:
+    """Where each format is written; None means standard output.
+
+    --out is a folder, except: '-' is standard output, and a name ending in .csv (that is not
+    an existing folder) is the file itself; both only when one format is written.
+    """
+    if out is None:
+        return {fmt: default_folder / FILE_NAMES[fmt] for fmt in formats}
+    single_file = str(out) == STDOUT or (out.suffix.lower() == ".csv" and not out.is_dir())
+    if single_file and len(formats) > 1:
+        written = " and ".join(FILE_NAMES[fmt] for fmt in formats)
+        raise UserError(
+            f"--out {out}: --format both writes two files ({written}); give --out a folder"
+        )
+    if str(out) == STDOUT:
+        return {formats[0]: None}
+    if single_file:
+        return {formats[0]: out}
+    return {fmt: out / FILE_NAMES[fmt] for fmt in formats}
 
 
 def render_output(book: Gradebook, fmt: str) -> str:
