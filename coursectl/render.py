@@ -514,12 +514,31 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})
 
 
+class _Utf8TemplateLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader that reports a template that is not UTF-8 as a UserError naming the
+    file and the line of the first bad byte (jinja2 lets the bare UnicodeDecodeError out)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            file = Path(self.searchpath[0]) / template
+            line = (
+                exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            )
+            raise UserError(
+                Problem(_display(file), line, None, "not UTF-8 text; save it as UTF-8")
+            ) from None
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """The jinja2 environment for a course's templates/ folder."""
     markdown = _markdown()
     env = jinja2.Environment(
         # Absolute, so that template frames in tracebacks carry a path we can match.
-        loader=jinja2.FileSystemLoader(templates.resolve()),
+        loader=_Utf8TemplateLoader(templates.resolve()),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
