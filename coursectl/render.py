@@ -673,6 +673,24 @@ def output_file(out: Path | None) -> Path | None:
     return None if out is None or str(out) == "-" else out
 
 
+_EXTENSIONS: dict[str, Format] = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def extension_warning(out: Path | None, fmt: Format) -> str | None:
+    """A one-line warning when the --out file's extension names the other format (HTML in
+    week-07.md); None when they agree or the extension is one we do not know."""
+    if out is None:
+        return None
+    named = _EXTENSIONS.get(out.suffix.lower())
+    if named is None or named == fmt:
+        return None
+    what = "HTML" if fmt == "html" else "Markdown"
+    return (
+        f"{_display(out)}: writing {what} into a {out.suffix} file; "
+        f"name it .{'html' if fmt == 'html' else 'md'} or change --format"
+    )
+
+
 def format_for(out: Path | None, requested: str | None) -> Format:
     """--format, else the --out file's extension (.html/.htm -> html), else Markdown."""
     choice = requested or (

@@ -130,4 +130,3 @@ def test_out_csv_file_with_both_formats_is_one_error(runner: CliRunner, here: Pa
         "gradebook-canvas.csv); give --out a folder"
     ]
     assert not (here / "x.csv").exists()
-

@@ -69,3 +69,32 @@ def test_an_included_template_that_is_not_utf8_is_named(runner: CliRunner, here:
     assert result.stderr.splitlines() == [
         "error: templates/footer.md.j2:1: not UTF-8 text; save it as UTF-8"
     ]
+
+
+def test_html_into_a_markdown_file_is_warned(runner: CliRunner, here: Path) -> None:
+    result = runner.invoke(
+        app, ["render", "week", "7", "--format", "html", "--out", "build/week-07.md"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: build/week-07.md: writing HTML into a .md file; name it .html or change --format"
+    ]
+
+
+def test_markdown_into_an_html_file_is_warned(runner: CliRunner, here: Path) -> None:
+    result = runner.invoke(
+        app, ["render", "reminder", "pp1-peer-reviews", "--out", "build/reminder.html"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "warning: build/reminder.html: writing Markdown into a .html file" in result.stderr
+
+
+def test_matching_extensions_give_no_warning(runner: CliRunner, here: Path) -> None:
+    for argv in (
+        ["render", "week", "7", "--out", "build/week-07.html"],
+        ["render", "week", "7", "--out", "build/week-07.md"],
+        ["render", "week", "7", "--format", "html", "--out", "build/week-07.txt"],
+    ):
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 0, result.stderr
+        assert "warning" not in result.stderr

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coursectl.commands._common import CourseDir, report_user_errors
+
+if TYPE_CHECKING:
+    from coursectl.render import Format
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -31,9 +34,9 @@ ForceOption = Annotated[
 ]
 
 
-def _emit(text: str, out: Path | None, force: bool) -> None:
+def _emit(text: str, out: Path | None, force: bool, fmt: Format = "md") -> None:
     from coursectl.atomic import atomic_write_text
-    from coursectl.render import check_replaceable, output_file
+    from coursectl.render import check_replaceable, extension_warning, output_file
 
     out = output_file(out)
     if out is None:
@@ -41,6 +44,9 @@ def _emit(text: str, out: Path | None, force: bool) -> None:
         sys.stdout.flush()
         return
     check_replaceable(out, text, force)
+    warning = extension_warning(out, fmt)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     atomic_write_text(out, text)
     typer.echo(f"wrote {out}", err=True)
 
@@ -72,7 +78,7 @@ def week(
     from coursectl.render import format_for, output_file, render_week
 
     chosen = format_for(output_file(out), fmt)
-    _emit(render_week(load_course(course), number, chosen), out, force)
+    _emit(render_week(load_course(course), number, chosen), out, force, chosen)
 
 
 @app.command("reminder")
