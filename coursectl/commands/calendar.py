@@ -62,7 +62,10 @@ def _now() -> datetime:
 
 def _options(alarm: list[str] | None, no_alarms: bool) -> CalendarOptions:
     from coursectl.calendar.events import DEFAULT_ALARMS, CalendarOptions, parse_alarm
+    from coursectl.errors import UserError
 
+    if no_alarms and alarm:
+        raise UserError("--alarm and --no-alarms contradict each other; choose one")
     if no_alarms:
         return CalendarOptions(alarms=())
     alarms: tuple[timedelta, ...] = (
