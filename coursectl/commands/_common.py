@@ -48,8 +48,9 @@ def _undecodable_file(exc: UnicodeDecodeError) -> str | None:
             if isinstance(owner, PurePath):
                 return str(owner)
         for value in frame.f_locals.values():
-            if isinstance(value, io.TextIOBase) and isinstance(getattr(value, "name", None), str):
-                return str(value.name)
+            name = getattr(value, "name", None) if isinstance(value, io.TextIOBase) else None
+            if isinstance(name, str):
+                return name
     return None
 
 
