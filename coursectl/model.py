@@ -490,6 +490,11 @@ class Schedule(StrictModel):
                 skipped += 1
         return calendar_week - skipped
 
+    def week_numbers(self) -> range:
+        """Course weeks from the term's first to its last, and any later week listed in `weeks:`."""
+        last = max([self.week_of(self.course.end), *(w.number for w in self.weeks)])
+        return range(1, last + 1)
+
     def break_on(self, day: date) -> Break | None:
         return next((b for b in self.breaks if b.covers(day)), None)
 
