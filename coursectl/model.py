@@ -154,11 +154,44 @@ class StrictModel(BaseModel):
 # ---------------------------------------------------------------------------- course
 
 
+def api_url_mistake(url: str) -> str | None:
+    """What is wrong with a GitHub API URL a TA wrote, or None when it is a usable http(s) URL.
+
+    PyGithub answers a URL without a scheme with an AttributeError and any other scheme with
+    an AssertionError, deep inside its requester: say it here instead, in the TA's words.
+    """
+    from urllib.parse import urlsplit
+
+    example = "https://github.example.edu/api/v3"
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"'{url}' is not a URL; write a full URL, e.g. {example}"
+    if not parts.scheme or "://" not in text:
+        return f"'{url}' has no scheme; write a full URL, e.g. https://{text.lstrip('/')}"
+    if parts.scheme not in ("http", "https"):
+        return f"'{url}' is not an http(s) URL; write a full URL, e.g. {example}"
+    if not host:
+        return f"'{url}' has no host name; write a full URL, e.g. {example}"
+    return None
+
+
 class GitHubSettings(StrictModel):
     org: str = Field(description="GitHub organisation that holds the students' repositories")
     api_url: str | None = Field(
         None, description="GitHub Enterprise API URL; default api.github.com"
     )
+
+    @field_validator("api_url")
+    @classmethod
+    def _full_url(cls, value: str | None) -> str | None:
+        mistake = api_url_mistake(value) if value is not None else None
+        if mistake:
+            raise ValueError(f"api_url: {mistake}")
+        return value
 
 
 class GradescopeSettings(StrictModel):

@@ -37,6 +37,12 @@ BROKEN = {
     "unknown-kind": ("schedule.yaml", 35, "unknown kind 'portfolio'"),
     "policy-weights": ("rubrics/grading-policy.yaml", 3, "category weights add up to 90, not 100"),
     "policy-unknown-item": ("rubrics/grading-policy.yaml", 7, "unknown deliverable 'pp2'"),
+    "api-url-without-scheme": (
+        "schedule.yaml",
+        11,
+        "'github.example.edu/api/v3' has no scheme; write a full URL, e.g. "
+        "https://github.example.edu/api/v3",
+    ),
 }
 
 
