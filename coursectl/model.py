@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -140,9 +141,35 @@ def _parse_clock(value: Any) -> Any:
     return value
 
 
+def _id_text(value: Any, info: ValidationInfo) -> Any:
+    """An id, code or room a TA typed as a plain number (`gradescope_id: 7000001`, `section: 1`)
+    is the text of that number; a number YAML reads as something else than what was written
+    (`section: 01` is 1, `010` is 8, `7000001.0` a decimal) is refused: quote it."""
+    name = info.field_name or "value"
+    written = getattr(value, "source_text", None)
+    if isinstance(value, bool):
+        return value  # yes/no/true/false: the type error names the field
+    if isinstance(value, float):
+        shown = written or repr(value)
+        if value.is_integer() and "e" not in shown.lower():
+            hint = f"write it without the decimal part: {int(value)}"
+        else:
+            hint = "write the id's exact digits (in quotes if it is not a whole number)"
+        raise ValueError(f"{name}: {shown} is a decimal number, not an id; {hint}")
+    if isinstance(value, int):
+        if written is not None:
+            raise ValueError(
+                f"{name}: {written} is read as the number {int(value)}; quote it: '{written}'"
+            )
+        return str(value)
+    return value
+
+
 LocalDate = Annotated[date, BeforeValidator(_parse_local_date)]
 LocalDateTime = Annotated[datetime, BeforeValidator(_parse_local_datetime)]
 ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
+# Text that TAs naturally type as a number: ids, course codes, terms, sections, rooms.
+IdText = Annotated[str, BeforeValidator(_id_text)]
 
 
 class StrictModel(BaseModel):
@@ -195,14 +222,14 @@ class GitHubSettings(StrictModel):
 
 
 class GradescopeSettings(StrictModel):
-    course_id: str | None = None
+    course_id: IdText | None = None
     exports: str = Field("exports/gradescope", description="folder of Gradescope CSV exports")
 
 
 class CourseInfo(StrictModel):
-    code: str
+    code: IdText
     name: str
-    term: str
+    term: IdText
     timezone: str
     start: LocalDate
     end: LocalDate
@@ -236,14 +263,14 @@ class CourseInfo(StrictModel):
 class Meeting(StrictModel):
     """A recurring meeting: a lecture series, or one discussion section."""
 
-    id: str
+    id: IdText
     kind: Literal["lecture", "section", "lab", "office-hours"]
     title: str
     days: list[Weekday] = Field(min_length=1)
     start: ClockTime
     end: ClockTime
-    location: str | None = None
-    section: str | None = Field(None, description="roster section this meeting is for")
+    location: IdText | None = None
+    section: IdText | None = Field(None, description="roster section this meeting is for")
     first: LocalDate | None = Field(None, description="first day it meets; default the term start")
     last: LocalDate | None = Field(None, description="last day it meets; default the term end")
 
@@ -274,7 +301,7 @@ class Meeting(StrictModel):
 class Break(StrictModel):
     """A break or holiday: no meetings, no deadlines. `end` is inclusive (the last day off)."""
 
-    id: str
+    id: IdText
     title: str
     kind: Literal["break", "holiday"] = "break"
     start: LocalDate
@@ -371,7 +398,7 @@ PLATFORM_NAMES = {
 
 
 class DeliverableBase(StrictModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: IdText = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     week: int | None = None
     due: LocalDateTime
@@ -379,7 +406,7 @@ class DeliverableBase(StrictModel):
     url: str | None = None
     description: str | None = None
     points: float | None = Field(None, ge=0)
-    gradescope_id: str | None = Field(None, description="assignment id on Gradescope")
+    gradescope_id: IdText | None = Field(None, description="assignment id on Gradescope")
 
 
 class WordRange(StrictModel):
@@ -434,7 +461,7 @@ class ExamDeliverable(DeliverableBase):
 
     kind: Literal["exam"]
     start: LocalDateTime | None = None
-    location: str | None = None
+    location: IdText | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ExamDeliverable:
@@ -550,7 +577,7 @@ class Criterion(StrictModel):
 
 
 class Rubric(StrictModel):
-    id: str
+    id: IdText
     title: str
     description: str | None = None
     criteria: list[Criterion] = Field(default_factory=list)
@@ -561,7 +588,7 @@ class Rubric(StrictModel):
 class PolicyItem(StrictModel):
     """One graded item: a deliverable id, or every deliverable of a kind."""
 
-    deliverable: str | None = None
+    deliverable: IdText | None = None
     kind: str | None = None
     weight: float = Field(gt=0, description="share of its category, in percent")
     rule: Literal["completion", "score"] = "score"
@@ -575,7 +602,7 @@ class PolicyItem(StrictModel):
 
 
 class PolicyCategory(StrictModel):
-    id: str
+    id: IdText
     title: str
     grade_name: str | None = Field(
         None,
@@ -629,7 +656,7 @@ class GradebookInputs(StrictModel):
         default_factory=dict,
         description="deliverable id -> assignment title on Gradescope, where they differ",
     )
-    canvas_ids: dict[str, str] = Field(
+    canvas_ids: dict[str, IdText] = Field(
         default_factory=dict, description="deliverable id -> Canvas assignment id"
     )
     complete_statuses: list[str] = Field(
