@@ -37,13 +37,28 @@ POLICY_FILE = "grading-policy.yaml"
 
 @dataclass
 class Course:
-    """A loaded, validated course folder."""
+    """A loaded, validated course folder.
+
+    The roster is read when the course is loaded with `roster=True`, else on the first use of
+    `students`: deadlines, calendars and pages do not name students, and the real roster is
+    git-ignored, so a co-TA's fresh clone has none.
+    """
 
     root: Path
     schedule: Schedule
-    students: list[Student]
     rubrics: dict[str, Rubric] = field(default_factory=dict)
     policy: GradingPolicy | None = None
+    roster_students: list[Student] | None = field(default=None, repr=False)
+
+    @property
+    def students(self) -> list[Student]:
+        """The roster's students; a `UserError` naming the roster when it is missing or wrong."""
+        if self.roster_students is None:
+            students, problems = _read_checked_roster(self.root, self.schedule)
+            if problems:
+                raise UserError(problems)
+            self.roster_students = students
+        return self.roster_students
 
     def path(self, relative: str) -> Path:
         return self.root / relative
@@ -135,8 +150,31 @@ def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceM
         return None, smap, problems + validation_problems(exc, smap)
 
 
-def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
-    """Load everything in the course folder and check it; never raises for bad input."""
+def _read_checked_roster(root: Path, schedule: Schedule) -> tuple[list[Student], list[Problem]]:
+    """The roster named by course.roster, with its problems and sections unknown to schedule.yaml."""
+    roster_path = root / schedule.course.roster
+    roster_name = _display(root, roster_path)
+    students, problems = read_roster(roster_path, roster_name)
+    sections = set(schedule.sections())
+    if sections:
+        for student in students:
+            if student.section not in sections:
+                problems.append(
+                    Problem(
+                        roster_name,
+                        student.line,
+                        None,
+                        f"unknown section '{student.section}' for {student.sid}; use one of {', '.join(sorted(sections))}",
+                    )
+                )
+    return students, problems
+
+
+def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list[Problem]]:
+    """Load everything in the course folder and check it; never raises for bad input.
+
+    With `roster=False` the roster is neither read nor checked (see `Course.students`).
+    """
     if not root.is_dir():
         return None, [
             Problem(
@@ -161,12 +199,11 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
             problems += found
     if schedule is None:
         return None, problems
-    roster_path = root / schedule.course.roster
-    students, found = read_roster(roster_path, _display(root, roster_path))
-    problems += found
-    problems += _cross_references(
-        schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map
-    )
+    problems += _cross_references(schedule, smap, rubrics, policy, policy_map)
+    students: list[Student] | None = None
+    if roster:
+        students, found = _read_checked_roster(root, schedule)
+        problems += found
     if policy is not None and students:
         # The git-ignored adjustments file names students and deliverables: check it too.
         from coursectl.gradebook.adjustments import read_adjustments
@@ -176,15 +213,21 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
             problems += read_adjustments(
                 path, _display(root, path), schedule, {s.sid for s in students}
             )[1]
-    course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
+    course = Course(
+        root=root, schedule=schedule, rubrics=rubrics, policy=policy, roster_students=students
+    )
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
     )
 
 
-def load_course(root: Path | None = None) -> Course:
-    """The validated course, or a `UserError` listing what to fix."""
-    course, problems = inspect_course(root or default_course_dir())
+def load_course(root: Path | None = None, roster: bool = True) -> Course:
+    """The validated course, or a `UserError` listing what to fix.
+
+    Commands that never name students pass `roster=False`: they then work without the roster
+    file (a co-TA's clone lacks the git-ignored real one), and a use of `students` reads it.
+    """
+    course, problems = inspect_course(root or default_course_dir(), roster=roster)
     if problems or course is None:
         raise UserError(problems)
     return course
@@ -205,8 +248,6 @@ def _duplicates(values: list[str]) -> dict[int, int]:
 def _cross_references(
     schedule: Schedule,
     smap: SourceMap,
-    students: list[Student],
-    roster_name: str,
     rubrics: dict[str, Rubric],
     policy: GradingPolicy | None,
     policy_map: SourceMap | None,
@@ -334,19 +375,6 @@ def _cross_references(
                     smap.problem(
                         ("weeks", w_index, *sub, "date"),
                         f"{label} on {day} is in course week {schedule.week_of(day)}, not week {week.number}",
-                    )
-                )
-
-    sections = set(schedule.sections())
-    if sections:
-        for student in students:
-            if student.section not in sections:
-                problems.append(
-                    Problem(
-                        roster_name,
-                        student.line,
-                        None,
-                        f"unknown section '{student.section}' for {student.sid}; use one of {', '.join(sorted(sections))}",
                     )
                 )
 
