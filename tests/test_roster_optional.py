@@ -75,9 +75,7 @@ def test_students_are_read_when_first_used(fresh_clone: Path) -> None:
     assert course.schedule.week(7) is not None
     with pytest.raises(UserError, match=r"real-roster\.csv: roster file not found"):
         _ = course.students
-    (fresh_clone / "rosters" / "real-roster.csv").write_bytes(
-        (fresh_clone / ROSTER).read_bytes()
-    )
+    (fresh_clone / "rosters" / "real-roster.csv").write_bytes((fresh_clone / ROSTER).read_bytes())
     assert len(course.students) == 48
 
 
