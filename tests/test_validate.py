@@ -37,6 +37,13 @@ BROKEN = {
     "unknown-kind": ("schedule.yaml", 35, "unknown kind 'portfolio'"),
     "policy-weights": ("rubrics/grading-policy.yaml", 3, "category weights add up to 90, not 100"),
     "policy-unknown-item": ("rubrics/grading-policy.yaml", 7, "unknown deliverable 'pp2'"),
+    "roster-repeated-header": ("rosters/roster.csv", 4, "line 4 repeats the header; remove it"),
+    "roster-excel-sid": (
+        "rosters/roster.csv",
+        3,
+        "sid '9.10E+06' was turned into a number by Excel; format the sid column as Text "
+        "and export again",
+    ),
     "api-url-without-scheme": (
         "schedule.yaml",
         11,
