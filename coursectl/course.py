@@ -317,6 +317,17 @@ def _cross_references(
                     f"'{item.id}' reviews unknown deliverable '{item.reviews}'; use one of the deliverable ids",
                 )
             )
+        elif isinstance(item, PeerReviewDeliverable) and isinstance(
+            reviewed := schedule.deliverable(item.reviews), PeerReviewDeliverable
+        ):
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "reviews"),
+                    f"'{item.id}' reviews '{reviewed.id}', which is itself a peer review; "
+                    f"name the deliverable whose submissions are reviewed"
+                    + (f", e.g. '{reviewed.reviews}'" if reviewed.reviews in ids else ""),
+                )
+            )
         if (
             isinstance(item, SelfAssessmentDeliverable | PeerReviewDeliverable)
             and item.rubric
@@ -353,6 +364,22 @@ def _cross_references(
                     "platform github needs course.github.org in schedule.yaml",
                 )
             )
+
+    first_lecture: dict[int, PathKey] = {}
+    for w_index, week in enumerate(schedule.weeks):
+        for l_index, lecture in enumerate(week.lectures):
+            if lecture.number is None:
+                continue
+            where: PathKey = ("weeks", w_index, "lectures", l_index, "number")
+            seen = first_lecture.setdefault(lecture.number, where)
+            if seen != where:
+                problems.append(
+                    smap.problem(
+                        where,
+                        f"two lectures numbered {lecture.number} (first on line "
+                        f"{smap.locate(seen)[0]}); renumber one",
+                    )
+                )
 
     for w_index, week in enumerate(schedule.weeks):
         dated: list[tuple[tuple[str | int, ...], date, str]] = [

@@ -44,6 +44,17 @@ BROKEN = {
         "sid '9.10E+06' was turned into a number by Excel; format the sid column as Text "
         "and export again",
     ),
+    "duplicate-lecture-number": (
+        "schedule.yaml",
+        66,
+        "two lectures numbered 2 (first on line 60); renumber one",
+    ),
+    "review-of-a-review": (
+        "schedule.yaml",
+        57,
+        "'pp1-meta-reviews' reviews 'pp1-peer-reviews', which is itself a peer review; "
+        "name the deliverable whose submissions are reviewed, e.g. 'pp1'",
+    ),
     "api-url-without-scheme": (
         "schedule.yaml",
         11,
