@@ -620,6 +620,18 @@ class LateRule(StrictModel):
         None, ge=0, description="after this many late days the item scores 0"
     )
 
+    @field_validator("penalty_per_day")
+    @classmethod
+    def _percent_not_fraction(cls, value: float) -> float:
+        # 0.1 is what a TA writes for "10%" in a spreadsheet habit; read as percent it is a
+        # penalty a hundred times smaller, silently.
+        if 0 < value < 1:
+            raise ValueError(
+                f"penalty_per_day is in percent of the item per late day: {value:g} means "
+                f"{value:g}%, not {value * 100:g}%; write {value * 100:g} for {value * 100:g}%"
+            )
+        return value
+
 
 class GradebookInputs(StrictModel):
     """Where `coursectl gradebook` reads its sources, relative to the course folder.

@@ -55,6 +55,12 @@ BROKEN = {
         "'pp1-meta-reviews' reviews 'pp1-peer-reviews', which is itself a peer review; "
         "name the deliverable whose submissions are reviewed, e.g. 'pp1'",
     ),
+    "policy-penalty-fraction": (
+        "rubrics/grading-policy.yaml",
+        15,
+        "penalty_per_day is in percent of the item per late day: 0.1 means 0.1%, not 10%; "
+        "write 10 for 10%",
+    ),
     "api-url-without-scheme": (
         "schedule.yaml",
         11,
