@@ -186,6 +186,7 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
     rubrics: dict[str, Rubric] = {}
     policy: GradingPolicy | None = None
     rubric_maps: dict[str, SourceMap] = {}
+    rubric_ids: dict[str, str] = {}  # file stem -> the id inside
     rubric_dir = root / RUBRICS_DIR
     policy_map: SourceMap | None = None
     if rubric_dir.is_dir():
@@ -196,10 +197,13 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
                 rubric, rubric_maps[rubric_path.stem], found = _parse(Rubric, rubric_path, root)
                 if rubric is not None:
                     rubrics[rubric.id] = rubric
+                    rubric_ids[rubric_path.stem] = rubric.id
             problems += found
     if schedule is None:
         return None, problems
-    problems += _cross_references(schedule, smap, rubrics, policy, policy_map)
+    problems += _cross_references(
+        schedule, smap, rubrics, policy, policy_map, _RubricFolder(root, rubric_dir, rubric_ids)
+    )
     students: list[Student] | None = None
     if roster:
         students, found = _read_checked_roster(root, schedule)
@@ -245,12 +249,40 @@ def _duplicates(values: list[str]) -> dict[int, int]:
     return repeats
 
 
+@dataclass(frozen=True)
+class _RubricFolder:
+    root: Path
+    folder: Path
+    ids: dict[str, str]  # file stem -> the id inside, for the files that loaded
+
+    def why_missing(self, rubric_id: str, rubrics: dict[str, Rubric]) -> str | None:
+        """Why rubric `rubric_id` is not loaded, naming the file to add; None when its file is
+        there but did not load (its own problems say why)."""
+        expected = self.folder / f"{rubric_id}.yaml"
+        shown = _display(self.root, expected)
+        if not self.folder.is_dir():
+            folder = _display(self.root, self.folder)
+            return f"rubric '{rubric_id}', but there is no {folder}/ folder; create {shown}"
+        if expected.exists():
+            inside = self.ids.get(rubric_id)
+            if inside is None:
+                return None
+            return f"rubric '{rubric_id}', but {shown} has id '{inside}'; make the two agree"
+        close = difflib.get_close_matches(rubric_id, sorted(rubrics), n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else "add the file or fix the id"
+        return (
+            f"rubric '{rubric_id}', but {shown} is missing (no rubric there has id "
+            f"'{rubric_id}'); {fix}"
+        )
+
+
 def _cross_references(
     schedule: Schedule,
     smap: SourceMap,
     rubrics: dict[str, Rubric],
     policy: GradingPolicy | None,
     policy_map: SourceMap | None,
+    rubric_folder: _RubricFolder,
 ) -> list[Problem]:
     problems: list[Problem] = []
     info = schedule.course
@@ -333,12 +365,11 @@ def _cross_references(
             and item.rubric
             and item.rubric not in rubrics
         ):
-            problems.append(
-                smap.problem(
-                    ("deliverables", index, "rubric"),
-                    f"'{item.id}' names unknown rubric '{item.rubric}'; known: {', '.join(sorted(rubrics)) or 'none'}",
+            missing = rubric_folder.why_missing(item.rubric, rubrics)
+            if missing:
+                problems.append(
+                    smap.problem(("deliverables", index, "rubric"), f"'{item.id}' names {missing}")
                 )
-            )
         if (
             isinstance(item, ExamDeliverable)
             and item.start

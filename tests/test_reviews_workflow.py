@@ -142,7 +142,11 @@ def test_peer_review_rubric_must_exist(tmp_path: Path) -> None:
     assert marker in text
     schedule.write_text(text.replace(marker, marker + "    rubric: peer-reveiw\n", 1))
     _, problems = inspect_course(root)
-    assert any("unknown rubric 'peer-reveiw'" in p.message for p in problems), problems
+    assert any(
+        "rubrics/peer-reveiw.yaml is missing" in p.message
+        and "did you mean 'peer-review'?" in p.message
+        for p in problems
+    ), problems
     schedule.write_text(text.replace(marker, marker + "    rubric: peer-review\n", 1))
     _, problems = inspect_course(root)
     assert problems == []

@@ -61,6 +61,16 @@ BROKEN = {
         "penalty_per_day is in percent of the item per late day: 0.1 means 0.1%, not 10%; "
         "write 10 for 10%",
     ),
+    "rubric-file-missing": (
+        "schedule.yaml",
+        46,
+        "rubrics/peer-review.yaml is missing (no rubric there has id 'peer-review')",
+    ),
+    "rubrics-folder-missing": (
+        "schedule.yaml",
+        46,
+        "names rubric 'peer-review', but there is no ",
+    ),
     "api-url-without-scheme": (
         "schedule.yaml",
         11,

@@ -96,3 +96,18 @@ def test_quoted_leading_zero_is_kept(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--course", str(course)])
     assert result.exit_code == 0, result.output
     assert load_course(course).schedule.sections() == ["01"]
+
+
+def test_rubric_file_with_another_id_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    course = copy_valid(tmp_path)
+    edit(
+        course / "schedule.yaml",
+        "    reviews: pp1\n",
+        "    reviews: pp1\n    rubric: peer-review\n",
+    )
+    (course / "rubrics" / "peer-review.yaml").write_text("id: peer-reviews\ntitle: Peer review\n")
+    errors = validate_errors(runner, course)
+    assert errors == [
+        f"error: {course}/schedule.yaml:46:13: 'pp1-peer-reviews' names rubric 'peer-review', "
+        f"but {course}/rubrics/peer-review.yaml has id 'peer-reviews'; make the two agree"
+    ]
