@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -276,6 +277,28 @@ class _RubricFolder:
         )
 
 
+def _skipped_by_clocks(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """For a local time the clocks skip (02:30 when DST starts), the first time after the gap
+    and the last whole minute before it; None for a time that exists.
+
+    zoneinfo quietly turns a skipped time into one an hour off, so the deadline would move.
+    """
+    if not isinstance(moment.tzinfo, ZoneInfo) or moment.tzinfo.key != zone.key:
+        return None  # written with an explicit offset: it names an instant, nothing is skipped
+    naive = moment.replace(tzinfo=None)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return None
+    minute = timedelta(minutes=1)
+    before = naive.replace(second=0, microsecond=0)
+    for _ in range(24 * 60):  # gaps are an hour, a few at most
+        before -= minute
+        aware = before.replace(tzinfo=zone)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == before:
+            break
+    after = (before.replace(tzinfo=zone).astimezone(UTC) + minute).astimezone(zone)
+    return after.replace(tzinfo=None), before
+
+
 def _cross_references(
     schedule: Schedule,
     smap: SourceMap,
@@ -325,6 +348,19 @@ def _cross_references(
 
     ids = {d.id for d in schedule.deliverables}
     for index, item in enumerate(schedule.deliverables):
+        for key, moment in (("due", item.due), ("start", getattr(item, "start", None))):
+            gap = _skipped_by_clocks(moment, schedule.tz) if moment is not None else None
+            if gap is not None:
+                first_after, last_before = gap
+                problems.append(
+                    smap.problem(
+                        ("deliverables", index, key),
+                        f"'{item.id}': {moment:%a %Y-%m-%d %H:%M} does not exist in "
+                        f"{info.timezone} (clocks jump from {last_before + timedelta(minutes=1):%H:%M} "
+                        f"to {first_after:%H:%M} that night); write {first_after:%H:%M} or "
+                        f"{last_before:%H:%M}",
+                    )
+                )
         local_due = item.due.astimezone(schedule.tz)
         off = schedule.break_on(local_due.date())
         if off is not None:

@@ -71,6 +71,12 @@ BROKEN = {
         46,
         "names rubric 'peer-review', but there is no ",
     ),
+    "deadline-in-dst-gap": (
+        "schedule.yaml",
+        38,
+        "'pp1': Sun 2026-03-08 02:30 does not exist in America/Los_Angeles (clocks jump from "
+        "02:00 to 03:00 that night); write 03:00 or 01:59",
+    ),
     "api-url-without-scheme": (
         "schedule.yaml",
         11,

@@ -111,3 +111,35 @@ def test_rubric_file_with_another_id_is_named(runner: CliRunner, tmp_path: Path)
         f"error: {course}/schedule.yaml:46:13: 'pp1-peer-reviews' names rubric 'peer-review', "
         f"but {course}/rubrics/peer-review.yaml has id 'peer-reviews'; make the two agree"
     ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "written", "suggestion"),
+    [
+        ("America/Los_Angeles", "Sun 2026-03-08 02:00", "write 03:00 or 01:59"),
+        ("America/Los_Angeles", "Sun 2026-03-08 02:59", "write 03:00 or 01:59"),
+        ("Europe/Berlin", "Sun 2026-03-29 02:15", "write 03:00 or 01:59"),
+        ("Australia/Lord_Howe", "Sun 2026-10-04 02:10", "write 02:30 or 01:59"),  # a half hour
+    ],
+)
+def test_times_the_clocks_skip_are_refused(
+    runner: CliRunner, tmp_path: Path, zone: str, written: str, suggestion: str
+) -> None:
+    course = copy_valid(tmp_path)
+    schedule = course / "schedule.yaml"
+    edit(schedule, "America/Los_Angeles", zone)
+    edit(schedule, "end: Fri 2026-03-27", "end: Fri 2026-12-18")
+    edit(schedule, "Fri 2026-03-06 23:59", written)
+    errors = validate_errors(runner, course)
+    assert [e for e in errors if ":38:10: 'pp1': " in e and e.endswith(suggestion)], errors
+
+
+@pytest.mark.parametrize(
+    "written", ["Sun 2026-03-08 01:59", "Sun 2026-03-08 03:00", "Sun 2026-11-01 01:30"]
+)
+def test_times_around_the_gap_are_accepted(runner: CliRunner, tmp_path: Path, written: str) -> None:
+    course = copy_valid(tmp_path)
+    edit(course / "schedule.yaml", "end: Fri 2026-03-27", "end: Fri 2026-12-18")
+    edit(course / "schedule.yaml", "Fri 2026-03-06 23:59", written)
+    result = runner.invoke(app, ["validate", "--course", str(course)])
+    assert result.exit_code == 0, result.output
