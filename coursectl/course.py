@@ -50,6 +50,9 @@ class Course:
     rubrics: dict[str, Rubric] = field(default_factory=dict)
     policy: GradingPolicy | None = None
     roster_students: list[Student] | None = field(default=None, repr=False)
+    # What may be intended but usually is a slip (a lecture off its meeting days): `validate`
+    # shows these; they do not stop a command.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def students(self) -> list[Student]:
@@ -219,7 +222,12 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
                 path, _display(root, path), schedule, {s.sid for s in students}
             )[1]
     course = Course(
-        root=root, schedule=schedule, rubrics=rubrics, policy=policy, roster_students=students
+        root=root,
+        schedule=schedule,
+        rubrics=rubrics,
+        policy=policy,
+        roster_students=students,
+        warnings=_schedule_warnings(schedule, smap),
     )
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
@@ -275,6 +283,55 @@ class _RubricFolder:
             f"rubric '{rubric_id}', but {shown} is missing (no rubric there has id "
             f"'{rubric_id}'); {fix}"
         )
+
+
+def _schedule_warnings(schedule: Schedule, smap: SourceMap) -> list[Problem]:
+    """Things that can be intended but usually are a slip: a lecture on a day no lecture
+    meeting meets (a one-off make-up lecture is possible), and a deliverable whose `week:`
+    differs from the week it is due in (a week's work may be due later)."""
+    warnings: list[Problem] = []
+    lecture_series = [m for m in schedule.meetings if m.kind == "lecture"]
+    info = schedule.course
+    if lecture_series:
+        for w_index, week in enumerate(schedule.weeks):
+            for l_index, lecture in enumerate(week.lectures):
+                day = lecture.date
+                if any(
+                    day.weekday() in {d.number for d in m.days}
+                    and (m.first or info.start) <= day <= (m.last or info.end)
+                    for m in lecture_series
+                ):
+                    continue
+                pattern = "; ".join(
+                    f"'{m.id}' meets {', '.join(d.value for d in m.days)}"
+                    + (f" from {m.first}" if m.first else "")
+                    + (f" until {m.last}" if m.last else "")
+                    for m in lecture_series
+                )
+                label = f"Lecture {lecture.number}" if lecture.number is not None else "a lecture"
+                warnings.append(
+                    smap.problem(
+                        ("weeks", w_index, "lectures", l_index, "date"),
+                        f"{label} is on {day:%a %Y-%m-%d}, a day no lecture meets ({pattern}); "
+                        "the calendar has no lecture then: fix the date unless it is a one-off",
+                    )
+                )
+    zone = schedule.tz
+    for index, item in enumerate(schedule.deliverables):
+        if item.week is None:
+            continue
+        due = item.due.astimezone(zone)
+        due_week = schedule.week_of(due.date())
+        if due_week != item.week:
+            warnings.append(
+                smap.problem(
+                    ("deliverables", index, "week"),
+                    f"'{item.id}' says week {item.week} but is due {due:%a %Y-%m-%d}, in course "
+                    f"week {due_week}; `deadlines --week {item.week}` lists it: fix week: or due "
+                    "unless that is meant",
+                )
+            )
+    return warnings
 
 
 def _skipped_by_clocks(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:

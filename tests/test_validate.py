@@ -85,11 +85,44 @@ BROKEN = {
     ),
 }
 
+# Mistakes that can be intended: a warning naming file and line, and exit 0.
+WARNED = {
+    "lecture-off-pattern": (
+        "schedule.yaml",
+        61,
+        "Lecture 2 is on Thu 2026-03-05, a day no lecture meets ('lecture' meets MO, WE)",
+    ),
+    "deliverable-week-mismatch": (
+        "schedule.yaml",
+        43,
+        "'pp1-peer-reviews' says week 1 but is due Wed 2026-03-18, in course week 2",
+    ),
+}
+
+
+def _shown(folder: Path, file: str) -> Path:
+    path = folder / file
+    return path.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else path
+
+
+@pytest.mark.parametrize("case", sorted(WARNED))
+def test_each_likely_slip_is_a_warning_naming_file_and_line(runner: CliRunner, case: str) -> None:
+    file, line, words = WARNED[case]
+    folder = COURSES / case
+    result = runner.invoke(app, ["validate", "--course", str(folder)])
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 1, result.output
+    assert warnings[0].startswith(f"warning: {_shown(folder, file)}:{line}:"), warnings
+    assert words in warnings[0]
+    assert result.stdout.startswith("ok: ") and "(1 warning(s) above)" in result.stdout
+
 
 def test_shipped_course_is_clean(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: LLM 101 Spring 2026")
+    assert "warning" not in result.output
     assert "48 students" in result.output
 
 
@@ -100,7 +133,7 @@ def test_small_valid_course(runner: CliRunner) -> None:
 
 def test_every_broken_case_has_a_folder() -> None:
     folders = {p.name for p in COURSES.iterdir() if p.is_dir()} - {"valid"}
-    assert folders == set(BROKEN)
+    assert folders == set(BROKEN) | set(WARNED)
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
