@@ -89,3 +89,12 @@ def test_lazily_read_roster_is_checked_against_the_sections(fresh_clone: Path) -
     course = load_course(fresh_clone, roster=False)
     with pytest.raises(UserError, match=r"real-roster\.csv:6: unknown section 'Z9'"):
         _ = course.students
+
+
+def test_a_broken_roster_does_not_stop_the_deadlines(runner: CliRunner) -> None:
+    course = Path(__file__).parent / "courses" / "roster-missing-column"
+    result = runner.invoke(app, ["deadlines", "--course", str(course)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "Portfolio Piece 1" in result.output
+    result = runner.invoke(app, ["validate", "--course", str(course)], env=WIDE)
+    assert result.exit_code == 1 and "missing column(s) github" in result.output
