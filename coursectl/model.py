@@ -207,7 +207,7 @@ def api_url_mistake(url: str) -> str | None:
 
 
 class GitHubSettings(StrictModel):
-    org: str = Field(description="GitHub organisation that holds the students' repositories")
+    org: IdText = Field(description="GitHub organisation that holds the students' repositories")
     api_url: str | None = Field(
         None, description="GitHub Enterprise API URL; default api.github.com"
     )

@@ -48,6 +48,7 @@ def test_unquoted_numbers_are_ids(runner: CliRunner, tmp_path: Path) -> None:
     edit(schedule, "  term: Spring 2026", "  term: 2026\n  gradescope:\n    course_id: 1234567")
     edit(schedule, "    section: A\n", "    section: 1\n    location: 101\n")
     edit(schedule, "    reviews: pp1", "    reviews: pp1\n    gradescope_id: 7000001")
+    edit(schedule, "    org: test-org", "    org: 2026")
     roster = course / "rosters" / "roster.csv"
     roster.write_text(roster.read_text().replace(",A\n", ",1\n"))
     result = runner.invoke(app, ["validate", "--course", str(course)])
@@ -58,6 +59,7 @@ def test_unquoted_numbers_are_ids(runner: CliRunner, tmp_path: Path) -> None:
     assert info.gradescope is not None and info.gradescope.course_id == "1234567"
     assert loaded.schedule.sections() == ["1"]
     assert loaded.schedule.meetings[1].location == "101"
+    assert info.github is not None and info.github.org == "2026"
     reviews = loaded.schedule.deliverable("pp1-peer-reviews")
     assert reviews is not None and reviews.gradescope_id == "7000001"
 
