@@ -120,6 +120,10 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
     name = display or str(path)
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(
+            Problem(name, None, None, "not UTF-8 text; restore it or re-run with --force")
+        ) from None
     except json.JSONDecodeError as exc:
         raise UserError(
             Problem(
@@ -133,8 +137,10 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise TypeError("unknown format")
         history = [ManifestEvent(**event) for event in data.pop("history", [])]
-        return Manifest(**data, history=history)
-    except TypeError as exc:
+        manifest = Manifest(**data, history=history)
+        _check_consistent(manifest)
+        return manifest
+    except (TypeError, ValueError) as exc:
         raise UserError(
             Problem(
                 name,
@@ -143,6 +149,19 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
                 f"not a coursectl review manifest ({exc}); restore it or re-run with --force",
             )
         ) from None
+
+
+def _check_consistent(manifest: Manifest) -> None:
+    """The shape every later step relies on; a hand-edited manifest that breaks it would
+    otherwise fail deep inside --add/--drop with a KeyError."""
+    students = set(manifest.students)
+    if not all(isinstance(sid, str) for sid in manifest.students):
+        raise TypeError("students must be sids")
+    if not isinstance(manifest.allocation, dict) or set(manifest.allocation) != students:
+        raise ValueError("its allocation's reviewers are not its students")
+    for reviewer, authors in manifest.allocation.items():
+        if not isinstance(authors, list) or not students.issuperset(authors):
+            raise ValueError(f"reviewer {reviewer}'s authors are not among its students")
 
 
 def save_manifest(path: Path, manifest: Manifest, text: str | None = None) -> None:

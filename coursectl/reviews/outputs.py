@@ -120,6 +120,11 @@ def write_outputs(
     return [*written, manifest_file]
 
 
+def source_line(path: Path, offset: int) -> int:
+    """The 1-based line of byte `offset` in `path` (for a decoding error)."""
+    return path.read_bytes()[:offset].count(b"\n") + 1
+
+
 def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
     by_sid = {s.sid: s for s in course.students}
     missing = [sid for sid in manifest.students if sid not in by_sid]
@@ -323,6 +328,9 @@ def _message_setup(
                 "message template not found; create it (see README, assign-reviews)",
             )
         ) from None
+    except UnicodeDecodeError as exc:
+        line = source_line(template_path, exc.start)
+        raise UserError(Problem(TEMPLATE, line, None, "not UTF-8 text; save it as UTF-8")) from None
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
