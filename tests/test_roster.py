@@ -18,6 +18,8 @@ FLAWS = [
     "duplicate-email-case",
     "bad-email",
     "bad-github",
+    "long-github",
+    "double-hyphen-github",
     "empty-name",
     "blank-line",
     "two-line-name",
@@ -70,6 +72,10 @@ def rosters(draw: st.DrawFn) -> tuple[str, set[str], str]:
         rows[0][column["email"]] = "not-an-email"
     if "bad-github" in flaws:
         rows[0][column["github"]] = "-bad-"
+    if "long-github" in flaws:
+        rows[0][column["github"]] = "a" * 40  # GitHub allows 39
+    if "double-hyphen-github" in flaws:
+        rows[0][column["github"]] = "ab--cd"
     if "empty-name" in flaws:
         rows[0][column["name"]] = "  "
     if "two-line-name" in flaws:
