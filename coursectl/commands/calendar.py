@@ -141,7 +141,7 @@ def calendar(
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
 
-    loaded = load_course(course)
+    loaded = load_course(course, roster=False)
     schedule = loaded.schedule
     options = _options(alarm, no_alarms)
     if every:
@@ -250,7 +250,7 @@ def publish(
 
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
-    loaded = load_course(course)
+    loaded = load_course(course, roster=False)
     audience = _audience(section, deadlines)
     options = _options(alarm, no_alarms)
     password = None

@@ -78,7 +78,7 @@ def week(
     from coursectl.render import format_for, output_file, render_week
 
     chosen = format_for(output_file(out), fmt)
-    _emit(render_week(load_course(course), number, chosen), out, force, chosen)
+    _emit(render_week(load_course(course, roster=False), number, chosen), out, force, chosen)
 
 
 @app.command("reminder")
@@ -100,4 +100,4 @@ def reminder(
     from coursectl.course import load_course
     from coursectl.render import render_reminder
 
-    _emit(render_reminder(load_course(course), deliverable), out, force)
+    _emit(render_reminder(load_course(course, roster=False), deliverable), out, force)
