@@ -529,3 +529,18 @@ def test_the_same_student_in_add_and_drop_is_refused(runner: CliRunner, course_d
     assert code == 1
     assert "9100075 is in both --add and --drop" in err
     assert read_csv(course_dir) == before
+
+
+def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
+    """They name students (FERPA): readable by the TA only, whatever the umask."""
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    finally:
+        os.umask(previous)
+    folder = course_dir / "reviews" / PP1
+    for name in ("reviews.csv", "messages.jsonl", "manifest.json"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name

@@ -170,7 +170,7 @@ def _check_consistent(manifest: Manifest) -> None:
 def save_manifest(path: Path, manifest: Manifest, text: str | None = None) -> None:
     """Write the manifest (`text`: its to_json(), when already made)."""
     protect_folder(path.parent.parent)
-    atomic_write_text(path, manifest.to_json() if text is None else text)
+    atomic_write_text(path, manifest.to_json() if text is None else text, private=True)
 
 
 def protect_folder(folder: Path) -> None:

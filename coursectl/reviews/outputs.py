@@ -97,7 +97,9 @@ def write_outputs(
 
         def write_messages() -> None:
             chunks = message_chunks(course, deliverable, manifest, students, updated, links)
-            atomic_write_parts(messages_path, (chunk.encode("utf-8") for chunk in chunks))
+            atomic_write_parts(
+                messages_path, (chunk.encode("utf-8") for chunk in chunks), private=True
+            )
 
         pending = background.start(
             write_messages,
@@ -115,7 +117,7 @@ def write_outputs(
         pending.cancel()
         raise
     pending.wait()
-    atomic_write_text(csv_path, csv_text)
+    atomic_write_text(csv_path, csv_text, private=True)  # names students (FERPA)
     save_manifest(manifest_file, manifest, manifest_text)
     return [*written, manifest_file]
 
