@@ -168,6 +168,7 @@ def test_out_is_written_atomically_and_replaces_only_its_own_report(
         "sid,github,status,words,submitted_at,late_by,commit"
     )
     assert "wrote 48 students" in first.stderr
+    assert out.stat().st_mode & 0o077 == 0, "the report names students: owner only (FERPA)"
     rerun = runner.invoke(app, args, env=WIDE)  # the weekly re-run replaces its own report
     assert rerun.exit_code == 0, rerun.output
     out.write_text("edited by a TA\n", encoding="utf-8")

@@ -188,7 +188,7 @@ def check_reflections(
             from coursectl.atomic import atomic_write_text
             from coursectl.gitstate import GitState, git_state
 
-            atomic_write_text(out, text)
+            atomic_write_text(out, text, private=True)  # names students (FERPA)
             summary = ", ".join(f"{n} {s}" for s, n in report.counts().items())
             err.print(f"wrote {len(report.records)} students to {out} ({summary})")
             if git_state(out) in (GitState.TRACKED, GitState.NOT_IGNORED):
@@ -289,7 +289,9 @@ def _comment(
             "url": result.url,
             "how": result.outcome,
         }
-        atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(
+            record_path, json.dumps(record, indent=2, sort_keys=True) + "\n", private=True
+        )
 
     results = (
         open_feedback_issues(make_feedback_client(api_url), planned, remember) if planned else []
