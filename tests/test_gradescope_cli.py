@@ -284,6 +284,54 @@ def test_push_asks_first(runner: CliRunner, scenario: Scenario) -> None:
     assert len(scenario.fake.edits) == 2, accepted.output
 
 
+def _create_missing_assignment(scenario: Scenario) -> None:
+    """Create final-self-assessment on the fake with the schedule's dates: nothing is missing."""
+    item = load_course(scenario.course_dir).schedule.deliverable("final-self-assessment")
+    assert item is not None and item.gradescope_id
+    scenario.fake.courses[COURSE_ID].assignments.append(
+        FakeAssignment(
+            item.gradescope_id,
+            item.title,
+            item.due - timedelta(days=7),
+            item.due,
+            item.due + timedelta(days=3),
+        )
+    )
+
+
+def test_check_dates_exit_codes_follow_what_is_left_to_do(
+    runner: CliRunner, scenario: Scenario
+) -> None:
+    # Drift and a missing assignment: exit 1 after a push, and the last line says why.
+    pushed = run(runner, scenario, "check-dates", "--push", input="y\n")
+    assert pushed.exit_code == 1, pushed.output
+    assert pushed.output.rstrip().splitlines()[-1] == (
+        "set the dates of 2 assignment(s) on Gradescope; they now match, but 1 deliverable(s) "
+        "are still missing there (see above)"
+    )
+    # Only the missing assignment is left: still exit 1, with or without --push.
+    assert run(runner, scenario, "check-dates").exit_code == 1
+    assert run(runner, scenario, "check-dates", "--push", "--yes").exit_code == 1
+    # Everything matches: exit 0.
+    _create_missing_assignment(scenario)
+    clean = run(runner, scenario, "check-dates")
+    assert clean.exit_code == 0, clean.output
+    assert "7 checked: 0 drift, 0 missing" in clean.output
+
+
+def test_successful_push_exits_0(runner: CliRunner, scenario: Scenario) -> None:
+    _create_missing_assignment(scenario)
+    declined = run(runner, scenario, "check-dates", "--push", input="n\n")
+    assert declined.exit_code == 1 and "nothing changed" in declined.output
+    pushed = run(runner, scenario, "check-dates", "--push", input="y\n")
+    assert pushed.exit_code == 0, pushed.output
+    assert pushed.output.rstrip().endswith(
+        "set the dates of 2 assignment(s) on Gradescope; they now match"
+    )
+    assert len(scenario.fake.edits) == 2
+    assert run(runner, scenario, "check-dates").exit_code == 0
+
+
 def test_push_refuses_when_gradescope_runs_in_another_zone(
     runner: CliRunner, course_dir: Path
 ) -> None:

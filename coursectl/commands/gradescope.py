@@ -218,7 +218,8 @@ def check_dates(
 
     Expected late due date: the due date plus the grading policy's late max_days.
 
-    Exits 1 while anything drifts or is missing.
+    Exit 0 when every deliverable matches (also after a --push that fixed all the drift);
+    exit 1 while dates drift (no --push, or declined) or an assignment is missing on Gradescope.
 
     --push shows the changes, asks, sets Gradescope's dates (keeping release dates), re-checks.
 
@@ -324,9 +325,14 @@ def check_dates(
         raise typer.Exit(1)
     for edit in edits:
         client.set_dates(gs_course, edit.assignment.id, edit.release, edit.due, edit.late_due)
-    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
     if report.missing:
+        # --push cannot create assignments: the run is not clean, and the last line says so.
+        console.print(
+            f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match, but "
+            f"{len(report.missing)} deliverable(s) are still missing there (see above)"
+        )
         raise typer.Exit(1)
+    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
 
 
 # ---------------------------------------------------------------------------- extensions
