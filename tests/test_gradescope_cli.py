@@ -332,6 +332,31 @@ def test_successful_push_exits_0(runner: CliRunner, scenario: Scenario) -> None:
     assert run(runner, scenario, "check-dates").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    "address", ["notaurl", "gradescope.example.edu", "ftp://gradescope.example.edu"]
+)
+def test_url_without_http_is_one_line_before_any_login(
+    runner: CliRunner, scenario: Scenario, address: str
+) -> None:
+    # requests' MissingSchema is a ValueError, which the login read as a rejected password.
+    for how in (("--url", address), ()):
+        result = run(
+            runner,
+            scenario,
+            "roster",
+            *how,
+            GRADESCOPE_URL=address,
+            GRADESCOPE_PASSWORD=None,
+            input="",
+        )
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [
+            f"error: --url/GRADESCOPE_URL '{address}' is not a web address; write it with "
+            "https://, e.g. https://www.gradescope.com"
+        ]
+    assert not scenario.fake.edits
+
+
 def test_push_refuses_when_gradescope_runs_in_another_zone(
     runner: CliRunner, course_dir: Path
 ) -> None:

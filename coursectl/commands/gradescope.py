@@ -73,8 +73,9 @@ def _connect(
 ) -> tuple[GradescopeClient, str]:
     """Log in and name the Gradescope course, or raise a UserError saying what to set."""
     from coursectl.errors import UserError
-    from coursectl.gradescope_api import GradescopeClient, resolve_credentials
+    from coursectl.gradescope_api import GradescopeClient, gradescope_url, resolve_credentials
 
+    address = gradescope_url(url)  # before asking for a password it could not use
     settings = course.schedule.course.gradescope
     resolved = course_id or (settings.course_id if settings else None)
     if not resolved:
@@ -82,7 +83,7 @@ def _connect(
             "schedule.yaml: no Gradescope course id; set course.gradescope.course_id or pass --course-id"
         )
     credentials = resolve_credentials(email, prompt_password=_prompt_password)
-    return GradescopeClient.login(credentials, course.schedule.tz, base_url=url), resolved
+    return GradescopeClient.login(credentials, course.schedule.tz, base_url=address), resolved
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
