@@ -117,7 +117,9 @@ def roster(
 
     Writes the roster as Gradescope has it to a proposed file.
 
-    Only --write changes rosters/, keeping a timestamped backup beside the roster.
+    Only --write changes rosters/, keeping a timestamped backup beside the roster; it refuses
+    while two Gradescope members share a sid. Members without a sid that match no roster email
+    are left out with a warning.
 
     New students need their GitHub name filled in by hand.
 
@@ -162,6 +164,10 @@ def roster(
         f"{counts['new']} new, {counts['dropped']} dropped, {counts['email']} changed email, "
         f"{counts['section']} changed section"
     )
+    for line in diff.conflicts:
+        console.print(f"conflict: {line}")
+    for line in diff.skipped:
+        console.print(f"warning: {line}")
     with_team = any(s.team for s in loaded.students)
     text = roster_csv(diff.proposed, with_team)
     proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
@@ -172,6 +178,11 @@ def roster(
         if diff.changes:
             console.print(f"rosters/ unchanged; run again with --write to update {roster_path}")
         return
+    if diff.conflicts:
+        raise UserError(
+            f"{roster_path} not changed: {len(diff.conflicts)} sid(s) are shared by two "
+            "Gradescope members (listed above); fix them on Gradescope, then run --write again"
+        )
     if not diff.changes:
         console.print(f"{roster_path} already matches Gradescope; nothing written")
         return
@@ -392,6 +403,8 @@ def extensions(
                 row.deliverable, row.sid, row.name, _when(row.due, zone), _when(row.late_due, zone)
             )
         console.print(table)
+    for line in report.conflicts:
+        console.print(f"conflict: {line}")
     for ext in report.unknown_users:
         console.print(
             f"warning: extension on assignment {ext.assignment_id} for '{ext.name}' (Gradescope user "
