@@ -21,7 +21,13 @@ import pandas as pd
 from coursectl.errors import Problem, UserError
 from coursectl.gradebook.adjustments import parse_duration
 from coursectl.gradebook.csvio import Table, decode, header_of, read_table, require
-from coursectl.gradebook.matching import NO_MATCH, RosterIndex, describe_row
+from coursectl.gradebook.matching import (
+    NO_MATCH,
+    RosterIndex,
+    describe_row,
+    gradescope_names,
+)
+from coursectl.gradebook.matching import normal_title as _normal
 from coursectl.model import (
     REFLECTION_STATUSES,
     Deliverable,
@@ -232,20 +238,6 @@ def _lateness(table: Table, column: str) -> FloatArray:
 
 
 # ----------------------------------------------------------------------------- Gradescope
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
-
-
-def gradescope_names(schedule: Schedule, titles: dict[str, str]) -> dict[str, str]:
-    """Normalised assignment name -> deliverable id (title, override, id, Gradescope id)."""
-    names: dict[str, str] = {}
-    for item in schedule.deliverables:
-        for name in (item.id, item.gradescope_id or "", item.title, titles.get(item.id, "")):
-            if name:
-                names[_normal(name)] = item.id
-    return names
 
 
 def _name_columns(table: Table) -> list[str]:
