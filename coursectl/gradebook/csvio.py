@@ -89,6 +89,22 @@ def _separator(first_line: str) -> str:
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
+def reject_other_separators(text: str, display: str) -> None:
+    """A header that is one cell holding semicolons is a CSV saved with ';' (Excel in many
+    locales): say so in one line instead of reading one column nobody recognises."""
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first_line), delimiter=_separator(first_line)), [])
+    if len(header) == 1 and ";" in header[0]:
+        raise UserError(
+            Problem(
+                display,
+                1,
+                None,
+                "cells are separated by semicolons; export as comma-separated CSV",
+            )
+        )
+
+
 def header_of(text: str) -> list[str]:
     """Column names of CSV text, stripped."""
     first_line = text.split("\n", 1)[0]
@@ -133,6 +149,7 @@ def read_table(
     """CSV text as strings; `keep` limits the columns held in memory (others are never stored)."""
     if not text.strip():
         raise UserError(Problem(display, 1, None, "the file is empty; export it again"))
+    reject_other_separators(text, display)
     separator = _separator(text.split("\n", 1)[0])
     names = header_of(text)
     seen: dict[str, int] = {}

@@ -20,7 +20,14 @@ import pandas as pd
 
 from coursectl.errors import Problem, UserError
 from coursectl.gradebook.adjustments import parse_duration
-from coursectl.gradebook.csvio import Table, decode, header_of, read_table, require
+from coursectl.gradebook.csvio import (
+    Table,
+    decode,
+    header_of,
+    read_table,
+    reject_other_separators,
+    require,
+)
 from coursectl.gradebook.matching import (
     NO_MATCH,
     RosterIndex,
@@ -421,6 +428,7 @@ def read_gradescope_folder(
     for path in sorted(folder.glob("*.csv")):
         display = display_of(path)
         text = decode(path.read_bytes(), display)
+        reject_other_separators(text, display)
         columns = set(header_of(text))
         if "Total Score" in columns:
             stem = re.sub(r"[_ ]scores$", "", path.stem, flags=re.I)
