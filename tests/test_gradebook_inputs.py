@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,27 @@ def test_semicolon_export_is_one_error_naming_the_file(here: Path, runner: CliRu
         f"error: {GRADES}:1: cells are separated by semicolons; export as comma-separated CSV"
     ]
     assert not (here / "grades" / "gradebook.csv").exists()
+
+
+def test_rows_of_only_commas_are_skipped(here: Path, runner: CliRunner) -> None:
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    before = gradebook_rows(here)
+    lines = GRADES.read_text(encoding="utf-8-sig").splitlines()
+    width = len(next(csv.reader([lines[0]])))
+    # Excel leaves rows of separators after the data, sometimes shorter than the header; one
+    # in the middle too. A bad score after it must still be reported at its own file line.
+    empty_short, empty_full = ",,,,,", "," * (width - 1)
+    lines = [*lines[:10], empty_full, *lines[10:], empty_short, empty_full, empty_short]
+    GRADES.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, _, err = run(runner, *build("--force"))
+    assert code == 0, err
+    assert not errors(err)
+    assert gradebook_rows(here) == before
+    broken = lines[20].split(",")
+    broken[5] = "eight"
+    lines[20] = ",".join(broken)
+    GRADES.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, _, err = run(runner, *build("--force"))
+    assert code == 1
+    assert re.search(r"grades\.csv:21: score 'eight' in column 'Portfolio Piece 1'", err), err

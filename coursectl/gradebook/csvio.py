@@ -105,6 +105,19 @@ def reject_other_separators(text: str, display: str) -> None:
         )
 
 
+def _without_empty_rows(text: str, separator: str) -> str:
+    """Rows of nothing but separators (Excel leaves them after the data) dropped.
+
+    Each remaining row keeps its file line: `_row_lines` counts lines in the original text and
+    skips the same empty records.
+    """
+    lines = text.split("\n")
+    kept = [lines[0]] + [
+        line for line in lines[1:] if line.replace(separator, "").replace('"', "").strip()
+    ]
+    return text if len(kept) == len(lines) else "\n".join(kept) + "\n"
+
+
 def header_of(text: str) -> list[str]:
     """Column names of CSV text, stripped."""
     first_line = text.split("\n", 1)[0]
@@ -118,7 +131,7 @@ def _check_widths(text: str, separator: str, width: int, display: str) -> None:
     if '"' not in text:  # no quoting: counting separators per line is exact and fast
         for number, line in enumerate(text.split("\n")[1:], start=2):
             cells = line.count(separator) + 1
-            if cells != width and line.strip():
+            if cells != width and line.replace(separator, "").strip():
                 _wrong_width(display, number, cells, width)
         return
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -166,6 +179,7 @@ def read_table(
             )
         seen[name] = index
     _check_widths(text, separator, len(names), display)
+    original, text = text, _without_empty_rows(text, separator)
     wanted = None if keep is None else set(keep)
     try:
         with warnings.catch_warnings():
@@ -223,7 +237,7 @@ def read_table(
         frame = frame[[n for n in names if n in wanted]]
     # Cells are not stripped here (that costs a Python call per cell); readers strip the few
     # columns they compare as text, and numbers parse with surrounding spaces anyway.
-    return Table(display, frame, _row_lines(text, len(frame), separator))
+    return Table(display, frame, _row_lines(original, len(frame), separator))
 
 
 def require(table: Table, columns: Sequence[str], hint: str) -> None:
