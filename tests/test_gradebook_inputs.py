@@ -82,3 +82,53 @@ def test_rows_of_only_commas_are_skipped(here: Path, runner: CliRunner) -> None:
     code, _, err = run(runner, *build("--force"))
     assert code == 1
     assert re.search(r"grades\.csv:21: score 'eight' in column 'Portfolio Piece 1'", err), err
+
+
+# ----------------------------------------------------------------------------- a re-downloaded export
+
+
+def proposed_score(here: Path, sid: str) -> str:
+    row = next(r for r in gradebook_rows(here) if r["sid"] == sid)
+    return row["midcourse-self-assessment proposed"]
+
+
+def test_redownloaded_export_uses_the_newest_by_content(here: Path, runner: CliRunner) -> None:
+    import os
+
+    again = SELF.with_name(SELF.stem + " (1).csv")
+    text = SELF.read_text(encoding="utf-8-sig")
+    old_row = "A,4,5,Graded,254892713,2026-03-06 20:54:08 -0800,0:00:00,8,1,4,"
+    assert old_row in text
+    # The second download: Avery resubmitted later and scored 3. Its file is even older on disk
+    # (copied from a backup): the submissions decide, not the clock.
+    again.write_text(
+        text.replace(old_row, "A,3,5,Graded,254892799,2026-03-07 09:00:00 -0800,0:00:00,9,2,3,"),
+        encoding="utf-8",
+    )
+    os.utime(again, (1_000_000_000, 1_000_000_000))
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    assert proposed_score(here, "9100001") == "3.00"
+    used = [line for line in err.splitlines() if "is also in" in line]
+    assert used == [
+        f"warning: {again}: the scores export of 'midcourse-self-assessment' is also in "
+        f"'{SELF.name}'; using this file (it has the latest submissions)"
+    ]
+
+
+def test_redownloaded_export_with_the_same_submissions_uses_the_file_saved_last(
+    here: Path, runner: CliRunner
+) -> None:
+    import os
+
+    again = SELF.with_name(SELF.stem + " (1).csv")
+    again.write_bytes(SELF.read_bytes())
+    os.utime(again, (1_000_000_000, 1_000_000_000))  # the copy is the older file
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    used = [line for line in err.splitlines() if "is also in" in line]
+    assert used == [
+        f"warning: {SELF}: the scores export of 'midcourse-self-assessment' is also in "
+        f"'{again.name}'; using this file (same submissions, and it was saved last)"
+    ]
+    assert proposed_score(here, "9100001") == "4.00"
