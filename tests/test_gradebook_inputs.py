@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import re
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,57 @@ def test_redownloaded_export_with_the_same_submissions_uses_the_file_saved_last(
         f"'{again.name}'; using this file (same submissions, and it was saved last)"
     ]
     assert proposed_score(here, "9100001") == "4.00"
+
+
+# ----------------------------------------------------------------------------- adjustments' dates
+
+ADJUSTMENTS = SAMPLE / "adjustments.csv"
+
+
+def pp1_of(here: Path, sid: str) -> str:
+    return next(r for r in gradebook_rows(here) if r["sid"] == sid)["pp1"]
+
+
+def test_adjustment_until_reads_dates_as_schedule_yaml_does(here: Path, runner: CliRunner) -> None:
+    # 9100038 handed Portfolio Piece 1 in 26:10 late. 48h covers it; so does the same moment
+    # written the way schedule.yaml writes deadlines, and one day less leaves 1 late day.
+    assert "9100038,pp1,extension,48h," in ADJUSTMENTS.read_text(encoding="utf-8")
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    assert pp1_of(here, "9100038") == "90.00"
+    for until, expected in (("Sun 2026-02-22 11:59pm", "90.00"), ("Sat 2026-02-21 23:59", "81.00")):
+        text = ADJUSTMENTS.read_text(encoding="utf-8")
+        ADJUSTMENTS.write_text(
+            re.sub(r"9100038,pp1,extension,[^,]*,", f"9100038,pp1,extension,{until},", text),
+            encoding="utf-8",
+        )
+        code, _, err = run(runner, *build("--force"))
+        assert code == 0, err
+        assert pp1_of(here, "9100038") == expected, until
+
+
+@pytest.mark.parametrize(
+    ("until", "message"),
+    [
+        (
+            "2026-02-19 23:59",
+            "until '2026-02-19 23:59' is before the due date (Fri 2026-02-20 23:59); an extension "
+            "ends after it: fix the date, or use action excused",
+        ),
+        (
+            "Fri 2026-02-21 23:59",
+            "until: 2026-02-21 is a Saturday, not a Friday; fix the date or the weekday",
+        ),
+    ],
+)
+def test_adjustment_until_mistakes_name_the_line(
+    here: Path, runner: CliRunner, until: str, message: str
+) -> None:
+    text = ADJUSTMENTS.read_text(encoding="utf-8")
+    ADJUSTMENTS.write_text(
+        text.replace("9100038,pp1,extension,48h,", f"9100038,pp1,extension,{until},")
+    )
+    code, _, err = run(runner, *build())
+    assert code == 1
+    assert errors(err) == [f"error: {ADJUSTMENTS}:2: {message}"]
+    assert not (here / "grades" / "gradebook.csv").exists()
