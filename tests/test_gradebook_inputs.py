@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +186,31 @@ def test_adjustment_until_mistakes_name_the_line(
     assert code == 1
     assert errors(err) == [f"error: {ADJUSTMENTS}:2: {message}"]
     assert not (here / "grades" / "gradebook.csv").exists()
+
+
+# ----------------------------------------------------------------------------- explain's arithmetic
+
+
+def test_explain_shows_the_late_penalty_as_the_arithmetic_it_is(
+    here: Path, runner: CliRunner
+) -> None:
+    # 9100038's 26:10 late Portfolio Piece 1 with a 24h extension: 1 late day at 10% of the item.
+    text = ADJUSTMENTS.read_text(encoding="utf-8")
+    ADJUSTMENTS.write_text(text.replace("9100038,pp1,extension,48h,", "9100038,pp1,extension,24h,"))
+    code, out, err = run(runner, "gradebook", "explain", "9100038", "--inputs", str(SAMPLE))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.strip().startswith("pp1 ("))
+    assert "-> 90.00% x (1 - 1 late day x 10%) = 81.00%;" in line
+    # The numbers on the line multiply out: 90 x (1 - 0.10) = 81.
+    found = re.search(r"-> ([\d.]+)% x \(1 - (\d+) late days? x ([\d.]+)%\) = ([\d.]+)%", line)
+    assert found is not None
+    raw, days, penalty, earned = (float(g) for g in found.groups())
+    assert round(raw * (1 - days * penalty / 100), 2) == earned
+    # Beyond max_days (3) the item scores 0, and the line says why.
+    ADJUSTMENTS.write_text(text.replace("9100038,pp1,extension,48h,documented illness\n", ""))
+    rows = GRADES.read_text(encoding="utf-8-sig")
+    assert rows.count(",26:10:00,") == 1
+    GRADES.write_text(rows.replace(",26:10:00,", ",100:00:00,"), encoding="utf-8")
+    out = run(runner, "gradebook", "explain", "9100038", "--inputs", str(SAMPLE))[1]
+    line = next(x for x in out.splitlines() if x.strip().startswith("pp1 ("))
+    assert "-> 90.00%, 5 late days, more than the 3 allowed -> 0.00%;" in line
