@@ -1,13 +1,22 @@
-"""Atomic output: a failed run leaves the previous file intact."""
+"""Atomic output: a failed run leaves the previous file intact.
+
+File modes: a replaced file keeps its mode (a calendar a TA made world-readable for a web
+server stays so); a new file gets the mode `open()` would give it (0666 less the umask), or
+0600 with `private=True` for outputs that name students (grades, rosters, review allocations,
+reflection reports: FERPA).
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+PUBLIC_MODE = 0o666  # the kernel takes the umask (or a folder's default ACL) off this
+PRIVATE_MODE = 0o600
 
 
 def _check_target(path: Path) -> None:
@@ -41,25 +50,53 @@ def _check_target(path: Path) -> None:
             break
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temp file in the same folder and a rename."""
-    atomic_write_parts(path, (data,))
+def _existing_mode(path: Path) -> int | None:
+    """Permission bits of the file being replaced, or None when there is none yet."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
 
 
-def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> None:
+def _create_temp(path: Path, mode: int) -> tuple[int, str]:
+    """A new temp file beside `path`, created with `mode` (the kernel applies the umask).
+
+    Not tempfile.mkstemp: it always creates 0600, and reading the umask to correct that
+    afterwards means setting it (os.umask), which races with other threads.
+    """
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), tmp
+        except FileExistsError:
+            continue
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write `data` to `path` through a temp file in the same folder and a rename.
+
+    `private=True`: a new file is readable by its owner only (0600); for files naming students.
+    """
+    atomic_write_parts(path, (data,), private=private)
+
+
+def atomic_write_parts(path: Path, parts: Iterable[bytes], *, private: bool = False) -> None:
     """Write `parts` one after another to `path`, atomically as `atomic_write_bytes` does.
 
     For outputs of 100 MB and more: the whole file never has to be one string in memory.
     """
     _check_target(path)
+    keep_mode = _existing_mode(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _create_temp(path, PRIVATE_MODE if private else PUBLIC_MODE)
     except OSError as exc:
         # Name the file the user asked for, not a temp file they never heard of.
         raise type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
+            if keep_mode is not None:
+                os.fchmod(handle.fileno(), keep_mode)
             for part in parts:
                 handle.write(part)
             handle.flush()
@@ -75,8 +112,10 @@ def atomic_write_parts(path: Path, parts: Iterable[bytes]) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> None:
+def atomic_write_text(
+    path: Path, text: str, encoding: str = "utf-8", newline: str = "\n", *, private: bool = False
+) -> None:
     """Text variant; `newline` replaces every "\\n" (use "\\r\\n" for CRLF formats)."""
     if newline != "\n":
         text = text.replace("\n", newline)
-    atomic_write_bytes(path, text.encode(encoding))
+    atomic_write_bytes(path, text.encode(encoding), private=private)

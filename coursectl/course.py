@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,13 +38,31 @@ POLICY_FILE = "grading-policy.yaml"
 
 @dataclass
 class Course:
-    """A loaded, validated course folder."""
+    """A loaded, validated course folder.
+
+    The roster is read when the course is loaded with `roster=True`, else on the first use of
+    `students`: deadlines, calendars and pages do not name students, and the real roster is
+    git-ignored, so a co-TA's fresh clone has none.
+    """
 
     root: Path
     schedule: Schedule
-    students: list[Student]
     rubrics: dict[str, Rubric] = field(default_factory=dict)
     policy: GradingPolicy | None = None
+    roster_students: list[Student] | None = field(default=None, repr=False)
+    # What may be intended but usually is a slip (a lecture off its meeting days): `validate`
+    # shows these; they do not stop a command.
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def students(self) -> list[Student]:
+        """The roster's students; a `UserError` naming the roster when it is missing or wrong."""
+        if self.roster_students is None:
+            students, problems = _read_checked_roster(self.root, self.schedule)
+            if problems:
+                raise UserError(problems)
+            self.roster_students = students
+        return self.roster_students
 
     def path(self, relative: str) -> Path:
         return self.root / relative
@@ -135,8 +154,31 @@ def _parse(model: type[BaseModel], path: Path, root: Path) -> tuple[Any, SourceM
         return None, smap, problems + validation_problems(exc, smap)
 
 
-def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
-    """Load everything in the course folder and check it; never raises for bad input."""
+def _read_checked_roster(root: Path, schedule: Schedule) -> tuple[list[Student], list[Problem]]:
+    """The roster named by course.roster, with its problems and sections unknown to schedule.yaml."""
+    roster_path = root / schedule.course.roster
+    roster_name = _display(root, roster_path)
+    students, problems = read_roster(roster_path, roster_name)
+    sections = set(schedule.sections())
+    if sections:
+        for student in students:
+            if student.section not in sections:
+                problems.append(
+                    Problem(
+                        roster_name,
+                        student.line,
+                        None,
+                        f"unknown section '{student.section}' for {student.sid}; use one of {', '.join(sorted(sections))}",
+                    )
+                )
+    return students, problems
+
+
+def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list[Problem]]:
+    """Load everything in the course folder and check it; never raises for bad input.
+
+    With `roster=False` the roster is neither read nor checked (see `Course.students`).
+    """
     if not root.is_dir():
         return None, [
             Problem(
@@ -148,6 +190,7 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
     rubrics: dict[str, Rubric] = {}
     policy: GradingPolicy | None = None
     rubric_maps: dict[str, SourceMap] = {}
+    rubric_ids: dict[str, str] = {}  # file stem -> the id inside
     rubric_dir = root / RUBRICS_DIR
     policy_map: SourceMap | None = None
     if rubric_dir.is_dir():
@@ -158,15 +201,17 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
                 rubric, rubric_maps[rubric_path.stem], found = _parse(Rubric, rubric_path, root)
                 if rubric is not None:
                     rubrics[rubric.id] = rubric
+                    rubric_ids[rubric_path.stem] = rubric.id
             problems += found
     if schedule is None:
         return None, problems
-    roster_path = root / schedule.course.roster
-    students, found = read_roster(roster_path, _display(root, roster_path))
-    problems += found
     problems += _cross_references(
-        schedule, smap, students, _display(root, roster_path), rubrics, policy, policy_map
+        schedule, smap, rubrics, policy, policy_map, _RubricFolder(root, rubric_dir, rubric_ids)
     )
+    students: list[Student] | None = None
+    if roster:
+        students, found = _read_checked_roster(root, schedule)
+        problems += found
     if policy is not None and students:
         # The git-ignored adjustments file names students and deliverables: check it too.
         from coursectl.gradebook.adjustments import read_adjustments
@@ -176,15 +221,26 @@ def inspect_course(root: Path) -> tuple[Course | None, list[Problem]]:
             problems += read_adjustments(
                 path, _display(root, path), schedule, {s.sid for s in students}
             )[1]
-    course = Course(root=root, schedule=schedule, students=students, rubrics=rubrics, policy=policy)
+    course = Course(
+        root=root,
+        schedule=schedule,
+        rubrics=rubrics,
+        policy=policy,
+        roster_students=students,
+        warnings=_schedule_warnings(schedule, smap),
+    )
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
     )
 
 
-def load_course(root: Path | None = None) -> Course:
-    """The validated course, or a `UserError` listing what to fix."""
-    course, problems = inspect_course(root or default_course_dir())
+def load_course(root: Path | None = None, roster: bool = True) -> Course:
+    """The validated course, or a `UserError` listing what to fix.
+
+    Commands that never name students pass `roster=False`: they then work without the roster
+    file (a co-TA's clone lacks the git-ignored real one), and a use of `students` reads it.
+    """
+    course, problems = inspect_course(root or default_course_dir(), roster=roster)
     if problems or course is None:
         raise UserError(problems)
     return course
@@ -202,14 +258,111 @@ def _duplicates(values: list[str]) -> dict[int, int]:
     return repeats
 
 
+@dataclass(frozen=True)
+class _RubricFolder:
+    root: Path
+    folder: Path
+    ids: dict[str, str]  # file stem -> the id inside, for the files that loaded
+
+    def why_missing(self, rubric_id: str, rubrics: dict[str, Rubric]) -> str | None:
+        """Why rubric `rubric_id` is not loaded, naming the file to add; None when its file is
+        there but did not load (its own problems say why)."""
+        expected = self.folder / f"{rubric_id}.yaml"
+        shown = _display(self.root, expected)
+        if not self.folder.is_dir():
+            folder = _display(self.root, self.folder)
+            return f"rubric '{rubric_id}', but there is no {folder}/ folder; create {shown}"
+        if expected.exists():
+            inside = self.ids.get(rubric_id)
+            if inside is None:
+                return None
+            return f"rubric '{rubric_id}', but {shown} has id '{inside}'; make the two agree"
+        close = difflib.get_close_matches(rubric_id, sorted(rubrics), n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else "add the file or fix the id"
+        return (
+            f"rubric '{rubric_id}', but {shown} is missing (no rubric there has id "
+            f"'{rubric_id}'); {fix}"
+        )
+
+
+def _schedule_warnings(schedule: Schedule, smap: SourceMap) -> list[Problem]:
+    """Things that can be intended but usually are a slip: a lecture on a day no lecture
+    meeting meets (a one-off make-up lecture is possible), and a deliverable whose `week:`
+    differs from the week it is due in (a week's work may be due later)."""
+    warnings: list[Problem] = []
+    lecture_series = [m for m in schedule.meetings if m.kind == "lecture"]
+    info = schedule.course
+    if lecture_series:
+        for w_index, week in enumerate(schedule.weeks):
+            for l_index, lecture in enumerate(week.lectures):
+                day = lecture.date
+                if any(
+                    day.weekday() in {d.number for d in m.days}
+                    and (m.first or info.start) <= day <= (m.last or info.end)
+                    for m in lecture_series
+                ):
+                    continue
+                pattern = "; ".join(
+                    f"'{m.id}' meets {', '.join(d.value for d in m.days)}"
+                    + (f" from {m.first}" if m.first else "")
+                    + (f" until {m.last}" if m.last else "")
+                    for m in lecture_series
+                )
+                label = f"Lecture {lecture.number}" if lecture.number is not None else "a lecture"
+                warnings.append(
+                    smap.problem(
+                        ("weeks", w_index, "lectures", l_index, "date"),
+                        f"{label} is on {day:%a %Y-%m-%d}, a day no lecture meets ({pattern}); "
+                        "the calendar has no lecture then: fix the date unless it is a one-off",
+                    )
+                )
+    zone = schedule.tz
+    for index, item in enumerate(schedule.deliverables):
+        if item.week is None:
+            continue
+        due = item.due.astimezone(zone)
+        due_week = schedule.week_of(due.date())
+        if due_week != item.week:
+            warnings.append(
+                smap.problem(
+                    ("deliverables", index, "week"),
+                    f"'{item.id}' says week {item.week} but is due {due:%a %Y-%m-%d}, in course "
+                    f"week {due_week}; `deadlines --week {item.week}` lists it: fix week: or due "
+                    "unless that is meant",
+                )
+            )
+    return warnings
+
+
+def _skipped_by_clocks(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """For a local time the clocks skip (02:30 when DST starts), the first time after the gap
+    and the last whole minute before it; None for a time that exists.
+
+    zoneinfo quietly turns a skipped time into one an hour off, so the deadline would move.
+    """
+    if not isinstance(moment.tzinfo, ZoneInfo) or moment.tzinfo.key != zone.key:
+        return None  # written with an explicit offset: it names an instant, nothing is skipped
+    naive = moment.replace(tzinfo=None)
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return None
+    minute = timedelta(minutes=1)
+    before = naive.replace(second=0, microsecond=0)
+    for _ in range(24 * 60):  # gaps are an hour, a few at most
+        before -= minute
+        aware = before.replace(tzinfo=zone)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == before:
+            break
+    after = (before.replace(tzinfo=zone).astimezone(UTC) + minute).astimezone(zone)
+    return after.replace(tzinfo=None), before
+
+
 def _cross_references(
     schedule: Schedule,
     smap: SourceMap,
-    students: list[Student],
-    roster_name: str,
     rubrics: dict[str, Rubric],
     policy: GradingPolicy | None,
     policy_map: SourceMap | None,
+    rubric_folder: _RubricFolder,
 ) -> list[Problem]:
     problems: list[Problem] = []
     info = schedule.course
@@ -252,6 +405,19 @@ def _cross_references(
 
     ids = {d.id for d in schedule.deliverables}
     for index, item in enumerate(schedule.deliverables):
+        for key, moment in (("due", item.due), ("start", getattr(item, "start", None))):
+            gap = _skipped_by_clocks(moment, schedule.tz) if moment is not None else None
+            if gap is not None:
+                first_after, last_before = gap
+                problems.append(
+                    smap.problem(
+                        ("deliverables", index, key),
+                        f"'{item.id}': {moment:%a %Y-%m-%d %H:%M} does not exist in "
+                        f"{info.timezone} (clocks jump from {last_before + timedelta(minutes=1):%H:%M} "
+                        f"to {first_after:%H:%M} that night); write {first_after:%H:%M} or "
+                        f"{last_before:%H:%M}",
+                    )
+                )
         local_due = item.due.astimezone(schedule.tz)
         off = schedule.break_on(local_due.date())
         if off is not None:
@@ -276,17 +442,27 @@ def _cross_references(
                     f"'{item.id}' reviews unknown deliverable '{item.reviews}'; use one of the deliverable ids",
                 )
             )
+        elif isinstance(item, PeerReviewDeliverable) and isinstance(
+            reviewed := schedule.deliverable(item.reviews), PeerReviewDeliverable
+        ):
+            problems.append(
+                smap.problem(
+                    ("deliverables", index, "reviews"),
+                    f"'{item.id}' reviews '{reviewed.id}', which is itself a peer review; "
+                    f"name the deliverable whose submissions are reviewed"
+                    + (f", e.g. '{reviewed.reviews}'" if reviewed.reviews in ids else ""),
+                )
+            )
         if (
             isinstance(item, SelfAssessmentDeliverable | PeerReviewDeliverable)
             and item.rubric
             and item.rubric not in rubrics
         ):
-            problems.append(
-                smap.problem(
-                    ("deliverables", index, "rubric"),
-                    f"'{item.id}' names unknown rubric '{item.rubric}'; known: {', '.join(sorted(rubrics)) or 'none'}",
+            missing = rubric_folder.why_missing(item.rubric, rubrics)
+            if missing:
+                problems.append(
+                    smap.problem(("deliverables", index, "rubric"), f"'{item.id}' names {missing}")
                 )
-            )
         if (
             isinstance(item, ExamDeliverable)
             and item.start
@@ -313,6 +489,22 @@ def _cross_references(
                 )
             )
 
+    first_lecture: dict[int, PathKey] = {}
+    for w_index, week in enumerate(schedule.weeks):
+        for l_index, lecture in enumerate(week.lectures):
+            if lecture.number is None:
+                continue
+            where: PathKey = ("weeks", w_index, "lectures", l_index, "number")
+            seen = first_lecture.setdefault(lecture.number, where)
+            if seen != where:
+                problems.append(
+                    smap.problem(
+                        where,
+                        f"two lectures numbered {lecture.number} (first on line "
+                        f"{smap.locate(seen)[0]}); renumber one",
+                    )
+                )
+
     for w_index, week in enumerate(schedule.weeks):
         dated: list[tuple[tuple[str | int, ...], date, str]] = [
             (("lectures", i), lec.date, f"Lecture {lec.number or ''}".strip())
@@ -334,19 +526,6 @@ def _cross_references(
                     smap.problem(
                         ("weeks", w_index, *sub, "date"),
                         f"{label} on {day} is in course week {schedule.week_of(day)}, not week {week.number}",
-                    )
-                )
-
-    sections = set(schedule.sections())
-    if sections:
-        for student in students:
-            if student.section not in sections:
-                problems.append(
-                    Problem(
-                        roster_name,
-                        student.line,
-                        None,
-                        f"unknown section '{student.section}' for {student.sid}; use one of {', '.join(sorted(sections))}",
                     )
                 )
 

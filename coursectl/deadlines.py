@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from coursectl.errors import UserError
 from coursectl.model import Schedule
 
 
@@ -22,8 +23,17 @@ class DeadlineRow:
 def list_deadlines(
     schedule: Schedule, now: datetime, week: int | None = None, upcoming: bool = False
 ) -> list[DeadlineRow]:
-    """Deliverables sorted by due time, optionally one week's or only those still ahead of `now`."""
+    """Deliverables sorted by due time, optionally one week's or only those still ahead of `now`.
+
+    A week outside the course is a `UserError` (a typo, not a quiet week), as in `render week`.
+    """
     zone = schedule.tz
+    if week is not None and week not in schedule.week_numbers():
+        weeks = schedule.week_numbers()
+        raise UserError(
+            f"--week {week}: {schedule.course.code} {schedule.course.term} has no week {week}; "
+            f"use a week from {weeks.start} to {weeks.stop - 1}"
+        )
     rows = []
     for item in schedule.deliverables:
         item_week = (

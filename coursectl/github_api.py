@@ -96,10 +96,27 @@ def _could_not_connect(exc: BaseException) -> bool:
     return False
 
 
+def _checked_api_url(api_url: str | None) -> str:
+    """The API URL without a trailing slash, or a UserError saying how to write it.
+
+    course.github.api_url is checked when schedule.yaml loads, so a bad one here came from
+    --api-url.
+    """
+    from coursectl.model import api_url_mistake
+
+    if api_url is None:
+        return DEFAULT_API_URL
+    mistake = api_url_mistake(api_url)
+    if mistake:
+        raise UserError(f"--api-url: {mistake}")
+    return api_url.strip().rstrip("/")
+
+
 def resolve_token(env: dict[str, str] | None = None, api_url: str | None = None) -> str:
     """GITHUB_TOKEN, else `gh auth token` (for the Enterprise host when `api_url` names one);
     a UserError saying how to get one otherwise."""
     environ = os.environ if env is None else env
+    api_url = _checked_api_url(api_url)
     token = (environ.get(TOKEN_ENV) or "").strip()
     if token:
         return token
@@ -180,7 +197,7 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._token = token
-        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self.api_url = _checked_api_url(api_url)
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
@@ -422,7 +439,7 @@ class FetchCache:
                     "listings": self.listings,
                 }
             )
-        atomic_write_text(self.path, text)
+        atomic_write_text(self.path, text, private=True)  # students' repositories and texts
 
     def etag_for(self, url: str) -> tuple[str | None, Any]:
         with self._lock:

@@ -8,6 +8,7 @@ deadline is a time-zone-aware datetime.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -18,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -140,9 +142,35 @@ def _parse_clock(value: Any) -> Any:
     return value
 
 
+def _id_text(value: Any, info: ValidationInfo) -> Any:
+    """An id, code or room a TA typed as a plain number (`gradescope_id: 7000001`, `section: 1`)
+    is the text of that number; a number YAML reads as something else than what was written
+    (`section: 01` is 1, `010` is 8, `7000001.0` a decimal) is refused: quote it."""
+    name = info.field_name or "value"
+    written = getattr(value, "source_text", None)
+    if isinstance(value, bool):
+        return value  # yes/no/true/false: the type error names the field
+    if isinstance(value, float):
+        shown = written or repr(value)
+        if value.is_integer() and "e" not in shown.lower():
+            hint = f"write it without the decimal part: {int(value)}"
+        else:
+            hint = "write the id's exact digits (in quotes if it is not a whole number)"
+        raise ValueError(f"{name}: {shown} is a decimal number, not an id; {hint}")
+    if isinstance(value, int):
+        if written is not None:
+            raise ValueError(
+                f"{name}: {written} is read as the number {int(value)}; quote it: '{written}'"
+            )
+        return str(value)
+    return value
+
+
 LocalDate = Annotated[date, BeforeValidator(_parse_local_date)]
 LocalDateTime = Annotated[datetime, BeforeValidator(_parse_local_datetime)]
 ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
+# Text that TAs naturally type as a number: ids, course codes, terms, sections, rooms.
+IdText = Annotated[str, BeforeValidator(_id_text)]
 
 
 class StrictModel(BaseModel):
@@ -154,22 +182,55 @@ class StrictModel(BaseModel):
 # ---------------------------------------------------------------------------- course
 
 
+def api_url_mistake(url: str) -> str | None:
+    """What is wrong with a GitHub API URL a TA wrote, or None when it is a usable http(s) URL.
+
+    PyGithub answers a URL without a scheme with an AttributeError and any other scheme with
+    an AssertionError, deep inside its requester: say it here instead, in the TA's words.
+    """
+    from urllib.parse import urlsplit
+
+    example = "https://github.example.edu/api/v3"
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"'{url}' is not a URL; write a full URL, e.g. {example}"
+    if not parts.scheme or "://" not in text:
+        return f"'{url}' has no scheme; write a full URL, e.g. https://{text.lstrip('/')}"
+    if parts.scheme not in ("http", "https"):
+        return f"'{url}' is not an http(s) URL; write a full URL, e.g. {example}"
+    if not host:
+        return f"'{url}' has no host name; write a full URL, e.g. {example}"
+    return None
+
+
 class GitHubSettings(StrictModel):
-    org: str = Field(description="GitHub organisation that holds the students' repositories")
+    org: IdText = Field(description="GitHub organisation that holds the students' repositories")
     api_url: str | None = Field(
         None, description="GitHub Enterprise API URL; default api.github.com"
     )
 
+    @field_validator("api_url")
+    @classmethod
+    def _full_url(cls, value: str | None) -> str | None:
+        mistake = api_url_mistake(value) if value is not None else None
+        if mistake:
+            raise ValueError(f"api_url: {mistake}")
+        return value
+
 
 class GradescopeSettings(StrictModel):
-    course_id: str | None = None
+    course_id: IdText | None = None
     exports: str = Field("exports/gradescope", description="folder of Gradescope CSV exports")
 
 
 class CourseInfo(StrictModel):
-    code: str
+    code: IdText
     name: str
-    term: str
+    term: IdText
     timezone: str
     start: LocalDate
     end: LocalDate
@@ -203,14 +264,14 @@ class CourseInfo(StrictModel):
 class Meeting(StrictModel):
     """A recurring meeting: a lecture series, or one discussion section."""
 
-    id: str
+    id: IdText
     kind: Literal["lecture", "section", "lab", "office-hours"]
     title: str
     days: list[Weekday] = Field(min_length=1)
     start: ClockTime
     end: ClockTime
-    location: str | None = None
-    section: str | None = Field(None, description="roster section this meeting is for")
+    location: IdText | None = None
+    section: IdText | None = Field(None, description="roster section this meeting is for")
     first: LocalDate | None = Field(None, description="first day it meets; default the term start")
     last: LocalDate | None = Field(None, description="last day it meets; default the term end")
 
@@ -241,7 +302,7 @@ class Meeting(StrictModel):
 class Break(StrictModel):
     """A break or holiday: no meetings, no deadlines. `end` is inclusive (the last day off)."""
 
-    id: str
+    id: IdText
     title: str
     kind: Literal["break", "holiday"] = "break"
     start: LocalDate
@@ -338,7 +399,7 @@ PLATFORM_NAMES = {
 
 
 class DeliverableBase(StrictModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: IdText = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     week: int | None = None
     due: LocalDateTime
@@ -346,7 +407,7 @@ class DeliverableBase(StrictModel):
     url: str | None = None
     description: str | None = None
     points: float | None = Field(None, ge=0)
-    gradescope_id: str | None = Field(None, description="assignment id on Gradescope")
+    gradescope_id: IdText | None = Field(None, description="assignment id on Gradescope")
 
 
 class WordRange(StrictModel):
@@ -365,7 +426,12 @@ class ReflectionDeliverable(DeliverableBase):
     words: WordRange = WordRange(min=300, max=500)
     repo: str = Field("{org}/reflections-{github}", description="repo pattern: {org}, {github}")
     path: str = Field(description="file path in the student's repo, e.g. reflections/week-07.md")
-    grace_minutes: int = Field(0, ge=0, description="minutes after the deadline still on time")
+    grace_minutes: int | None = Field(
+        None,
+        ge=0,
+        description="minutes after the deadline still on time; default (and best): the grading "
+        "policy's late.grace_minutes, which the gradebook uses too",
+    )
 
 
 class PeerReviewDeliverable(DeliverableBase):
@@ -401,7 +467,7 @@ class ExamDeliverable(DeliverableBase):
 
     kind: Literal["exam"]
     start: LocalDateTime | None = None
-    location: str | None = None
+    location: IdText | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ExamDeliverable:
@@ -490,6 +556,11 @@ class Schedule(StrictModel):
                 skipped += 1
         return calendar_week - skipped
 
+    def week_numbers(self) -> range:
+        """Course weeks from the term's first to its last, and any later week listed in `weeks:`."""
+        last = max([self.week_of(self.course.end), *(w.number for w in self.weeks)])
+        return range(1, last + 1)
+
     def break_on(self, day: date) -> Break | None:
         return next((b for b in self.breaks if b.covers(day)), None)
 
@@ -512,7 +583,7 @@ class Criterion(StrictModel):
 
 
 class Rubric(StrictModel):
-    id: str
+    id: IdText
     title: str
     description: str | None = None
     criteria: list[Criterion] = Field(default_factory=list)
@@ -523,7 +594,7 @@ class Rubric(StrictModel):
 class PolicyItem(StrictModel):
     """One graded item: a deliverable id, or every deliverable of a kind."""
 
-    deliverable: str | None = None
+    deliverable: IdText | None = None
     kind: str | None = None
     weight: float = Field(gt=0, description="share of its category, in percent")
     rule: Literal["completion", "score"] = "score"
@@ -537,7 +608,7 @@ class PolicyItem(StrictModel):
 
 
 class PolicyCategory(StrictModel):
-    id: str
+    id: IdText
     title: str
     grade_name: str | None = Field(
         None,
@@ -554,6 +625,18 @@ class LateRule(StrictModel):
     max_days: int | None = Field(
         None, ge=0, description="after this many late days the item scores 0"
     )
+
+    @field_validator("penalty_per_day")
+    @classmethod
+    def _percent_not_fraction(cls, value: float) -> float:
+        # 0.1 is what a TA writes for "10%" in a spreadsheet habit; read as percent it is a
+        # penalty a hundred times smaller, silently.
+        if 0 < value < 1:
+            raise ValueError(
+                f"penalty_per_day is in percent of the item per late day: {value:g} means "
+                f"{value:g}%, not {value * 100:g}%; write {value * 100:g} for {value * 100:g}%"
+            )
+        return value
 
 
 class GradebookInputs(StrictModel):
@@ -591,7 +674,7 @@ class GradebookInputs(StrictModel):
         default_factory=dict,
         description="deliverable id -> assignment title on Gradescope, where they differ",
     )
-    canvas_ids: dict[str, str] = Field(
+    canvas_ids: dict[str, IdText] = Field(
         default_factory=dict, description="deliverable id -> Canvas assignment id"
     )
     complete_statuses: list[str] = Field(
@@ -630,3 +713,25 @@ class GradingPolicy(StrictModel):
     late: LateRule = LateRule()
     gradebook: GradebookInputs = GradebookInputs()
     notes: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grace:
+    """Minutes after a due time that still count as on time, and where that number is set."""
+
+    minutes: int
+    source: str  # e.g. "late.grace_minutes in rubrics/grading-policy.yaml"
+
+
+def grace_for(deliverable: DeliverableBase, policy: GradingPolicy | None) -> Grace:
+    """The grace period of one deliverable: one rule for check-reflections and the gradebook.
+
+    A reflection's own `grace_minutes` wins; otherwise the grading policy's `late.grace_minutes`
+    (the one the gradebook's late rule applies); without a policy, none.
+    """
+    own = getattr(deliverable, "grace_minutes", None)
+    if own is not None:
+        return Grace(own, f"grace_minutes of {deliverable.id} in schedule.yaml")
+    if policy is not None:
+        return Grace(policy.late.grace_minutes, "late.grace_minutes in rubrics/grading-policy.yaml")
+    return Grace(0, "no rubrics/grading-policy.yaml, so no grace")

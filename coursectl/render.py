@@ -514,12 +514,31 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})
 
 
+class _Utf8TemplateLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader that reports a template that is not UTF-8 as a UserError naming the
+    file and the line of the first bad byte (jinja2 lets the bare UnicodeDecodeError out)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            file = Path(self.searchpath[0]) / template
+            line = (
+                exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            )
+            raise UserError(
+                Problem(_display(file), line, None, "not UTF-8 text; save it as UTF-8")
+            ) from None
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """The jinja2 environment for a course's templates/ folder."""
     markdown = _markdown()
     env = jinja2.Environment(
         # Absolute, so that template frames in tracebacks carry a path we can match.
-        loader=jinja2.FileSystemLoader(templates.resolve()),
+        loader=_Utf8TemplateLoader(templates.resolve()),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -646,6 +665,29 @@ def check_replaceable(path: Path, new_text: str, force: bool) -> None:
         return
     raise UserError(
         f"{_display(path)}: exists and was not written by coursectl render; pass --force to replace it"
+    )
+
+
+def output_file(out: Path | None) -> Path | None:
+    """The --out file, or None for standard output (no --out, or '-' as other tools take it)."""
+    return None if out is None or str(out) == "-" else out
+
+
+_EXTENSIONS: dict[str, Format] = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def extension_warning(out: Path | None, fmt: Format) -> str | None:
+    """A one-line warning when the --out file's extension names the other format (HTML in
+    week-07.md); None when they agree or the extension is one we do not know."""
+    if out is None:
+        return None
+    named = _EXTENSIONS.get(out.suffix.lower())
+    if named is None or named == fmt:
+        return None
+    what = "HTML" if fmt == "html" else "Markdown"
+    return (
+        f"{_display(out)}: writing {what} into a {out.suffix} file; "
+        f"name it .{'html' if fmt == 'html' else 'md'} or change --format"
     )
 
 

@@ -23,6 +23,48 @@ except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
 PathKey = tuple[str | int, ...]
 
 
+class YamlInt(int):
+    """An int YAML read from text that does not say it plainly: `01` (octal 1 in YAML 1.1),
+    `010` (8), `1_000`, `7:30` (450). Keeps the text, so an id written that way can be
+    refused with "quote it: '01'" instead of silently becoming another id."""
+
+    source_text: str
+
+    def __new__(cls, value: int, source_text: str) -> YamlInt:
+        number = super().__new__(cls, value)
+        number.source_text = source_text
+        return number
+
+
+class YamlFloat(float):
+    """A float from YAML with the text it was written as (`9.10E+06`, `7000001.0`)."""
+
+    source_text: str
+
+    def __new__(cls, value: float, source_text: str) -> YamlFloat:
+        number = super().__new__(cls, value)
+        number.source_text = source_text
+        return number
+
+
+class _SourceLoader(_Loader):
+    """The safe loader, keeping the written text of numbers that an id field may receive."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    value: int = loader.construct_yaml_int(node)
+    return value if node.value == str(value) else YamlInt(value, node.value)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    value: float = loader.construct_yaml_float(node)
+    return YamlFloat(value, node.value)
+
+
+_SourceLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_SourceLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 @dataclass
 class SourceMap:
     """Line and column (1-based) of every mapping value and sequence item in one file."""
@@ -84,7 +126,7 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceM
             smap,
             [Problem(name, None, None, f"not UTF-8 text ({exc.reason}); save it as UTF-8")],
         )
-    loader = _Loader(text)
+    loader = _SourceLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -121,7 +121,7 @@ def test_anonymous_messages_show_stable_pseudonyms_not_names(
 ) -> None:
     code, _, err = run(runner, course_dir, PP1, "--seed", "7", "--anonymous")
     assert code == 0
-    assert "submission link contains their GitHub name" in err  # honest about what is not hidden
+    assert "each submission link contains the author's github" in err  # honest: not hidden
     students = roster(course_dir)
     rows = read_csv(course_dir)
     messages = {m["sid"]: m for m in read_messages(course_dir)}
@@ -381,6 +381,36 @@ def test_infeasible_class_explains_and_writes_nothing(
     assert not (course_dir / "reviews" / PP1).exists()
 
 
+def test_two_teammates_alone_are_not_told_to_lower_k(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """9100001 and 9100149 are both in team T01: no k works for them, so only more students
+    (never --reviews 1) is suggested."""
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("9100001\n9100149\n")
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing))
+    assert code == 1
+    assert "only 2 students take part" in err and "1 more student taking part" in err
+    assert "--reviews" not in err
+
+
+def test_a_tiny_section_suggests_allocating_across_sections(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """Only two of section A submitted: within sections it cannot work, across sections it
+    can, and the error says both ways out."""
+    students = roster(course_dir)
+    kept = [s.sid for s in students.values() if s.section != "A"] + ["9100001", "9100445"]
+    listing = tmp_path / "submitted.txt"
+    listing.write_text("\n".join(kept) + "\n")
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing), "--within-section")
+    assert code == 1
+    assert "section A" in err and "--reviews 1" in err
+    assert "or allocate across sections" in err
+    code, _, _ = run(runner, course_dir, PP1, "--submitted", str(listing))
+    assert code == 0  # and across sections it does work
+
+
 def test_team_too_big_for_section_names_the_team(runner: CliRunner, course_dir: Path) -> None:
     # Section A has 12 students in 4 teams of 3; with 5 reviews each, a member needs 10 others.
     code, _, err = run(runner, course_dir, PP1, "--within-section", "--reviews", "5")
@@ -542,3 +572,62 @@ def test_same_submitted_list_again_prints_the_saved_round(
     code, _, err = run(runner, course_dir, PP1, "--submitted", str(listing), "--seed", "7")
     assert code == 1
     assert "1 new, 0 no longer listed" in err and "--add SID" in err
+
+
+def test_a_template_that_is_not_utf8_is_one_line(runner: CliRunner, course_dir: Path) -> None:
+    template = course_dir / "templates" / "review-message.md.j2"
+    template.write_bytes(template.read_bytes() + b"caf\xe9\n")
+    lines = template.read_bytes().count(b"\n")
+    code, out, err = run(runner, course_dir, PP1)
+    assert code == 1
+    assert f"templates/review-message.md.j2:{lines}: not UTF-8 text; save it as UTF-8" in err
+    assert "Traceback" not in out + err
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda text: "\udcff", "not UTF-8 text"),
+        (
+            lambda text: text.replace('"9100001": [', '"9100001": ["9999999", ', 1),
+            "authors are not among its students",
+        ),
+        (lambda text: text.replace('"format": 1', '"format": 7'), "unknown format"),
+    ],
+)
+def test_a_damaged_manifest_is_one_line(
+    runner: CliRunner, course_dir: Path, damage: object, expected: str
+) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    path = course_dir / "reviews" / PP1 / "manifest.json"
+    damaged = damage(path.read_text(encoding="utf-8"))  # type: ignore[operator]
+    path.write_bytes(damaged.encode("utf-8", "surrogateescape"))
+    code, out, err = run(runner, course_dir, PP1, "--drop", "9100075")
+    assert code == 1
+    assert "manifest.json" in err and expected in err and "--force" in err
+    assert "Traceback" not in out + err
+
+
+def test_the_same_student_in_add_and_drop_is_refused(runner: CliRunner, course_dir: Path) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    before = read_csv(course_dir)
+    code, _, err = run(runner, course_dir, PP1, "--add", "9100075", "--drop", "9100075")
+    assert code == 1
+    assert "9100075 is in both --add and --drop" in err
+    assert read_csv(course_dir) == before
+
+
+def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
+    """They name students (FERPA): readable by the TA only, whatever the umask."""
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    finally:
+        os.umask(previous)
+    folder = course_dir / "reviews" / PP1
+    for name in ("reviews.csv", "messages.jsonl", "manifest.json"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name

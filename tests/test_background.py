@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,15 @@ from coursectl.cli import app
 from coursectl.errors import Problem, UserError
 from coursectl.reviews import outputs
 
-needs_fork = pytest.mark.skipif(not background.can_fork(), reason="forks only on Linux")
+needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+
+
+@pytest.fixture(autouse=True)
+def _forking_is_safe_here() -> None:
+    """can_fork() also refuses while other threads run (earlier tests' servers may still be
+    stopping): decide when the test runs, not when it is collected."""
+    if sys.platform == "linux" and not background.can_fork():
+        pytest.skip("other threads are running in this test process; forking is unsafe")
 
 
 @needs_fork

@@ -68,7 +68,9 @@ def test_sample_json_matches_golden(runner: CliRunner, golden: object) -> None:
     assert result.exit_code == 0, result.output
     golden.check("check-reflections-week07-sample.json", result.stdout)  # type: ignore[attr-defined]
     report = json.loads(result.stdout)
-    assert report["cutoff"] == "2026-03-06T23:59:00-08:00" and report["source"] == "local"
+    # The grading policy's 15-minute grace (rubrics/grading-policy.yaml), as the gradebook's.
+    assert report["cutoff"] == "2026-03-07T00:14:00-08:00" and report["source"] == "local"
+    assert report["grace_minutes"] == 15 and "grading-policy.yaml" in report["on_time"]
     assert report["words"] == {"min": 300, "max": 500} and len(report["students"]) == 48
 
 
@@ -234,3 +236,125 @@ def test_out_outside_gitignore_warns_about_ferpa(runner: CliRunner, course_dir: 
         assert (warning in result.output.replace("\n", " ")) is warned, result.output  # type: ignore[attr-defined]
         ignored = subprocess.run(["git", "-C", str(course_dir), "check-ignore", "-q", out])
         assert (ignored.returncode != 0) is warned
+
+
+def test_a_push_within_the_policy_grace_is_on_time(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """30 s after the due time: the gradebook does not penalise it (15-minute grace in
+    rubrics/grading-policy.yaml), so check-reflections must not call it late either."""
+    clones = tmp_path / "clones"
+    essay = "word " * 350
+    due = datetime(2026, 3, 6, 23, 59, tzinfo=PACIFIC)
+    from datetime import timedelta
+
+    clone_with(clones, "avery-quill-syn", [(essay, due + timedelta(seconds=30))])
+    clone_with(clones, "blake-brigh-syn", [(essay, due + timedelta(minutes=16))])
+    result = run(runner, course_dir, "7", "--source", "local", str(clones), "--format", "json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)  # type: ignore[attr-defined]
+    students = {s["github"]: s for s in report["students"]}
+    avery, blake = students["avery-quill-syn"], students["blake-brigh-syn"]
+    assert (avery["status"], avery["late_by"]) == ("ok", None)
+    assert "0:00:30 after the due time, within the 15-minute grace" in avery["reason"]
+    assert (blake["status"], blake["late_by"]) == ("late", "0:16:00")  # lateness from the due time
+    table = run(runner, course_dir, "7", "--source", "local", str(clones))
+    assert "+ 15 min grace" in table.stdout  # type: ignore[attr-defined]
+    assert "late.grace_minutes in rubrics/grading-policy.yaml" in table.stdout  # type: ignore[attr-defined]
+
+
+def test_out_refuses_another_weeks_report_without_force(runner: CliRunner, tmp_path: Path) -> None:
+    """Week 8 written over week-07.csv would have the gradebook grade week 7 from week 8."""
+    out = tmp_path / "week-07.csv"
+    base = ["check-reflections", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    week7 = runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(out)], env=WIDE)
+    assert week7.exit_code == 0, week7.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["deliverable"] for r in rows} == {"week-07-reflection"}  # on every row
+    written = out.read_text(encoding="utf-8")
+
+    week8 = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(out)], env=WIDE)
+    assert week8.exit_code == 1
+    assert (
+        f"{out}: holds the report for 'week-07-reflection', not 'week-08-reflection'"
+        in week8.stderr
+    )
+    assert out.read_text(encoding="utf-8") == written
+    as_json = tmp_path / "week-07.json"
+    runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(as_json)], env=WIDE)
+    refused = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(as_json)], env=WIDE)
+    assert refused.exit_code == 1 and "not 'week-08-reflection'" in refused.stderr
+
+    # A report of an older coursectl (no deliverable column) does not say its week: --force.
+    out.write_text("sid,github,status,words,submitted_at,late_by,commit,time_verified,"
+                   "time_source,reason\n1,a,ok,400,,,,false,none,\n", encoding="utf-8")  # fmt: skip
+    older = runner.invoke(app, [*base[:1], "7", *base[1:], "--out", str(out)], env=WIDE)
+    assert older.exit_code == 1 and "does not say which week" in older.stderr
+
+    forced = runner.invoke(app, [*base[:1], "8", *base[1:], "--out", str(out), "--force"], env=WIDE)
+    assert forced.exit_code == 0, forced.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["deliverable"] for r in rows} == {"week-08-reflection"}
+
+
+def test_out_dash_is_standard_output(
+    runner: CliRunner, tmp_path: Path, monkeypatch: object
+) -> None:
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    base = ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    result = runner.invoke(app, [*base, "--format", "csv", "--out", "-"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 48
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    unsaid = runner.invoke(app, [*base, "--out", "-"], env=WIDE)
+    assert unsaid.exit_code == 1 and "--out -: say --format csv" in unsaid.stderr
+
+
+def test_empty_folder_warns_once_and_still_exits_0(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(tmp_path)],
+        env={"COLUMNS": "80"},  # piped: the warning stays one line all the same
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert f"no student folders found in {tmp_path}: expected one folder per" in warnings[0]
+    assert "no-repo 48" in result.stdout
+
+
+def test_80_columns_never_cut_sids_or_statuses(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    """Piped output is 80 columns; with every column shown, sids and statuses stay whole."""
+    clones = tmp_path / "clones"
+    clone_with(
+        clones,
+        "avery-quill-syn",
+        [
+            ("word " * 100, datetime(2026, 3, 6, 20, tzinfo=PACIFIC)),
+            ("five words and no more", datetime(2026, 3, 7, 20, tzinfo=PACIFIC)),
+        ],
+    )
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(course_dir), "--source", "local", str(clones)],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line.split() for line in lines if line.startswith(" 91")]
+    assert len(rows) == 48 and all(len(row[0]) == 7 for row in rows), result.stdout
+    assert rows[0][0] == "9100001" and "too-short" in rows[0] and "20:01:00" in rows[0]
+    assert "…" not in result.stdout
+    assert sum("no-repo" in row for row in rows) == 47
+
+
+def test_errors_on_stderr_have_no_blank_line_before_them(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(tmp_path / "no")],
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: "), repr(result.stderr)

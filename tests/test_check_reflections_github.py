@@ -293,3 +293,31 @@ def test_comment_refuses_before_the_deadline(course_dir: Path, fake: FakeGitHub)
     assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
     assert "has not passed" in result.output  # type: ignore[attr-defined]
     assert fake.requests == 0  # refused before fetching anything
+
+
+def test_grace_and_a_late_version_out_of_range_from_github(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    """A push 30 s after the due time is within the policy's 15-minute grace: ok, no issue.
+    100 words on time then 5 words the next morning: too-short with its lateness, never late."""
+    first, second = roster_logins(course_dir)[:2]
+    grace = fake.repo(f"{ORG}/reflections-{first}")
+    grace.push({PATH: words(350)}, at=DUE + timedelta(seconds=30))
+    shrunk = fake.repo(f"{ORG}/reflections-{second}")
+    shrunk.push({PATH: words(100)}, at=DUE - timedelta(hours=4))
+    shrunk.push({PATH: words(5)}, at=DUE + timedelta(hours=9, minutes=1))
+
+    report = invoke(course_dir, fake, "--format", "json")
+    assert report.exit_code == 0, report.output  # type: ignore[attr-defined]
+    by_login = {r["github"]: r for r in json.loads(report.stdout)["students"]}  # type: ignore[attr-defined]
+    assert (by_login[first]["status"], by_login[first]["late_by"]) == ("ok", None)
+    assert "within the 15-minute grace" in by_login[first]["reason"]
+    assert (by_login[second]["status"], by_login[second]["words"]) == ("too-short", 5)
+    assert by_login[second]["late_by"] == "9:01:00"
+    assert "on-time version: 100 words, below 300" in by_login[second]["reason"]
+
+    commented = invoke(course_dir, fake, "--comment")
+    assert commented.exit_code == 0, commented.output  # type: ignore[attr-defined]
+    assert not fake.repos[f"{ORG}/reflections-{first}".lower()].issues
+    [issue] = fake.repos[f"{ORG}/reflections-{second}".lower()].issues
+    assert "received 9:01:00 (h:mm:ss) after the deadline has 5 words" in issue["body"]

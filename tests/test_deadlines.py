@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from coursectl.cli import app
@@ -66,7 +67,18 @@ def test_bad_now_is_one_line(runner: CliRunner) -> None:
     assert "--now" in result.output
 
 
-def test_no_match(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["deadlines", "--week", "99"])
-    assert result.exit_code == 0
-    assert "no deadlines match in week 99" in result.output
+@pytest.mark.parametrize("week", ["99", "0", "-1", "17"])
+def test_week_outside_the_course_is_an_error(runner: CliRunner, week: str) -> None:
+    # It used to print "no deadlines match in week 99" and exit 0, as if the week were quiet,
+    # while `render week 99` and `check-reflections 99` said the week does not exist.
+    result = runner.invoke(app, ["deadlines", "--week", week], env=WIDE)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == (
+        f"error: --week {week}: LLM 101 Spring 2026 has no week {week}; use a week from 1 to 16"
+    )
+
+
+def test_quiet_week_inside_the_course_is_not_an_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["deadlines", "--week", "16"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "no deadlines match in week 16" in result.output

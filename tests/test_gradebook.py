@@ -358,7 +358,7 @@ def test_late_reflection_follows_the_late_rule(here: Path, runner: CliRunner) ->
     path = here / SAMPLE / "reflections/week-07.csv"
     text = path.read_text()
     first = text.splitlines()[1].split(",")
-    first[2], first[5] = "late", "30:00:00"
+    first[2], first[3], first[5] = "late", "400", "30:00:00"
     path.write_text(text.replace(text.splitlines()[1], ",".join(first)))
     out = run(runner, "gradebook", "explain", "9100001", "--inputs", str(SAMPLE))[1]
     line = next(x for x in out.splitlines() if "week-07-reflection" in x)
@@ -734,3 +734,80 @@ def test_negative_score_stays_a_number(here: Path, runner: CliRunner) -> None:
     assert read_csv(here / "grades/gradebook.csv")[0]["pp1"] == "-10.00"
     canvas = list(csv.reader(io.StringIO((here / "grades/gradebook-canvas.csv").read_text())))
     assert dict(zip(canvas[0], canvas[2], strict=True))["Portfolio Piece 1 (510001)"] == "-1.00"
+
+
+def _commit(repo: Path, text: str, when: str) -> None:
+    """A commit of the week-7 reflection dated `when` (commit dates are what the local source reads)."""
+    import os
+
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env |= {"GIT_AUTHOR_NAME": "S", "GIT_AUTHOR_EMAIL": "s@x.edu", "GIT_COMMITTER_NAME": "S"}
+    env |= {"GIT_COMMITTER_EMAIL": "s@x.edu", "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    if not (repo / ".git").exists():
+        subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
+    (repo / "reflections").mkdir(exist_ok=True)
+    (repo / "reflections" / "week-07.md").write_text(text, encoding="utf-8")
+    for args in (["add", "-A"], ["commit", "-q", "-m", "week 7"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
+
+
+def test_late_version_outside_the_range_gets_no_credit(
+    here: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    """100 words on time then 5 words the next morning is no better than 100 words on time."""
+    clones = tmp_path / "clones"
+    _commit(clones / "avery-quill-syn", "word " * 100, "2026-03-06T20:00:00-08:00")
+    _commit(clones / "avery-quill-syn", "five words and no more", "2026-03-07T09:00:00-08:00")
+    _commit(clones / "blake-brigh-syn", "word " * 100, "2026-03-06T20:00:00-08:00")
+    target = here / SAMPLE / "reflections" / "week-07.csv"
+    target.unlink()
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "--source", "local", str(clones), "--out", str(target)],
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {r["github"]: r for r in read_csv(target)}
+    avery, blake = rows["avery-quill-syn"], rows["blake-brigh-syn"]
+    assert (avery["status"], avery["words"], avery["late_by"]) == ("too-short", "5", "9:01:00")
+    assert "on-time version: 100 words, below 300" in avery["reason"]
+    assert (blake["status"], blake["words"], blake["late_by"]) == ("too-short", "100", "")
+
+    def week7(sid: str) -> str:
+        out = run(runner, "gradebook", "explain", sid, "--inputs", str(SAMPLE))[1]
+        return next(x for x in out.splitlines() if "week-07-reflection" in x)
+
+    assert "status too-short, 5 words" in week7("9100001") and "-> 0.00%;" in week7("9100001")
+    assert "status too-short, 100 words" in week7("9100038") and "-> 0.00%;" in week7("9100038")
+
+
+def test_late_row_outside_the_range_from_an_older_report_gets_no_credit(
+    here: Path, runner: CliRunner
+) -> None:
+    """Reports written before the fix said `late` for a 5-word late version; never credit it."""
+    path = here / SAMPLE / "reflections/week-07.csv"
+    rewrite(path, "9100112,devon-dunmo-syn,late,408,", "9100112,devon-dunmo-syn,late,5,")
+    code, out, err = run(runner, "gradebook", "explain", "9100112", "--inputs", str(SAMPLE))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "week-07-reflection" in x)
+    assert "outside 300–500 words: no credit" in line and "-> 0.00%;" in line
+    assert "1 'late' row(s) outside 300–500 words" in err
+
+
+def test_csv_for_another_week_is_refused(here: Path, runner: CliRunner) -> None:
+    """The CSV says its deliverable on every row; week 8's report named week-07.csv is refused."""
+    path = here / SAMPLE / "reflections/week-07.csv"
+    path.write_text(path.read_text().replace(",week-07-reflection", ",week-08-reflection"))
+    one_error(
+        *run(runner, *build())[::2],
+        r"week-07\.csv:2: this file is for 'week-08-reflection', not 'week-07-reflection'",
+    )
+
+
+def test_csv_of_an_older_coursectl_is_read_with_a_warning(here: Path, runner: CliRunner) -> None:
+    path = here / SAMPLE / "reflections/week-07.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+    code, _, err = run(runner, *build())
+    assert code == 0, err
+    assert "week-07.csv: no deliverable column, so it cannot be checked" in err
+    assert "'week-07-reflection'" in err

@@ -87,6 +87,28 @@ def test_late_reports_the_late_version_and_real_lateness() -> None:
     assert "on-time version: 1 words, below 3" in record.reason
 
 
+@pytest.mark.parametrize(
+    ("on_time", "late_text", "status", "words"),
+    [
+        (snap("two words", BEFORE), "x", "too-short", 1),
+        (None, "x", "too-short", 1),
+        (snap("two words", BEFORE), "one two three four five six seven eight", "too-long", 8),
+        (snap("a b c d e f g h", BEFORE), "a b", "too-short", 2),
+        (snap("two words", BEFORE), "", "empty", 0),
+    ],
+)
+def test_late_version_outside_the_range_is_never_late_credit(
+    on_time: FileSnapshot | None, late_text: str, status: str, words: int
+) -> None:
+    """`late` means complete-but-late to the gradebook; a late version out of range is not."""
+    fetch = RepoFetch(REQUEST, "ok", on_time=on_time, latest=snap(late_text, AFTER, "v2"))
+    record = classify(fetch, RANGE, DUE, CUTOFF)
+    assert (record.status, record.words, record.commit) == (status, words, "v2")
+    assert record.late_by == timedelta(hours=3)  # its lateness is still reported
+    if on_time is not None:
+        assert "on-time version:" in record.reason
+
+
 def test_ok_with_a_later_edit_keeps_the_on_time_version_and_says_so() -> None:
     fetch = RepoFetch(
         REQUEST, "ok", on_time=snap("a b c d", BEFORE, "v1"), latest=snap("a b c d e", AFTER, "v2")

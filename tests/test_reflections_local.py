@@ -332,3 +332,72 @@ def test_a_missing_dir_is_a_user_error(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="not a folder"):
         LocalSource(tmp_path / "nope").fetch([request("x")], CUTOFF)
+
+
+# ---------------------------------------------------------------------------- odd folders
+
+
+def test_symlink_out_of_the_students_export_is_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "outside.txt"
+    secret.write_text("a file the TA can read but the student never wrote " * 5)
+    folder = tmp_path / "dir" / "ana" / "reflections"
+    folder.mkdir(parents=True)
+    (folder / "week-07.md").symlink_to(secret)
+    record = classify(fetch_one(tmp_path / "dir", "ana"), RANGE, DUE, CUTOFF)  # type: ignore[arg-type]
+    assert (record.status, record.words) == ("error", None)
+    assert "symbolic link to outside the student's folder" in record.reason
+    # A link that stays inside the student's folder is theirs.
+    (folder / "draft.md").write_text(ESSAY)
+    (folder / "week-07.md").unlink()
+    (folder / "week-07.md").symlink_to(folder / "draft.md")
+    record = classify(fetch_one(tmp_path / "dir", "ana"), RANGE, DUE, CUTOFF)  # type: ignore[arg-type]
+    assert (record.status, record.words) == ("ok", 11)
+
+
+def test_symlink_committed_in_a_clone_is_an_error(tmp_path: Path) -> None:
+    repo = make_clone(tmp_path, "ana")
+    (repo / "reflections").mkdir()
+    (repo / PATH).symlink_to("/etc/passwd")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "w7", when=DUE - timedelta(hours=1))
+    record = classify(fetch_one(tmp_path, "ana"), RANGE, DUE, CUTOFF)  # type: ignore[arg-type]
+    assert record.status == "error" and "symbolic link" in record.reason
+
+
+def test_git_lfs_pointer_is_an_error_not_six_words(tmp_path: Path) -> None:
+    pointer = (
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        "size 2841\n"
+    )
+    repo = make_clone(tmp_path, "ana")
+    commit_file(repo, pointer, DUE - timedelta(hours=1))
+    record = classify(fetch_one(tmp_path, "ana"), WordRange(min=1, max=50), DUE, CUTOFF)  # type: ignore[arg-type]
+    assert (record.status, record.words) == ("error", None)
+    assert "a Git LFS pointer, not the reflection" in record.reason
+
+
+def test_file_in_the_clone_never_committed_says_so(tmp_path: Path) -> None:
+    repo = make_clone(tmp_path, "ana")
+    commit_file(repo, "notes\n", DUE - timedelta(days=3), path="README.md")
+    (repo / "reflections").mkdir()
+    (repo / PATH).write_text(ESSAY)  # written, never `git add`-ed
+    record = classify(fetch_one(tmp_path, "ana"), RANGE, DUE, CUTOFF)  # type: ignore[arg-type]
+    assert record.status == "missing"
+    assert record.reason == "reflections/week-07.md exists but was never committed"
+
+
+@pytest.mark.parametrize("content", [[], ["notes"]])
+def test_folder_without_student_folders_warns(tmp_path: Path, content: list[str]) -> None:
+    for name in content:
+        (tmp_path / name).mkdir()
+    source = LocalSource(tmp_path)
+    results = source.fetch([request("ana"), request("ben")], CUTOFF)
+    assert [r.outcome for r in results] == ["no-repo", "no-repo"]
+    [warning] = source.warnings
+    assert warning.startswith(f"no student folders found in {tmp_path}: expected one folder per")
+    assert f"{tmp_path / 'ana'}/{PATH}" in warning
+    (tmp_path / "ana").mkdir()
+    source = LocalSource(tmp_path)
+    source.fetch([request("ana"), request("ben")], CUTOFF)
+    assert source.warnings == []  # one student found: the others are simply missing

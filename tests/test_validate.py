@@ -37,13 +37,92 @@ BROKEN = {
     "unknown-kind": ("schedule.yaml", 35, "unknown kind 'portfolio'"),
     "policy-weights": ("rubrics/grading-policy.yaml", 3, "category weights add up to 90, not 100"),
     "policy-unknown-item": ("rubrics/grading-policy.yaml", 7, "unknown deliverable 'pp2'"),
+    "roster-repeated-header": ("rosters/roster.csv", 4, "line 4 repeats the header; remove it"),
+    "roster-excel-sid": (
+        "rosters/roster.csv",
+        3,
+        "sid '9.10E+06' was turned into a number by Excel; format the sid column as Text "
+        "and export again",
+    ),
+    "duplicate-lecture-number": (
+        "schedule.yaml",
+        66,
+        "two lectures numbered 2 (first on line 60); renumber one",
+    ),
+    "review-of-a-review": (
+        "schedule.yaml",
+        57,
+        "'pp1-meta-reviews' reviews 'pp1-peer-reviews', which is itself a peer review; "
+        "name the deliverable whose submissions are reviewed, e.g. 'pp1'",
+    ),
+    "policy-penalty-fraction": (
+        "rubrics/grading-policy.yaml",
+        15,
+        "penalty_per_day is in percent of the item per late day: 0.1 means 0.1%, not 10%; "
+        "write 10 for 10%",
+    ),
+    "rubric-file-missing": (
+        "schedule.yaml",
+        46,
+        "rubrics/peer-review.yaml is missing (no rubric there has id 'peer-review')",
+    ),
+    "rubrics-folder-missing": (
+        "schedule.yaml",
+        46,
+        "names rubric 'peer-review', but there is no ",
+    ),
+    "deadline-in-dst-gap": (
+        "schedule.yaml",
+        38,
+        "'pp1': Sun 2026-03-08 02:30 does not exist in America/Los_Angeles (clocks jump from "
+        "02:00 to 03:00 that night); write 03:00 or 01:59",
+    ),
+    "api-url-without-scheme": (
+        "schedule.yaml",
+        11,
+        "'github.example.edu/api/v3' has no scheme; write a full URL, e.g. "
+        "https://github.example.edu/api/v3",
+    ),
 }
+
+# Mistakes that can be intended: a warning naming file and line, and exit 0.
+WARNED = {
+    "lecture-off-pattern": (
+        "schedule.yaml",
+        61,
+        "Lecture 2 is on Thu 2026-03-05, a day no lecture meets ('lecture' meets MO, WE)",
+    ),
+    "deliverable-week-mismatch": (
+        "schedule.yaml",
+        43,
+        "'pp1-peer-reviews' says week 1 but is due Wed 2026-03-18, in course week 2",
+    ),
+}
+
+
+def _shown(folder: Path, file: str) -> Path:
+    path = folder / file
+    return path.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else path
+
+
+@pytest.mark.parametrize("case", sorted(WARNED))
+def test_each_likely_slip_is_a_warning_naming_file_and_line(runner: CliRunner, case: str) -> None:
+    file, line, words = WARNED[case]
+    folder = COURSES / case
+    result = runner.invoke(app, ["validate", "--course", str(folder)])
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 1, result.output
+    assert warnings[0].startswith(f"warning: {_shown(folder, file)}:{line}:"), warnings
+    assert words in warnings[0]
+    assert result.stdout.startswith("ok: ") and "(1 warning(s) above)" in result.stdout
 
 
 def test_shipped_course_is_clean(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: LLM 101 Spring 2026")
+    assert "warning" not in result.output
     assert "48 students" in result.output
 
 
@@ -54,7 +133,7 @@ def test_small_valid_course(runner: CliRunner) -> None:
 
 def test_every_broken_case_has_a_folder() -> None:
     folders = {p.name for p in COURSES.iterdir() if p.is_dir()} - {"valid"}
-    assert folders == set(BROKEN)
+    assert folders == set(BROKEN) | set(WARNED)
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))

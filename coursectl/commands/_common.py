@@ -7,9 +7,10 @@ typer and the standard library.
 from __future__ import annotations
 
 import functools
+import io
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -32,6 +33,41 @@ CourseDir = Annotated[
 ]
 
 
+def _undecodable_file(exc: UnicodeDecodeError) -> str | None:
+    """The file being decoded when `exc` was raised, when a frame shows it: an open text file
+    in a local variable (`handle.read()`), or the path a pathlib method was reading
+    (`path.read_text()`). Innermost frame first."""
+    frames = []
+    trace = exc.__traceback__
+    while trace is not None:
+        frames.append(trace.tb_frame)
+        trace = trace.tb_next
+    for frame in reversed(frames):
+        if "pathlib" in frame.f_code.co_filename:  # pathlib.py, or pathlib/_local.py (3.13)
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, PurePath):
+                return str(owner)
+        for value in frame.f_locals.values():
+            name = getattr(value, "name", None) if isinstance(value, io.TextIOBase) else None
+            if isinstance(name, str):
+                return name
+    return None
+
+
+def _undecodable_message(exc: UnicodeDecodeError) -> str:
+    file = _undecodable_file(exc)
+    data = exc.object
+    byte = (
+        f" (byte 0x{data[exc.start]:02x})"
+        if isinstance(data, bytes) and exc.start < len(data)
+        else ""
+    )
+    encoding = exc.encoding.upper().replace("UTF8", "UTF-8")
+    return (
+        f"error: {file + ': ' if file else 'a file is '}not {encoding} text{byte}; save it as UTF-8"
+    )
+
+
 def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a UserError as its one-line problems on stderr and exit non-zero — no traceback."""
 
@@ -49,6 +85,9 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
                 file=sys.stderr,
             )
             raise typer.Exit(130) from None
+        except UnicodeDecodeError as exc:  # a reader that forgot to report it as a UserError
+            print(_undecodable_message(exc), file=sys.stderr)
+            raise typer.Exit(1) from None
         except OSError as exc:  # disk full, permission denied, a path that is a folder, ...
             where = f"{exc.filename}: " if exc.filename else ""
             print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -68,7 +68,7 @@ def assign_reviews(
     No self, teammate, reciprocal or repeated pairs; the result is saved under
     reviews/DELIVERABLE/ and a second run prints it instead of reshuffling.
 
-    Example: coursectl assign-reviews pp1-peer-reviews --submitted exports/pp1-scores.csv --seed 7
+    Example: coursectl assign-reviews pp1-peer-reviews --submitted samples/pp1-submitted.txt --seed 7
     """
     import gc
 

@@ -62,7 +62,10 @@ def _now() -> datetime:
 
 def _options(alarm: list[str] | None, no_alarms: bool) -> CalendarOptions:
     from coursectl.calendar.events import DEFAULT_ALARMS, CalendarOptions, parse_alarm
+    from coursectl.errors import UserError
 
+    if no_alarms and alarm:
+        raise UserError("--alarm and --no-alarms contradict each other; choose one")
     if no_alarms:
         return CalendarOptions(alarms=())
     alarms: tuple[timedelta, ...] = (
@@ -138,7 +141,7 @@ def calendar(
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
 
-    loaded = load_course(course)
+    loaded = load_course(course, roster=False)
     schedule = loaded.schedule
     options = _options(alarm, no_alarms)
     if every:
@@ -247,7 +250,7 @@ def publish(
 
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
-    loaded = load_course(course)
+    loaded = load_course(course, roster=False)
     audience = _audience(section, deadlines)
     options = _options(alarm, no_alarms)
     password = None

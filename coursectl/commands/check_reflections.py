@@ -63,7 +63,9 @@ def check_reflections(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the csv/json here (atomically) instead of stdout."),
+        typer.Option(
+            "--out", "-o", help="Write the csv/json here (atomically); - for standard output."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -119,27 +121,21 @@ def check_reflections(
 
     if comment and source != "github":
         raise UserError("--comment opens issues on GitHub; use it with --source github")
+    if out is not None and str(out) == "-":  # standard output, as `calendar --out -`
+        out = None
+        if output_format is None:
+            raise UserError("--out -: say --format csv or --format json")
     fmt = _resolve_format(output_format, out)
     failing = _parse_fail_on(fail_on, STATUSES)
-    if out is not None and out.exists() and not force:
-        from coursectl.reflections.report import is_reflection_report
-
-        # A weekly re-run replaces its own earlier report; anything else needs --force.
-        if out.is_dir() or not is_reflection_report(
-            out.read_text(encoding="utf-8", errors="replace")
-        ):
-            raise UserError(
-                f"{out}: already exists and is not a check-reflections report; "
-                "add --force to overwrite it"
-            )
-
     loaded = load_course(course)
     schedule = loaded.schedule
     deliverable = find_reflection(schedule.deliverables, which)
+    if out is not None and out.exists() and not force:
+        _refuse_to_replace(out, deliverable.id)
     if comment:
         from coursectl.reflections.check import cutoff_of
 
-        cutoff = cutoff_of(deliverable)
+        cutoff = cutoff_of(deliverable, loaded.policy)
         if datetime.now(cutoff.tzinfo) < cutoff:
             raise UserError(
                 f"--comment: the deadline ({cutoff:%a %b %d %H:%M %Z} with grace) has not "
@@ -166,6 +162,9 @@ def check_reflections(
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        # Off a terminal (piped, CI) there is nothing to redraw, and stopping the bar would
+        # leave a blank line on stderr before any message.
+        disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("fetch", total=sum(1 for s in loaded.students if s.github.strip()))
 
@@ -173,10 +172,10 @@ def check_reflections(
             return reflection_source.fetch(requests, cutoff, lambda n: bar.advance(task, n))
 
         report = check_reflections(
-            loaded.students, deliverable, github.org if github else None, fetch
+            loaded.students, deliverable, github.org if github else None, fetch, loaded.policy
         )
 
-    from coursectl.reflections.report import times_note, to_csv, to_json
+    from coursectl.reflections.report import grace_note, times_note, to_csv, to_json
 
     zone = schedule.tz
     if fmt == "table":
@@ -200,7 +199,10 @@ def check_reflections(
                     highlight=False,
                 )
             err.print(f"times: {times_note(report)}", highlight=False)
+            err.print(f"on time: {grace_note(report, zone)}", highlight=False)
 
+    for warning in getattr(reflection_source, "warnings", []):
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     # How the source spent rate limit where it could not re-check for free (GitHub).
     for note in getattr(reflection_source, "notes", []):
         err.print(f"note: {note}", highlight=False)
@@ -217,6 +219,29 @@ def check_reflections(
         statuses = ", ".join(sorted({r.status for r in hits}))
         err.print(f"--fail-on: {len(hits)} student(s) with {statuses}")
         raise typer.Exit(FAIL_ON_EXIT)
+
+
+def _refuse_to_replace(out: Path, deliverable_id: str) -> None:
+    """A re-run may replace its own week's report; anything else needs --force."""
+    from coursectl.errors import UserError
+    from coursectl.reflections.report import UNKNOWN_WEEK, report_deliverable
+
+    found = None if out.is_dir() else report_deliverable(out.read_text("utf-8", "replace"))
+    if found is None:
+        raise UserError(
+            f"{out}: already exists and is not a check-reflections report; "
+            "add --force to overwrite it"
+        )
+    if found == UNKNOWN_WEEK:
+        raise UserError(
+            f"{out}: already holds a check-reflections report that does not say which week it "
+            f"is (written by an older coursectl); add --force to replace it with {deliverable_id}"
+        )
+    if found != deliverable_id:
+        raise UserError(
+            f"{out}: holds the report for '{found}', not '{deliverable_id}'; write to another "
+            "file (e.g. grades/reflections/<week file>.csv) or add --force to replace it"
+        )
 
 
 def _in_range(content: bytes, words: WordRange) -> bool:
@@ -318,16 +343,14 @@ def _parse_fail_on(text: str | None, statuses: tuple[str, ...]) -> set[str]:
 
 def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
     """The table a TA reads; sized for an 80-column terminal (empty columns are left out)."""
-    from datetime import UTC
-
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from coursectl.reflections.check import format_duration
-    from coursectl.reflections.report import times_note
+    from coursectl.reflections.report import grace_note, times_note
 
-    grace = int((report.cutoff.astimezone(UTC) - report.due.astimezone(UTC)).total_seconds() // 60)
+    grace = report.grace.minutes
     table = Table(
         title=f"{report.title} ({report.deliverable_id}), due "
         f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"
@@ -336,22 +359,32 @@ def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
     )
     records = report.records
     show_time = any(r.submitted_at for r in records)
     show_late = any(r.late_by is not None for r in records)
     show_commit = any(r.commit for r in records)
-    table.add_column("sid", no_wrap=True)
-    table.add_column("github", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("words", justify="right", no_wrap=True)
+
+    # A TA copies sids and statuses from here: those columns are never cut (min_width at
+    # their longest value); logins and the note fold onto more lines when 80 columns are tight.
+    def widest(header: str, cells: list[str]) -> int:
+        return max([len(header), *map(len, cells)])
+
+    table.add_column("sid", no_wrap=True, min_width=widest("sid", [r.sid for r in records]))
+    table.add_column("github", overflow="fold")
+    table.add_column(
+        "status", no_wrap=True, min_width=widest("status", [r.status for r in records])
+    )
+    table.add_column("words", justify="right", no_wrap=True, min_width=5)
     if show_time:
-        table.add_column("submitted", no_wrap=True)
+        table.add_column("submitted", overflow="fold")
     if show_late:
-        table.add_column("late by", justify="right", no_wrap=True)
+        late = [format_duration(r.late_by) for r in records if r.late_by is not None]
+        table.add_column("late by", justify="right", no_wrap=True, min_width=widest("", late))
     if show_commit:
-        table.add_column("commit", style="dim", no_wrap=True)
-    table.add_column("note", overflow="fold", ratio=1)
+        table.add_column("commit", style="dim", no_wrap=True, min_width=7)
+    table.add_column("note", overflow="fold", ratio=1, min_width=10)
     for record in records:
         style = STATUS_STYLES.get(record.status, "")
         row = [
@@ -376,3 +409,4 @@ def _print_table(report: ReflectionReport, zone: tzinfo, source: str) -> None:
         "  ".join(f"[{STATUS_STYLES.get(s, '')}]{s}[/] {n}" for s, n in report.counts().items())
     )
     console.print(f"times: {times_note(report)}", highlight=False)
+    console.print(f"on time: {grace_note(report, zone)}", highlight=False)

@@ -38,7 +38,7 @@ def deadlines(
     from coursectl.model import PLATFORM_NAMES
     from coursectl.timeparse import parse_moment
 
-    schedule = load_course(course).schedule
+    schedule = load_course(course, roster=False).schedule
     moment = parse_moment(now, schedule.tz) if now else datetime.now(schedule.tz)
     rows = list_deadlines(schedule, moment, week=week, upcoming=upcoming)
     zone_name = schedule.course.timezone

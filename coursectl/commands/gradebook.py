@@ -75,7 +75,8 @@ def gradebook(
         typer.Option(
             "--out",
             "-o",
-            help="Output folder (default: grades/ in the course, git-ignored).",
+            help="Output folder (default: grades/ in the course, git-ignored); with one "
+            "--format also a file ending in .csv, or '-' for standard output.",
         ),
     ] = None,
     output_format: Annotated[
@@ -83,7 +84,11 @@ def gradebook(
         typer.Option("--format", "-f", help="csv: gradebook.csv; canvas: Canvas import CSV; both."),
     ] = OutputFormat.csv,
     force: Annotated[
-        bool, typer.Option("--force", help="Write even into a file git tracks.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Write even into a file git tracks, or replace a file coursectl did not write.",
+        ),
     ] = False,
     strict: Annotated[
         bool,
@@ -103,12 +108,15 @@ def gradebook(
     from rich.console import Console
 
     from coursectl.gitstate import GitState
-    from coursectl.gradebook.output import plan_outputs, write_outputs
+    from coursectl.gradebook.output import output_paths, plan_files, render_output, write_outputs
 
+    formats = ["csv", "canvas"] if output_format is OutputFormat.both else [output_format.value]
+    targets = output_paths(out, course / "grades", formats)  # a bad --out fails before the work
     book = _build(course, inputs, strict)
     _warn(book.notices)
-    formats = ["csv", "canvas"] if output_format is OutputFormat.both else [output_format.value]
-    planned = plan_outputs(book, out if out is not None else course / "grades", formats)
+    to_stdout = [fmt for fmt, path in targets.items() if path is None]
+    files = {fmt: path for fmt, path in targets.items() if path is not None}
+    planned = plan_files(book, files)
     for item in planned:
         if item.git is GitState.NOT_IGNORED:
             print(
@@ -117,7 +125,10 @@ def gradebook(
                 file=sys.stderr,
             )
     written = write_outputs(planned, force)
-    console = Console()
+    for fmt in to_stdout:
+        sys.stdout.write(render_output(book, fmt))
+        sys.stdout.flush()
+    console = Console(stderr=bool(to_stdout))  # standard output holds the CSV
     counted = sum(1 for r in book.items if not all(r.state == "pending"))
     console.print(
         f"{len(book.course.students)} students, {counted} of {len(book.items)} items with data, "

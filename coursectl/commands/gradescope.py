@@ -171,7 +171,7 @@ def roster(
     with_team = any(s.team for s in loaded.students)
     text = roster_csv(diff.proposed, with_team)
     proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
-    atomic_write_text(proposed_path, text)
+    atomic_write_text(proposed_path, text, private=True)  # the roster: FERPA
     console.print(f"proposed roster: {proposed_path}")
     missing_github = [s for s in diff.proposed if not s.github]
     if not write:
@@ -197,8 +197,8 @@ def roster(
         )
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     backup = roster_path.with_name(f"{roster_path.stem}.{stamp}.bak{roster_path.suffix}")
-    atomic_write_bytes(backup, roster_path.read_bytes())
-    atomic_write_text(roster_path, text)
+    atomic_write_bytes(backup, roster_path.read_bytes(), private=True)
+    atomic_write_text(roster_path, text, private=True)
     console.print(f"updated {roster_path} (previous version: {backup})")
     if missing_github:
         console.print(
@@ -392,7 +392,7 @@ def extensions(
             found += client.extensions(gs_course, assignment.id)
     report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
     target = output or loaded.path(str(EXTENSIONS_FILE))
-    atomic_write_text(target, extensions_csv(report.rows, zone))
+    atomic_write_text(target, extensions_csv(report.rows, zone), private=True)
     console = Console(markup=False)  # names and titles are data, not markup
     if report.rows:
         table = Table(title="Extensions on Gradescope", title_justify="left")

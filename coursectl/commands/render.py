@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coursectl.commands._common import CourseDir, report_user_errors
+
+if TYPE_CHECKING:
+    from coursectl.render import Format
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -22,7 +25,7 @@ OutOption = Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="Write to this file instead of standard output.",
+        help="Write to this file instead of standard output ('-': standard output).",
         show_default=False,
     ),
 ]
@@ -31,15 +34,19 @@ ForceOption = Annotated[
 ]
 
 
-def _emit(text: str, out: Path | None, force: bool) -> None:
+def _emit(text: str, out: Path | None, force: bool, fmt: Format = "md") -> None:
     from coursectl.atomic import atomic_write_text
-    from coursectl.render import check_replaceable
+    from coursectl.render import check_replaceable, extension_warning, output_file
 
+    out = output_file(out)
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     check_replaceable(out, text, force)
+    warning = extension_warning(out, fmt)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     atomic_write_text(out, text)
     typer.echo(f"wrote {out}", err=True)
 
@@ -68,10 +75,10 @@ def week(
     Example: coursectl render week 7 --format html --out build/week-07.html
     """
     from coursectl.course import load_course
-    from coursectl.render import format_for, render_week
+    from coursectl.render import format_for, output_file, render_week
 
-    chosen = format_for(out, fmt)
-    _emit(render_week(load_course(course), number, chosen), out, force)
+    chosen = format_for(output_file(out), fmt)
+    _emit(render_week(load_course(course, roster=False), number, chosen), out, force, chosen)
 
 
 @app.command("reminder")
@@ -93,4 +100,4 @@ def reminder(
     from coursectl.course import load_course
     from coursectl.render import render_reminder
 
-    _emit(render_reminder(load_course(course), deliverable), out, force)
+    _emit(render_reminder(load_course(course, roster=False), deliverable), out, force)

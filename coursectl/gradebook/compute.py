@@ -11,9 +11,12 @@ Rules (README "Gradebook" documents them for TAs):
   graded is pending (not counted) for score items and complete for completion items.
 - Late rule: lateness beyond `grace_minutes` counts whole started days; each costs
   `penalty_per_day` percent of the item; more than `max_days` scores 0. An extension moves the
-  due time; an excused item is left out. Reflections: `ok` is complete; `late` is complete with
-  the late rule applied to check-reflections' `late_by`; `no-access` and `error` are the tool's
-  failures, not the student's, so they are pending; every other status is incomplete (0).
+  due time; an excused item is left out. Reflections: `ok` is complete; `late` (a late version
+  within the word range) is complete with the late rule applied to check-reflections'
+  `late_by`, and a `late` row outside the word range (older reports) is too-short/too-long;
+  `no-access` and `error` are the tool's failures, not the student's, so they are pending;
+  every other status is incomplete (0). The grace period is `grace_for` (model.py), the one
+  check-reflections uses.
 - Peer reviews: reviews done / reviews assigned (assign-reviews' CSV). Done comes from the TA
   record (grades/reviews-done/<id>.csv) when there is one, else a Gradescope submission of the
   peer-review assignment counts as all assigned reviews done. No reviews assigned: not counted.
@@ -56,6 +59,7 @@ from coursectl.model import (
     ReflectionDeliverable,
     SelfAssessmentDeliverable,
     SurveyDeliverable,
+    grace_for,
 )
 
 DAY = 86400.0
@@ -261,8 +265,13 @@ def build_gradebook(
             result = _survey(item, gradescope.get(item.id), size, paths, show)
         else:
             result = _scored(item, gradescope.get(item.id), size, paths, show)
+        # One grace rule with check-reflections (a reflection may set its own).
+        grace = grace_for(deliverable, policy).minutes
+        rule = policy.late
+        if grace != rule.grace_minutes:
+            rule = rule.model_copy(update={"grace_minutes": grace})
         _apply_adjustments(
-            result, policy.late, excused.get(item.id), extension.get(item.id), adjustment_note
+            result, rule, excused.get(item.id), extension.get(item.id), adjustment_note
         )
         if isinstance(deliverable, SelfAssessmentDeliverable) and result.confirmed is not None:
             waiting = result.state == "unconfirmed"
@@ -423,6 +432,25 @@ def _reflection(
     observed = read_reflections(path, show(path), deliverable, roster, notices)
     status = observed.status if observed.status is not None else np.full(size, None, dtype=object)
     has_row = observed.line > 0
+    words = observed.words
+    # A "late" row outside the word range is what reports of older coursectl versions wrote for
+    # a late too-short/too-long version: out of range is never completion credit.
+    counted = _word_counts(words, size)
+    limits = deliverable.words
+    out_of_range = (status == "late") & ((counted < limits.min) | (counted > limits.max))
+    status = np.where(
+        out_of_range, np.where(counted < limits.min, "too-short", "too-long"), status
+    ).astype(object)
+    if out_of_range.any():
+        notices.append(
+            Problem(
+                observed.source,
+                None,
+                None,
+                f"{int(out_of_range.sum())} 'late' row(s) outside {limits.min}–{limits.max} "
+                "words graded as too-short/too-long (0); re-run check-reflections to rewrite it",
+            )
+        )
     complete = np.isin(status, complete_statuses)
     late = (status == "late") & ~complete
     tool_failure = np.isin(status, ("no-access", "error"))
@@ -430,7 +458,6 @@ def _reflection(
     raw = np.where(has_row & ~tool_failure, raw, np.nan)
     state = np.where(has_row, status, "no row").astype(object)
     state = np.where(tool_failure, "pending", state).astype(object)
-    words = observed.words
 
     def describe(i: int) -> str:
         if not has_row[i]:
@@ -439,6 +466,8 @@ def _reflection(
         extra = ""
         if status[i] == "late":
             extra = f", late by {_hms(observed.late_seconds[i])}"
+        if out_of_range[i]:
+            extra = f", reported 'late' but outside {limits.min}–{limits.max} words: no credit"
         if tool_failure[i]:
             extra = " (check-reflections could not check it; re-run it)"
         return f"status {status[i]}{count}{extra} ({_row(observed, i)})"
@@ -446,6 +475,18 @@ def _reflection(
     result = ItemResult(item, raw.copy(), raw, state, np.zeros(size, dtype=np.int64), 1.0, describe)
     result.late_seconds = np.where(late, observed.late_seconds, 0.0)
     return result
+
+
+def _word_counts(words: ObjectArray | None, size: int) -> FloatArray:
+    """The report's word counts as numbers; NaN where blank or not a number."""
+    if words is None:
+        return np.full(size, np.nan)
+    counts = np.full(size, np.nan)
+    for index, cell in enumerate(words):
+        text = "" if cell is None else str(cell).strip()
+        if text.isdigit():
+            counts[index] = float(text)
+    return counts
 
 
 def _peer_review(

@@ -639,6 +639,31 @@ def _json_table(path: Path, display: str, deliverable_id: str) -> Table:
     return Table(display, frame, lines)
 
 
+def _check_csv_deliverable(table: Table, deliverable_id: str, notices: list[Problem]) -> None:
+    """A report of another week (copied or written under the wrong name) is refused; one of an
+    older coursectl without the column is read, with a warning that it could not be checked."""
+    if not table.has("deliverable"):
+        notices.append(
+            table.problem(
+                None,
+                f"no deliverable column, so it cannot be checked to be '{deliverable_id}' "
+                "(written by an older coursectl); re-run check-reflections to add it",
+            )
+        )
+        return
+    named = np.asarray(_column(table, "deliverable"), dtype=object)
+    other = np.flatnonzero((named != deliverable_id) & (named != ""))
+    if len(other):
+        row = int(other[0])
+        raise UserError(
+            table.problem(
+                row,
+                f"this file is for '{named[row]}', not '{deliverable_id}'; rename it or run "
+                "check-reflections again",
+            )
+        )
+
+
 def read_reflections(
     path: Path,
     display: str,
@@ -654,8 +679,9 @@ def read_reflections(
         table = read_table(
             decode(path.read_bytes(), display),
             display,
-            keep=["sid", "github", "status", "words", "late_by", "name", "email"],
+            keep=["sid", "github", "status", "words", "late_by", "name", "email", "deliverable"],
         )
+        _check_csv_deliverable(table, deliverable.id, notices)
     require(
         table,
         ["sid", "github", "status"],

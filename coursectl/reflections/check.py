@@ -15,9 +15,12 @@ from datetime import UTC, datetime, timedelta
 from coursectl.errors import UserError
 from coursectl.model import (
     REFLECTION_STATUSES,
+    Grace,
+    GradingPolicy,
     ReflectionDeliverable,
     ReflectionStatus,
     WordRange,
+    grace_for,
 )
 from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest, TimeSource
 from coursectl.reflections.wordcount import count_words
@@ -30,6 +33,8 @@ STATUSES = REFLECTION_STATUSES
 MAX_FILE_BYTES = 1_048_576
 # A NUL byte does not occur in text files (UTF-8 or legacy encodings); it does in binaries.
 _BINARY_SNIFF = 8192
+# What git stores instead of a file tracked with Git LFS (https://git-lfs.com/spec/v1).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,9 @@ class ReflectionRecord:
     status: Status
     words: int | None = None
     submitted_at: datetime | None = None  # when the graded version arrived (None: unknown)
-    late_by: timedelta | None = None  # for "late": how long after the due time (not the grace)
+    # When the reported version came after the cutoff: how long after the due time (not the
+    # grace). Set for "late" and for a late version that is empty, too-short or too-long.
+    late_by: timedelta | None = None
     commit: str = ""  # the commit whose version was graded
     time_verified: bool = False  # submitted_at is GitHub's receive time, not a student's claim
     time_source: TimeSource | None = None
@@ -56,6 +63,7 @@ class ReflectionReport:
     cutoff: datetime  # due + grace
     words: WordRange
     records: list[ReflectionRecord] = field(default_factory=list)
+    grace: Grace = field(default_factory=lambda: Grace(0, "no grace"))  # cutoff - due, and where
 
     def counts(self) -> dict[Status, int]:
         tally = Counter(r.status for r in self.records)
@@ -141,6 +149,9 @@ class _Reading:
 def read_reflection(content: bytes) -> _Reading:
     """Decode and count one file's bytes; binary, huge and undecodable files are explained."""
     size = len(content)
+    if content.startswith(_LFS_POINTER):
+        # Counting it would give "version https ... oid sha256 ... size" six words.
+        return _Reading(None, "a Git LFS pointer, not the reflection (commit the Markdown itself)")
     if size > MAX_FILE_BYTES:
         # Sources stop reading just past the limit, so the true size may be larger still.
         return _Reading(None, "file is over 1 MiB; a reflection is text of a few KiB")
@@ -230,9 +241,12 @@ def classify(
     - missing: the repository is there, the file never was.
     - The version on time (last one at or before due + grace) is graded: empty (no words),
       too-short, too-long or ok against the word range.
-    - late: no acceptable version on time, but a later one exists; it is the one reported (its
-      words, its time and `late_by` after the due time). An ok on-time version with later edits
-      stays ok, and the reason notes the later edit.
+    - late: no acceptable version on time, but a later one within the word range exists; it is
+      the one reported (its words, its time and `late_by` after the due time).
+    - A later version outside the word range (when the on-time one is not ok either) is
+      reported as what it is — empty, too-short or too-long — with its `late_by`: never `late`,
+      which the gradebook counts as complete. An ok on-time version with later edits stays ok,
+      and the reason notes the later edit.
     """
     request = fetch.request
     if fetch.outcome != "ok":
@@ -247,8 +261,12 @@ def classify(
         # that, but judging by the times keeps the rule in one place).
         on_time, latest = latest, None
     if on_time is None and latest is None:
+        said = fetch.reason.startswith(request.path)  # the source says what is wrong with it
         return ReflectionRecord(
-            request.sid, request.github, "missing", reason=_join(f"no {request.path}", fetch.reason)
+            request.sid,
+            request.github,
+            "missing",
+            reason=fetch.reason if said else _join(f"no {request.path}", fetch.reason),
         )
 
     graded: _Reading | None = None
@@ -271,7 +289,12 @@ def classify(
                     status,
                     on_time,
                     graded.words,
-                    _join(_range_note(graded.words, limits), graded.note, later),
+                    _join(
+                        _range_note(graded.words, limits),
+                        graded.note,
+                        _grace_note(on_time, due, cutoff),
+                        later,
+                    ),
                 )
 
     assert latest is not None  # every path without a late version returned above
@@ -286,16 +309,37 @@ def classify(
             else f"on-time version unreadable: {graded.note}"
         )
     late_by = _elapsed(due, latest.received_at) if latest.time_kind != "none" else None
-    if late.words == 0:
-        return _record(fetch, "empty", latest, 0, _join("late version has no words", on_time_note))
+    status = _judge_words(late.words, limits)
+    if status != "ok":
+        # Out of range is never completion credit, on time or late: the late version is still
+        # the one reported (the newest work), with its lateness.
+        return _record(
+            fetch,
+            status,
+            latest,
+            late.words,
+            _join(f"late version: {_range_note(late.words, limits)}", late.note, on_time_note),
+            late_by=late_by,
+        )
     return _record(
         fetch,
         "late",
         latest,
         late.words,
-        _join(_range_note(late.words, limits), late.note, on_time_note),
+        _join(late.note, on_time_note),
         late_by=late_by,
     )
+
+
+def _grace_note(snapshot: FileSnapshot, due: datetime, cutoff: datetime) -> str:
+    """Say so when an on-time version only made it thanks to the grace period."""
+    if snapshot.time_kind == "none":
+        return ""
+    after = _elapsed(due, snapshot.received_at)
+    if after <= timedelta(0):
+        return ""
+    grace = int(_elapsed(due, cutoff).total_seconds() // 60)
+    return f"{format_duration(after)} after the due time, within the {grace}-minute grace: on time"
 
 
 def _elapsed(start: datetime, end: datetime) -> timedelta:
@@ -304,12 +348,12 @@ def _elapsed(start: datetime, end: datetime) -> timedelta:
     return end.astimezone(UTC) - start.astimezone(UTC)
 
 
-def cutoff_of(deliverable: ReflectionDeliverable) -> datetime:
-    """Due time plus the grace period, in real minutes (also across a DST change)."""
+def cutoff_of(deliverable: ReflectionDeliverable, policy: GradingPolicy | None) -> datetime:
+    """Due time plus the grace period (`grace_for`: the grading policy's, as the gradebook
+    applies it), in real minutes (also across a DST change)."""
     due = deliverable.due
-    return (due.astimezone(UTC) + timedelta(minutes=deliverable.grace_minutes)).astimezone(
-        due.tzinfo
-    )
+    minutes = grace_for(deliverable, policy).minutes
+    return (due.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(due.tzinfo)
 
 
 def check_reflections(
@@ -317,9 +361,13 @@ def check_reflections(
     deliverable: ReflectionDeliverable,
     org: str | None,
     fetch: Callable[[Sequence[RepoRequest], datetime], list[RepoFetch]],
+    policy: GradingPolicy | None = None,
 ) -> ReflectionReport:
-    """Plan, fetch through `fetch(requests, cutoff)` and classify, in roster order."""
-    cutoff = cutoff_of(deliverable)
+    """Plan, fetch through `fetch(requests, cutoff)` and classify, in roster order.
+
+    `policy` gives the grace period (see `grace_for`); without one there is none."""
+    grace = grace_for(deliverable, policy)
+    cutoff = cutoff_of(deliverable, policy)
     requests, unreachable = plan_requests(students, deliverable, org)
     results = fetch(requests, cutoff)
     by_sid = {r.request.sid: r for r in results}
@@ -344,5 +392,11 @@ def check_reflections(
             )
     records = [records_by_sid[s.sid] for s in students if s.sid in records_by_sid]
     return ReflectionReport(
-        deliverable.id, deliverable.title, deliverable.due, cutoff, deliverable.words, records
+        deliverable.id,
+        deliverable.title,
+        deliverable.due,
+        cutoff,
+        deliverable.words,
+        records,
+        grace,
     )

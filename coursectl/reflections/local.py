@@ -96,14 +96,20 @@ def _last_change(repo: Path, commit: str, path: str) -> _Commit | None:
     return _Commit(sha, datetime.fromisoformat(stamp))
 
 
-def _blob_ids(repo: Path, specs: Sequence[str]) -> list[str | None]:
-    """Object id of each `commit:path`, None where the file does not exist at that commit."""
+def _blobs(repo: Path, specs: Sequence[str]) -> list[tuple[str | None, int]]:
+    """Object id and size of each `commit:path`; (None, 0) where the file does not exist."""
     out = _git(repo, "cat-file", "--batch-check", stdin="".join(f"{s}\n" for s in specs).encode())
-    ids: list[str | None] = []
+    found: list[tuple[str | None, int]] = []
     for line in out.decode("utf-8", "replace").splitlines():
         parts = line.split()
-        ids.append(parts[0] if len(parts) == 3 and parts[1] == "blob" else None)
-    return ids
+        ok = len(parts) == 3 and parts[1] == "blob"
+        found.append((parts[0], int(parts[2])) if ok else (None, 0))
+    return found
+
+
+# A symbolic link's blob is its target path: short. Only blobs this small are asked about
+# (one more git call), so ordinary reflections cost nothing extra.
+_LINK_SIZE = 1024
 
 
 def _read_blob(repo: Path, blob: str) -> bytes:
@@ -118,6 +124,12 @@ def _read_blob(repo: Path, blob: str) -> bytes:
         data = proc.stdout.read(READ_LIMIT)
         proc.kill()  # the rest of a huge blob is not wanted
     return data
+
+
+def _is_symlink(repo: Path, commit: str, path: str) -> bool:
+    """Whether `path` is committed as a symbolic link (mode 120000): its blob is a path."""
+    out = _git(repo, "ls-tree", commit, "--", path)
+    return out.startswith(b"120000 ")
 
 
 def _read_file(path: Path) -> bytes:
@@ -142,6 +154,8 @@ class LocalSource:
         self.use_mtime = use_mtime
         self.workers = max(1, workers)
         self._index: dict[str, Path] | None = None
+        # For the TA, once per run (e.g. DIR holds no student folder at all).
+        self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ finding a student's folder
 
@@ -182,9 +196,24 @@ class LocalSource:
         specs = [f"{head.sha}:{request.path}"]
         if at_cutoff is not None:
             specs.append(f"{at_cutoff.sha}:{request.path}")
-        blobs = _blob_ids(folder, specs)
-        head_blob = blobs[0]
-        on_time_blob = blobs[1] if at_cutoff is not None else None
+        blobs = _blobs(folder, specs)
+        head_blob = blobs[0][0]
+        on_time_blob = blobs[1][0] if at_cutoff is not None else None
+        if head_blob is None and on_time_blob is None and (folder / request.path).exists():
+            # In the working tree, never in a commit: not submitted, and the student should know.
+            return RepoFetch(request, "ok", reason=f"{request.path} exists but was never committed")
+        for (blob, size), commit in zip(blobs, (head, at_cutoff), strict=False):
+            if (
+                blob is not None
+                and commit is not None
+                and size < _LINK_SIZE
+                and _is_symlink(folder, commit.sha, request.path)
+            ):
+                return RepoFetch(
+                    request,
+                    "error",
+                    reason=f"{request.path} is committed as a symbolic link, not the reflection",
+                )
 
         on_time = None
         if at_cutoff is not None and on_time_blob is not None:
@@ -202,6 +231,26 @@ class LocalSource:
 
     def _from_export(self, request: RepoRequest, folder: Path, cutoff: datetime) -> RepoFetch:
         candidates = [folder / request.path, folder / Path(request.path).name]
+        inside = folder.resolve()
+        for candidate in candidates:
+            if not (candidate.is_symlink() or candidate.exists()):
+                continue
+            # A link may point anywhere (/etc/passwd, another student's folder): only what stays
+            # inside this student's folder is theirs to submit.
+            target = candidate.resolve()
+            if not target.is_relative_to(inside):
+                return RepoFetch(
+                    request,
+                    "error",
+                    reason=f"{candidate.relative_to(folder)} is a symbolic link to outside the "
+                    "student's folder; not followed",
+                )
+            if candidate.is_symlink() and not target.exists():
+                return RepoFetch(
+                    request,
+                    "error",
+                    reason=f"{candidate.relative_to(folder)} is a symbolic link to a missing file",
+                )
         file = next((c for c in candidates if c.is_file()), None)
         if file is None:
             return RepoFetch(request, "ok")
@@ -260,4 +309,15 @@ class LocalSource:
             return result
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(one, requests))
+            results = list(pool.map(one, requests))
+        self.warnings = []
+        if requests and all(self.folder_for(r) is None for r in requests):
+            example = requests[0]
+            others = len(self._folders())
+            self.warnings.append(
+                f"no student folders found in {self.root}: expected one folder per GitHub login "
+                f"or repository name (e.g. {self.root / example.github}/{example.path} or "
+                f"{self.root / example.repo.rsplit('/', 1)[-1]}/)"
+                + (f"; it has {others} other folder(s)" if others else "; it is empty")
+            )
+        return results

@@ -22,7 +22,10 @@ CSV_COLUMNS = (
     "time_verified",
     "time_source",
     "reason",
+    "deliverable",  # the week's deliverable id on every row: a CSV moved or misnamed is caught
 )
+# The header of reports written before the deliverable column (still recognised, not trusted).
+LEGACY_CSV_COLUMNS = CSV_COLUMNS[:-1]
 
 
 def _moment(value: datetime | None, zone: tzinfo) -> str:
@@ -62,7 +65,7 @@ def to_csv(report: ReflectionReport, zone: tzinfo) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for record in report.records:
-        fields = record_fields(record, zone)
+        fields = record_fields(record, zone) | {"deliverable": report.deliverable_id}
         writer.writerow([_cell(fields[name]) for name in CSV_COLUMNS])
     return out.getvalue()
 
@@ -73,6 +76,8 @@ def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:
         "title": report.title,
         "due": _moment(report.due, zone),
         "cutoff": _moment(report.cutoff, zone),
+        "grace_minutes": report.grace.minutes,
+        "on_time": grace_note(report, zone),
         "words": {"min": report.words.min, "max": report.words.max},
         "source": source,
         "times": times_note(report),
@@ -82,15 +87,46 @@ def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def is_reflection_report(text: str) -> bool:
-    """Whether `text` is a report this module wrote (so re-running may replace it)."""
-    if text.split("\n", 1)[0].strip() == ",".join(CSV_COLUMNS):
-        return True
+# `report_deliverable` of a check-reflections report that does not say its deliverable.
+UNKNOWN_WEEK = ""
+
+
+def report_deliverable(text: str) -> str | None:
+    """The deliverable id of a report this module wrote; None when `text` is not such a report;
+    UNKNOWN_WEEK when it is one that does not say (older CSV) — replacing it is a guess."""
+    header = text.split("\n", 1)[0].strip()
+    if header == ",".join(CSV_COLUMNS):
+        rows = list(csv.DictReader(io.StringIO(text)))
+        named = {row.get("deliverable") or UNKNOWN_WEEK for row in rows}
+        if not rows:
+            return None if text.count("\n") > 1 else UNKNOWN_WEEK
+        return named.pop() if len(named) == 1 else UNKNOWN_WEEK
+    if header == ",".join(LEGACY_CSV_COLUMNS):
+        return UNKNOWN_WEEK
     try:
         document = json.loads(text)
     except ValueError:
-        return False
-    return isinstance(document, dict) and {"deliverable", "students", "counts"} <= document.keys()
+        return None
+    if isinstance(document, dict) and {"deliverable", "students", "counts"} <= document.keys():
+        return str(document["deliverable"] or UNKNOWN_WEEK)
+    return None
+
+
+def is_reflection_report(text: str) -> bool:
+    """Whether `text` is a report this module wrote."""
+    return report_deliverable(text) is not None
+
+
+def grace_note(report: ReflectionReport, zone: tzinfo) -> str:
+    """Until when a version counts as on time, and where that grace period is set."""
+    cutoff = report.cutoff.astimezone(zone)
+    grace = report.grace
+    if not grace.minutes:
+        return f"at or before the due time, {cutoff:%a %b %d %H:%M %Z} (no grace: {grace.source})"
+    return (
+        f"at or before {cutoff:%a %b %d %H:%M %Z}, the due time + {grace.minutes} min grace "
+        f"({grace.source}, which the gradebook's late rule uses too)"
+    )
 
 
 def times_note(report: ReflectionReport) -> str:

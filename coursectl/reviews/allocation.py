@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -218,7 +218,14 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
     authors = np.empty((n, k), dtype=np.int64)
     for label, members in _groups(constraints):
         group = _Group.of(constraints, members, label)
-        local = _allocate_group(group, rng)
+        try:
+            local = _allocate_group(group, rng)
+        except InfeasibleAllocation as exc:
+            if constraints.within_section and _feasible_across_sections(constraints):
+                raise InfeasibleAllocation(
+                    exc.constraint, f"{exc} or allocate across sections"
+                ) from None
+            raise
         authors[members] = members[local]
     problems = validate_allocation(authors, constraints)
     if problems:  # a bug, never a user's mistake: refuse rather than hand out a broken allocation
@@ -699,6 +706,13 @@ def _try_feasible(group: _Group, rng: np.random.Generator) -> bool | None:
         return None
 
 
+def _feasible_across_sections(constraints: ReviewConstraints) -> bool:
+    """Would the whole class, sections ignored, have an allocation? (For the suggestion.)"""
+    everyone = np.arange(constraints.n, dtype=np.int64)
+    group = _Group.of(replace(constraints, within_section=False), everyone, "")
+    return _try_feasible(group, np.random.default_rng(0)) is True
+
+
 def _smaller_k_that_fits(group: _Group, rng: np.random.Generator) -> int | None:
     """The largest smaller k with an allocation; None if none, or if one could not be settled
     (then "smallest change" would be a guess)."""
@@ -727,7 +741,13 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
     m, k = group.m, group.k
     rng = np.random.default_rng(0)  # the suggestions must not depend on the allocation's seed
     if m < k + 1:
-        fix = f"lower reviews per student to {m - 1}" if m >= 2 else ""
+        # Only suggest a smaller k that really fits (two teammates alone fit no k at all).
+        fits = (
+            m >= 2
+            and suggest
+            and _try_feasible(group.subset(np.arange(m, dtype=np.int64), k=m - 1), rng)
+        )
+        fix = f"lower reviews per student to {m - 1}" if fits else ""
         add = f"{k + 1 - m} more student{'s' if k + 1 - m > 1 else ''} taking part"
         raise InfeasibleAllocation(
             "class size",

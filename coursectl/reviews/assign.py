@@ -83,6 +83,12 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             "--add/--drop change the saved allocation, --force reallocates everyone: "
             "use one of them"
         )
+    both = sorted(set(options.add) & set(options.drop))
+    if both:
+        raise UserError(
+            f"{both[0]} is in both --add and --drop; name each student once "
+            "(--add for a late submitter, --drop for one who left)"
+        )
     if options.add or options.drop:
         if saved is None:
             raise UserError(
@@ -447,13 +453,12 @@ def pseudonym(key: str, sid: str) -> str:
 
 def _warnings(deliverable: PeerReviewDeliverable, manifest: Manifest) -> list[str]:
     warnings = []
-    if (
-        manifest.anonymous
-        and deliverable.submission_link
-        and "{github}" in deliverable.submission_link
-    ):
+    link = deliverable.submission_link or ""
+    revealing = [name for name in ("github", "sid") if "{" + name in link]
+    if manifest.anonymous and revealing:
         warnings.append(
-            "--anonymous hides authors' names, but the submission link contains their GitHub name "
-            "(schedule.yaml submission_link)"
+            "--anonymous hides authors' names, but each submission link contains the author's "
+            f"{' and '.join(revealing)} (schedule.yaml submission_link), so reviewers can tell "
+            "who wrote it; for a blind review use links without them"
         )
     return warnings

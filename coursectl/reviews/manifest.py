@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from itertools import chain
 from json.encoder import encode_basestring
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +61,10 @@ class Manifest:
         # Shallow: dataclasses.asdict deep-copies 10^5 lists and takes seconds.
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["history"] = [asdict(event) for event in self.history]
-        quote = encode_basestring  # C-accelerated: ~10x faster than json.dumps per string
         lines = []
         for key, value in data.items():
             if key == "allocation" and value:
-                inner = ",\n".join(
-                    f"  {quote(reviewer)}: [{', '.join(map(quote, authors))}]"
-                    for reviewer, authors in value.items()
-                )
-                lines.append(f' "allocation": {{\n{inner}\n }}')
+                lines.append(f' "allocation": {{\n{_allocation_lines(value)}\n }}')
             elif key == "history" and value:
                 inner = ",\n".join(f"  {_dump(event)}" for event in value)
                 lines.append(f' "history": [\n{inner}\n ]')
@@ -80,6 +76,32 @@ class Manifest:
         """Reviewer and author sid columns, one entry per review."""
         reviewers = [reviewer for reviewer, authors in self.allocation.items() for _ in authors]
         return reviewers, list(chain.from_iterable(self.allocation.values()))
+
+
+class _Quoted(dict[str, str]):
+    """sid -> its JSON string, each quoted once however often it appears."""
+
+    def __missing__(self, sid: str) -> str:
+        self[sid] = quoted = encode_basestring(sid)
+        return quoted
+
+
+def _allocation_lines(allocation: dict[str, list[str]]) -> str:
+    """`  "reviewer": ["author", ...]` per reviewer; with every row k long, one format call
+    per reviewer mapped in C (a generator per reviewer cost 0.15 s at 10^5)."""
+    quoted = _Quoted()
+    widths = set(map(len, allocation.values()))
+    if len(widths) != 1:
+        return ",\n".join(
+            f"  {quoted[reviewer]}: [{', '.join(map(quoted.__getitem__, authors))}]"
+            for reviewer, authors in allocation.items()
+        )
+    (k,) = widths
+    pattern = "  {}: [" + ", ".join(["{}"] * k) + "]"
+    by_place = [
+        map(quoted.__getitem__, map(itemgetter(place), allocation.values())) for place in range(k)
+    ]
+    return ",\n".join(map(pattern.format, map(quoted.__getitem__, allocation), *by_place))
 
 
 def _dump(value: Any) -> str:
@@ -98,6 +120,10 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
     name = display or str(path)
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(
+            Problem(name, None, None, "not UTF-8 text; restore it or re-run with --force")
+        ) from None
     except json.JSONDecodeError as exc:
         raise UserError(
             Problem(
@@ -111,8 +137,10 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise TypeError("unknown format")
         history = [ManifestEvent(**event) for event in data.pop("history", [])]
-        return Manifest(**data, history=history)
-    except TypeError as exc:
+        manifest = Manifest(**data, history=history)
+        _check_consistent(manifest)
+        return manifest
+    except (TypeError, ValueError) as exc:
         raise UserError(
             Problem(
                 name,
@@ -123,10 +151,26 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
         ) from None
 
 
+def _check_consistent(manifest: Manifest) -> None:
+    """The shape every later step relies on; a hand-edited manifest that breaks it would
+    otherwise fail deep inside --add/--drop with a KeyError."""
+    # Whole columns at once (set of types, one superset check): 10^5 reviewers in ~20 ms.
+    if set(map(type, manifest.students)) - {str}:
+        raise TypeError("students must be sids")
+    students = set(manifest.students)
+    allocation = manifest.allocation
+    if not isinstance(allocation, dict) or set(allocation) != students:
+        raise ValueError("its allocation's reviewers are not its students")
+    if set(map(type, allocation.values())) - {list}:
+        raise TypeError("each reviewer's authors must be a list")
+    if not students.issuperset(chain.from_iterable(allocation.values())):
+        raise ValueError("a reviewer's authors are not among its students")
+
+
 def save_manifest(path: Path, manifest: Manifest, text: str | None = None) -> None:
     """Write the manifest (`text`: its to_json(), when already made)."""
     protect_folder(path.parent.parent)
-    atomic_write_text(path, manifest.to_json() if text is None else text)
+    atomic_write_text(path, manifest.to_json() if text is None else text, private=True)
 
 
 def protect_folder(folder: Path) -> None:

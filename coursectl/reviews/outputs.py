@@ -17,7 +17,7 @@ import itertools
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,7 +97,9 @@ def write_outputs(
 
         def write_messages() -> None:
             chunks = message_chunks(course, deliverable, manifest, students, updated, links)
-            atomic_write_parts(messages_path, (chunk.encode("utf-8") for chunk in chunks))
+            atomic_write_parts(
+                messages_path, (chunk.encode("utf-8") for chunk in chunks), private=True
+            )
 
         pending = background.start(
             write_messages,
@@ -115,9 +117,14 @@ def write_outputs(
         pending.cancel()
         raise
     pending.wait()
-    atomic_write_text(csv_path, csv_text)
+    atomic_write_text(csv_path, csv_text, private=True)  # names students (FERPA)
     save_manifest(manifest_file, manifest, manifest_text)
     return [*written, manifest_file]
+
+
+def source_line(path: Path, offset: int) -> int:
+    """The 1-based line of byte `offset` in `path` (for a decoding error)."""
+    return path.read_bytes()[:offset].count(b"\n") + 1
 
 
 def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
@@ -236,13 +243,25 @@ def render_csv(
         author_columns.append(_csv_cells([pseudonym(key, sid) for sid in sids]))
     author_part = ",".join(["{}"] * len(author_columns)) + "\n"
     as_author = dict(zip(sids, map(author_part.format, *author_columns), strict=True))
-    allocation = manifest.allocation
-    rows = [
-        as_reviewer[reviewer] + as_author[author]
-        for reviewer in sids
-        for author in allocation[reviewer]
+    rows = map(manifest.allocation.__getitem__, sids)
+    if len(set(map(len, rows))) != 1:  # verify() rules this out; keep the plain way for it
+        allocation = manifest.allocation
+        lines = [as_reviewer[r] + as_author[a] for r in sids for a in allocation[r]]
+        return ",".join(header) + "\n" + "".join(lines)
+    # Each reviewer's k rows in one format call: "{0}{1}{0}{2}" for k = 2.
+    k = len(manifest.allocation[sids[0]]) if sids else 0
+    pattern = "".join("{0}{" + str(place + 1) + "}" for place in range(k))
+    authors_by_place = [
+        map(
+            as_author.__getitem__,
+            map(itemgetter(place), map(manifest.allocation.__getitem__, sids)),
+        )
+        for place in range(k)
     ]
-    return ",".join(header) + "\n" + "".join(rows)
+    reviewer_column = map(as_reviewer.__getitem__, sids)
+    return (
+        ",".join(header) + "\n" + "".join(map(pattern.format, reviewer_column, *authors_by_place))
+    )
 
 
 def _csv_cells(values: list[str]) -> list[str]:
@@ -311,6 +330,9 @@ def _message_setup(
                 "message template not found; create it (see README, assign-reviews)",
             )
         ) from None
+    except UnicodeDecodeError as exc:
+        line = source_line(template_path, exc.start)
+        raise UserError(Problem(TEMPLATE, line, None, "not UTF-8 text; save it as UTF-8")) from None
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
