@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
 from coursectl.errors import UserError
@@ -121,6 +121,23 @@ _guard_http_logging()
 # ---------------------------------------------------------------------------- credentials
 
 
+def gradescope_url(given: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """Gradescope's address from --url, else GRADESCOPE_URL, else the real site; checked up front.
+
+    An address without http(s):// would otherwise reach requests as MissingSchema — a
+    ValueError, which the login reads as rejected credentials.
+    """
+    env = os.environ if environ is None else environ
+    raw = (given or env.get(URL_ENV) or DEFAULT_URL).strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in raw:
+        raise UserError(
+            f"--url/{URL_ENV} '{redact(raw)}' is not a web address; write it with "
+            f"https://, e.g. {DEFAULT_URL}"
+        )
+    return raw.rstrip("/")
+
+
 def resolve_credentials(
     email_option: str | None,
     environ: Mapping[str, str] | None = None,
@@ -177,14 +194,16 @@ class GradescopeClient:
     def login(
         cls, credentials: Credentials, zone: ZoneInfo, base_url: str | None = None
     ) -> GradescopeClient:
-        url = (base_url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
+        url = gradescope_url(base_url)
         _remember_secret(credentials.password)
         _guard_http_logging()
         connection = GSConnection(gradescope_base_url=url)
         failure: str | None = None
         try:
             connection.login(credentials.email, credentials.password)  # type: ignore[no-untyped-call]
-        except ValueError:
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+            failure = f"{url} is not a web address Gradescope can be reached at; check {URL_ENV}"
+        except ValueError:  # gradescopeapi's "Invalid credentials."
             failure = (
                 f"Gradescope at {url} rejected the email or password for {credentials.email}; "
                 f"check --email/{EMAIL_ENV} and {PASSWORD_ENV}"

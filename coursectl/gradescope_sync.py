@@ -38,9 +38,39 @@ class RosterDiff:
     changes: list[RosterChange]
     proposed: list[Student]  # the roster as it would be after taking every change
     gradescope_students: int
+    # One line each: Gradescope members the proposed roster leaves out or cannot take as they
+    # are (shared or missing sid, unknown section). `conflicts` must be fixed on Gradescope
+    # before rosters/ may be replaced; `skipped` only warn.
+    conflicts: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def of_kind(self, kind: ChangeKind) -> list[RosterChange]:
         return [c for c in self.changes if c.kind == kind]
+
+
+def describe_member(member: Member) -> str:
+    return f"'{member.name}' <{member.email or 'no email'}>"
+
+
+def shared_sids(members: Iterable[Member]) -> dict[str, list[Member]]:
+    """Each sid that two or more Gradescope students carry, with those students.
+
+    A sid names one student; when Gradescope has it twice, matching by it would give one
+    person's roster row or extension to the other.
+    """
+    by_sid: dict[str, list[Member]] = {}
+    for member in members:
+        if member.role == "Student" and member.sid:
+            by_sid.setdefault(member.sid, []).append(member)
+    return {sid: group for sid, group in by_sid.items() if len(group) > 1}
+
+
+def shared_sid_problem(sid: str, group: Sequence[Member]) -> str:
+    names = " and ".join(describe_member(m) for m in group)
+    return (
+        f"Gradescope members {names} share sid {sid}; fix the SID of the wrong one in "
+        "Gradescope's roster"
+    )
 
 
 _SECTION_WORDS = re.compile(r"^(?:discussion|section|sect|sec|dis|disc)\b[\s.:#-]*", re.IGNORECASE)
@@ -74,26 +104,56 @@ def diff_roster(
 
     Staff (instructors, TAs, readers) are ignored. A Gradescope student without sections keeps
     the roster's section: Gradescope cannot tell us it changed.
+
+    Members the roster cannot take are reported, not written: a sid two members share (the
+    roster student with that sid is kept as is), a new member without a sid, a section that
+    schedule.yaml does not have (a matched student keeps the roster's section; a new one is
+    written with an empty section to fill in).
     """
     gs_students = [m for m in members if m.role == "Student"]
+    shared = shared_sids(gs_students)
+    conflicts = [shared_sid_problem(sid, group) for sid, group in sorted(shared.items())]
+    skipped: list[str] = []
     by_sid = {s.sid: s for s in students if s.sid}
     by_email = {s.email.casefold(): s for s in students}
+    known_keys = {section_key(s) for s in known_sections}
     matched: dict[str, Member] = {}  # roster sid -> Gradescope member
     new: list[Member] = []
     for member in gs_students:
+        if member.sid in shared:
+            continue
         student = by_sid.get(member.sid) if member.sid else None
         if student is None and member.email:
             student = by_email.get(member.email.casefold())
         if student is None or student.sid in matched:
-            new.append(member)
+            if not member.sid:
+                skipped.append(
+                    f"Gradescope member {describe_member(member)} has no sid and matches no "
+                    "roster email; not written: add their SID on Gradescope"
+                )
+            else:
+                new.append(member)
         else:
             matched[student.sid] = member
+
+    def section_of(member: Member) -> str | None:
+        section = _gradescope_section(member, known_sections)
+        if section is not None and known_keys and section_key(section) not in known_keys:
+            skipped.append(
+                f"Gradescope member {describe_member(member)} is in section '{section}', which "
+                "schedule.yaml does not have; section not taken from Gradescope"
+            )
+            return None
+        return section
 
     changes: list[RosterChange] = []
     proposed: list[Student] = []
     for student in students:
         found = matched.get(student.sid)
         if found is None:
+            if student.sid in shared:
+                proposed.append(student)  # kept as is until Gradescope says who has the sid
+                continue
             changes.append(RosterChange("dropped", student.sid, student.name, old=student.email))
             continue
         member = found
@@ -106,7 +166,7 @@ def diff_roster(
                 RosterChange("email", student.sid, student.name, student.email, member.email)
             )
             updated = replace(updated, email=member.email)
-        section = _gradescope_section(member, known_sections)
+        section = section_of(member)
         if section is not None and all(
             section_key(s) != section_key(student.section) for s in member.sections
         ):
@@ -116,14 +176,14 @@ def diff_roster(
             updated = replace(updated, section=section)
         proposed.append(updated)
     for member in sorted(new, key=lambda m: (m.name.casefold(), m.sid)):
-        section = _gradescope_section(member, known_sections) or ""
+        section = section_of(member) or ""
         changes.append(RosterChange("new", member.sid, member.name, new=member.email))
         proposed.append(
             Student(
                 sid=member.sid, name=member.name, email=member.email, github="", section=section
             )
         )
-    return RosterDiff(changes, proposed, len(gs_students))
+    return RosterDiff(changes, proposed, len(gs_students), conflicts, skipped)
 
 
 def roster_csv(students: Iterable[Student], with_team: bool) -> str:
@@ -352,6 +412,8 @@ class ExtensionRow:
 class ExtensionsReport:
     rows: list[ExtensionRow]
     unknown_users: list[Extension]  # extensions for people not on the roster
+    # One line per extension not written because its member shares a sid with another member.
+    conflicts: list[str] = field(default_factory=list)
 
 
 def extension_rows(
@@ -370,16 +432,25 @@ def extension_rows(
         a.id: item for item, a, _ in match_assignments(schedule, assignments) if a is not None
     }
     people = {m.user_id: m for m in members if m.user_id}
+    shared = shared_sids(members)
     by_sid = {s.sid: s for s in students}
     by_email = {s.email.casefold(): s for s in students}
     rows: list[ExtensionRow] = []
     unknown: list[Extension] = []
+    conflicts: list[str] = []
     for ext in extensions:
         item = deliverable_of.get(ext.assignment_id)
         if item is None:
             continue
         person = people.get(ext.user_id)
         student = None
+        if person is not None and person.sid in shared:
+            # Either member could be the roster student with that sid: attribute to neither.
+            conflicts.append(
+                f"extension on {item.id} for {describe_member(person)} not written: "
+                + shared_sid_problem(person.sid, shared[person.sid])
+            )
+            continue
         if person is not None:
             student = by_sid.get(person.sid) if person.sid else None
             student = student or by_email.get(person.email.casefold())
@@ -399,7 +470,7 @@ def extension_rows(
             )
         )
     rows.sort(key=lambda r: (r.deliverable, r.sid))
-    return ExtensionsReport(rows, unknown)
+    return ExtensionsReport(rows, unknown, conflicts)
 
 
 def _neutral(cell: str) -> str:

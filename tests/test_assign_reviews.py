@@ -257,6 +257,93 @@ def test_submitted_unknown_student_names_file_and_line(
     assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
 
 
+SAMPLE_EXPORTS = Path(__file__).resolve().parent.parent / "exports" / "sample" / "gradescope"
+DOWNLOAD_GRADES = SAMPLE_EXPORTS / "LLM_101_Spring_2026_grades.csv"
+
+
+def _export_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _roster_sid(course: Path, row: dict[str, str]) -> str | None:
+    """An independent match: sid, else the email's local part (the policy aliases the domains)."""
+    students = roster(course)
+    if row["SID"] in students:
+        return row["SID"]
+    local = row["Email"].lower().split("@")[0]
+    return next((s.sid for s in students.values() if s.email.lower().split("@")[0] == local), None)
+
+
+def test_submitted_download_grades_reads_the_reviewed_column(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    # The course-wide export without its 2 unknown rows (as the QA run had it): every row used
+    # to count as submitted, blank Portfolio Piece 1 scores included.
+    header, rows = _export_rows(DOWNLOAD_GRADES)
+    known = [r for r in rows if _roster_sid(course_dir, r) is not None and r["SID"] != "9199999"]
+    export = tmp_path / "grades.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows(known)
+    blank = {_roster_sid(course_dir, r) for r in known if not r["Portfolio Piece 1"].strip()}
+    assert len(blank) == 5
+    code, _, err = run(runner, course_dir, PP1, "--seed", "7", "--submitted", str(export))
+    assert code == 0, err
+    manifest = read_manifest(course_dir)
+    submitted = {_roster_sid(course_dir, r) for r in known if r["Portfolio Piece 1"].strip()}
+    assert set(manifest["students"]) == submitted  # type: ignore[arg-type]
+    assert blank <= set(manifest["non_submitters"])  # type: ignore[arg-type]
+    assert_balanced(read_csv(course_dir), roster(course_dir), 2, submitted)  # type: ignore[arg-type]
+
+
+def test_submitted_download_grades_without_the_reviewed_column_is_refused(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    header, rows = _export_rows(DOWNLOAD_GRADES)
+    kept = [c for c in header if not c.startswith("Portfolio Piece 1") or "peer" in c]
+    export = tmp_path / "grades.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, kept, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    code, _, err = run(runner, course_dir, PP1, "--submitted", str(export))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"error: {export}:1: this course-wide 'Download Grades' export has no column for "
+        "'Portfolio Piece 1' (pp1); use the per-assignment scores export of that assignment, or "
+        "map its Gradescope title in the policy's gradebook.gradescope_titles"
+    ]
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
+
+
+def test_submitted_export_matches_alias_emails_and_warns_about_dropped_students(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    # The shipped per-assignment export writes one student as FINLEY.FERNHOLLOW@EXAMPLE.EDU
+    # with no sid; the policy says example.edu = students.example.edu, as in the gradebook.
+    export = SAMPLE_EXPORTS / "Mid-course_participation_self-assessment_scores.csv"
+    code, _, err = run(runner, course_dir, PP1, "--seed", "7", "--submitted", str(export))
+    assert code == 0, err
+    _, rows = _export_rows(export)
+    finley = _roster_sid(course_dir, next(r for r in rows if not r["SID"]))
+    assert finley in read_manifest(course_dir)["students"]  # type: ignore[operator]
+
+    # The course-wide export still lists a dropped student (9199999): a warning, exit 0.
+    code, _, err = run(
+        runner, course_dir, PP1, "--force", "--seed", "7", "--submitted", str(DOWNLOAD_GRADES)
+    )
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: "), err
+    assert warnings[0].endswith(
+        f"{DOWNLOAD_GRADES.name}:12: '9199999' is not a student in the roster (by sid or "
+        "email); row not counted"
+    )
+
+
 # ---------------------------------------------------------------------------- rules
 
 

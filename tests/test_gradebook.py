@@ -363,7 +363,7 @@ def test_late_reflection_follows_the_late_rule(here: Path, runner: CliRunner) ->
     out = run(runner, "gradebook", "explain", "9100001", "--inputs", str(SAMPLE))[1]
     line = next(x for x in out.splitlines() if "week-07-reflection" in x)
     assert "status late" in line and "late by 30:00:00 (" in line
-    assert "-> 100.00%, 2 late day(s) x 10% = -20% -> 80.00%" in line
+    assert "-> 100.00% x (1 - 2 late days x 10%) = 80.00%" in line
 
 
 def test_peer_review_done_file_gives_partial_credit(here: Path, runner: CliRunner) -> None:
@@ -675,7 +675,7 @@ def test_json_for_another_week_is_refused(here: Path, runner: CliRunner) -> None
 
 def test_gradescope_extensions_file_and_adjustments_winning(here: Path, runner: CliRunner) -> None:
     before = run(runner, "gradebook", "explain", "9100186", "--inputs", str(SAMPLE))[1]
-    assert "2 late day(s) x 10% = -20% -> 80.00%" in before
+    assert "x (1 - 2 late days x 10%) = 80.00%" in before
     # As `coursectl gradescope extensions` writes it: ISO times with offset, extra columns.
     (here / SAMPLE / "extensions.csv").write_text(
         "sid,deliverable,action,until,note,email,name,gradescope_id,late_due\n"
@@ -692,7 +692,7 @@ def test_gradescope_extensions_file_and_adjustments_winning(here: Path, runner: 
     decided = run(runner, "gradebook", "explain", "9100186", "--inputs", str(SAMPLE))[1]
     line = next(x for x in decided.splitlines() if x.strip().startswith("pp1-peer-reviews"))
     assert "extension of 24:00:00 (exports/sample/adjustments.csv:2) (TA decision)" in line
-    assert "1 late day(s) x 10% = -10% -> 90.00%" in line
+    assert "-> 100.00% x (1 - 1 late day x 10%) = 90.00%" in line
 
 
 def test_categories_and_totals_recomputed_from_the_csv(here: Path, runner: CliRunner) -> None:

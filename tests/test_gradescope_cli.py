@@ -234,6 +234,106 @@ def test_roster_refuses_to_drop_everyone(runner: CliRunner, scenario: Scenario) 
     assert "lists no students" in result.output
 
 
+def _add_sid_trouble(scenario: Scenario) -> tuple[str, str]:
+    """A second member carrying a roster student's sid (in a section the course lacks), and a
+    member with no sid whose email is on no roster row. Returns (shared sid, the original's name).
+    """
+    gs = scenario.fake.courses[COURSE_ID]
+    original = next(m for m in gs.members if m.user_id == "500005")
+    gs.members.append(
+        FakeMember(
+            "599001",
+            "Robin Impostor",
+            "robin.i@students.example.edu",
+            original.sid,
+            "Student",
+            ["Section Z"],
+        )
+    )
+    gs.members.append(FakeMember("599002", "Sam Nosid", "sam.n@students.example.edu", ""))
+    gs.extensions["7000004"].append(
+        FakeExtension("599001", due=datetime(2026, 3, 20, 23, 59, tzinfo=ZoneInfo("UTC")))
+    )
+    return original.sid, original.name
+
+
+def test_roster_with_a_shared_sid_names_both_members_and_writes_no_broken_roster(
+    runner: CliRunner, scenario: Scenario
+) -> None:
+    sid, name = _add_sid_trouble(scenario)
+    roster_path = scenario.course_dir / "rosters" / "synthetic-roster.csv"
+    before = roster_path.read_bytes()
+    result = run(runner, scenario, "roster", COLUMNS="400")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    conflicts = [line for line in lines if line.startswith("conflict:")]
+    assert conflicts == [
+        f"conflict: Gradescope members '{name}' <{scenario.fake.courses[COURSE_ID].members[4].email}>"
+        f" and 'Robin Impostor' <robin.i@students.example.edu> share sid {sid}; fix the SID of "
+        "the wrong one in Gradescope's roster"
+    ]
+    assert (
+        "warning: Gradescope member 'Sam Nosid' <sam.n@students.example.edu> has no sid and "
+        "matches no roster email; not written: add their SID on Gradescope"
+    ) in lines
+    assert "1 new, 1 dropped" in result.output  # only Quinn is new; the shared sid is kept
+    proposed = scenario.course_dir / ".coursectl" / "gradescope" / "roster-proposed.csv"
+    rows = list(csv.DictReader(io.StringIO(proposed.read_text(encoding="utf-8"))))
+    sids = [r["sid"] for r in rows]
+    assert sids.count(sid) == 1 and "" not in sids
+    assert {r["section"] for r in rows} <= {"A", "B", "C", "D"}
+    assert len(rows) == 48
+
+    written = run(runner, scenario, "roster", "--write", COLUMNS="400")
+    assert written.exit_code == 1, written.output
+    assert "1 sid(s) are shared by two Gradescope members" in written.output
+    assert roster_path.read_bytes() == before
+    assert not list(roster_path.parent.glob("*.bak.csv"))
+
+
+def test_roster_member_without_sid_is_left_out_with_a_warning(
+    runner: CliRunner, scenario: Scenario
+) -> None:
+    scenario.fake.courses[COURSE_ID].members.append(
+        FakeMember(
+            "599002", "Sam Nosid", "sam.n@students.example.edu", "", "Student", ["Section Q"]
+        )
+    )
+    scenario.course_dir.joinpath("rosters", "real.csv").write_bytes(
+        scenario.course_dir.joinpath("rosters", "synthetic-roster.csv").read_bytes()
+    )
+    schedule = scenario.course_dir / "schedule.yaml"
+    schedule.write_text(
+        schedule.read_text(encoding="utf-8").replace(
+            "rosters/synthetic-roster.csv", "rosters/real.csv"
+        ),
+        encoding="utf-8",
+    )
+    result = run(runner, scenario, "roster", "--write", COLUMNS="400")
+    assert result.exit_code == 0, result.output
+    assert "warning: Gradescope member 'Sam Nosid'" in result.output
+    students, problems = read_roster(scenario.course_dir / "rosters" / "real.csv", "roster")
+    assert [p.message for p in problems] == ["empty github; fill it in or remove the row"]
+    assert all(s.sid for s in students) and "Sam Nosid" not in {s.name for s in students}
+
+
+def test_extensions_of_members_sharing_a_sid_are_not_attributed(
+    runner: CliRunner, scenario: Scenario
+) -> None:
+    sid, name = _add_sid_trouble(scenario)
+    result = run(runner, scenario, "extensions", COLUMNS="400")
+    assert result.exit_code == 0, result.output
+    conflicts = [line for line in result.output.splitlines() if line.startswith("conflict:")]
+    # Both members' extensions (the original's on pp1-peer-reviews, the impostor's) are held.
+    assert len(conflicts) == 2, result.output
+    assert all(f"share sid {sid}" in line and "Robin Impostor" in line for line in conflicts)
+    assert any(
+        line.startswith("conflict: extension on pp1-peer-reviews for '") for line in conflicts
+    )
+    written = (scenario.course_dir / "grades" / "extensions.csv").read_text(encoding="utf-8")
+    assert sid not in written and name not in written
+
+
 # ---------------------------------------------------------------------------- check-dates
 
 
@@ -282,6 +382,79 @@ def test_push_asks_first(runner: CliRunner, scenario: Scenario) -> None:
     assert "nothing changed" in declined.output and scenario.fake.edits == []
     accepted = run(runner, scenario, "check-dates", "--push", input="y\n")
     assert len(scenario.fake.edits) == 2, accepted.output
+
+
+def _create_missing_assignment(scenario: Scenario) -> None:
+    """Create final-self-assessment on the fake with the schedule's dates: nothing is missing."""
+    item = load_course(scenario.course_dir).schedule.deliverable("final-self-assessment")
+    assert item is not None and item.gradescope_id
+    scenario.fake.courses[COURSE_ID].assignments.append(
+        FakeAssignment(
+            item.gradescope_id,
+            item.title,
+            item.due - timedelta(days=7),
+            item.due,
+            item.due + timedelta(days=3),
+        )
+    )
+
+
+def test_check_dates_exit_codes_follow_what_is_left_to_do(
+    runner: CliRunner, scenario: Scenario
+) -> None:
+    # Drift and a missing assignment: exit 1 after a push, and the last line says why.
+    pushed = run(runner, scenario, "check-dates", "--push", input="y\n")
+    assert pushed.exit_code == 1, pushed.output
+    assert pushed.output.rstrip().splitlines()[-1] == (
+        "set the dates of 2 assignment(s) on Gradescope; they now match, but 1 deliverable(s) "
+        "are still missing there (see above)"
+    )
+    # Only the missing assignment is left: still exit 1, with or without --push.
+    assert run(runner, scenario, "check-dates").exit_code == 1
+    assert run(runner, scenario, "check-dates", "--push", "--yes").exit_code == 1
+    # Everything matches: exit 0.
+    _create_missing_assignment(scenario)
+    clean = run(runner, scenario, "check-dates")
+    assert clean.exit_code == 0, clean.output
+    assert "7 checked: 0 drift, 0 missing" in clean.output
+
+
+def test_successful_push_exits_0(runner: CliRunner, scenario: Scenario) -> None:
+    _create_missing_assignment(scenario)
+    declined = run(runner, scenario, "check-dates", "--push", input="n\n")
+    assert declined.exit_code == 1 and "nothing changed" in declined.output
+    pushed = run(runner, scenario, "check-dates", "--push", input="y\n")
+    assert pushed.exit_code == 0, pushed.output
+    assert pushed.output.rstrip().endswith(
+        "set the dates of 2 assignment(s) on Gradescope; they now match"
+    )
+    assert len(scenario.fake.edits) == 2
+    assert run(runner, scenario, "check-dates").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "address", ["notaurl", "gradescope.example.edu", "ftp://gradescope.example.edu"]
+)
+def test_url_without_http_is_one_line_before_any_login(
+    runner: CliRunner, scenario: Scenario, address: str
+) -> None:
+    # requests' MissingSchema is a ValueError, which the login read as a rejected password.
+    for how in (("--url", address), ()):
+        result = run(
+            runner,
+            scenario,
+            "roster",
+            *how,
+            GRADESCOPE_URL=address,
+            GRADESCOPE_PASSWORD=None,
+            input="",
+        )
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [
+            f"error: --url/GRADESCOPE_URL '{address}' is not a web address; write it with "
+            "https://, e.g. https://www.gradescope.com"
+        ]
+    assert not scenario.fake.edits
 
 
 def test_push_refuses_when_gradescope_runs_in_another_zone(

@@ -31,13 +31,13 @@ STUDENTS = [
 def test_plain_list_mixes_sids_emails_comments(tmp_path: Path) -> None:
     path = tmp_path / "list.txt"
     path.write_text("# submitted\n1001\n\n  BO@uni.edu  # late but in\n")
-    assert read_submitted(path, STUDENTS) == {"1001", "1002"}
+    assert read_submitted(path, STUDENTS).sids == {"1001", "1002"}
 
 
 def test_csv_with_sid_or_email_column(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text("email,note\ncy@uni.edu,ok\nada@uni.edu,\n")
-    assert read_submitted(path, STUDENTS) == {"1001", "1003"}
+    assert read_submitted(path, STUDENTS).sids == {"1001", "1003"}
 
 
 def test_gradescope_status_missing_blank_and_graded(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_gradescope_status_missing_blank_and_graded(tmp_path: Path) -> None:
         "Cy,N,1003,cy@uni.edu,A,,10.0,,3,2026-02-21 01:02:03 -0800,225:07:02\n",
         encoding="utf-8",
     )
-    assert read_submitted(path, STUDENTS) == {"1001", "1003"}
+    assert read_submitted(path, STUDENTS).sids == {"1001", "1003"}
 
 
 def test_gradescope_row_for_unknown_student_names_the_line(tmp_path: Path) -> None:
@@ -60,10 +60,21 @@ def test_gradescope_row_for_unknown_student_names_the_line(tmp_path: Path) -> No
         "Ada,L,1001,ada@uni.edu,Graded,2026-02-20 22:13:14 -0800\n"
         "Zed,Q,9999,zed@uni.edu,,2026-02-20 22:13:14 -0800\n"
     )
+    # An export lists dropped students too: a warning naming the line, not a failure.
+    result = read_submitted(path, STUDENTS, "scores.csv")
+    assert result.sids == {"1001"}
+    assert result.warnings == [
+        "scores.csv:3: '9999' is not a student in the roster (by sid or email); row not counted"
+    ]
+
+
+def test_typo_in_a_hand_written_list_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("1001\n10002\n")
     with pytest.raises(UserError) as caught:
-        read_submitted(path, STUDENTS, "scores.csv")
+        read_submitted(path, STUDENTS, "list.txt")
     assert caught.value.lines() == [
-        "scores.csv:3: '9999' is not a student in the roster (neither a sid nor an email)"
+        "list.txt:2: '10002' is not a student in the roster (neither a sid nor an email)"
     ]
 
 

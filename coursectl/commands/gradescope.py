@@ -73,8 +73,9 @@ def _connect(
 ) -> tuple[GradescopeClient, str]:
     """Log in and name the Gradescope course, or raise a UserError saying what to set."""
     from coursectl.errors import UserError
-    from coursectl.gradescope_api import GradescopeClient, resolve_credentials
+    from coursectl.gradescope_api import GradescopeClient, gradescope_url, resolve_credentials
 
+    address = gradescope_url(url)  # before asking for a password it could not use
     settings = course.schedule.course.gradescope
     resolved = course_id or (settings.course_id if settings else None)
     if not resolved:
@@ -82,7 +83,7 @@ def _connect(
             "schedule.yaml: no Gradescope course id; set course.gradescope.course_id or pass --course-id"
         )
     credentials = resolve_credentials(email, prompt_password=_prompt_password)
-    return GradescopeClient.login(credentials, course.schedule.tz, base_url=url), resolved
+    return GradescopeClient.login(credentials, course.schedule.tz, base_url=address), resolved
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -116,7 +117,9 @@ def roster(
 
     Writes the roster as Gradescope has it to a proposed file.
 
-    Only --write changes rosters/, keeping a timestamped backup beside the roster.
+    Only --write changes rosters/, keeping a timestamped backup beside the roster; it refuses
+    while two Gradescope members share a sid. Members without a sid that match no roster email
+    are left out with a warning.
 
     New students need their GitHub name filled in by hand.
 
@@ -161,6 +164,10 @@ def roster(
         f"{counts['new']} new, {counts['dropped']} dropped, {counts['email']} changed email, "
         f"{counts['section']} changed section"
     )
+    for line in diff.conflicts:
+        console.print(f"conflict: {line}")
+    for line in diff.skipped:
+        console.print(f"warning: {line}")
     with_team = any(s.team for s in loaded.students)
     text = roster_csv(diff.proposed, with_team)
     proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
@@ -171,6 +178,11 @@ def roster(
         if diff.changes:
             console.print(f"rosters/ unchanged; run again with --write to update {roster_path}")
         return
+    if diff.conflicts:
+        raise UserError(
+            f"{roster_path} not changed: {len(diff.conflicts)} sid(s) are shared by two "
+            "Gradescope members (listed above); fix them on Gradescope, then run --write again"
+        )
     if not diff.changes:
         console.print(f"{roster_path} already matches Gradescope; nothing written")
         return
@@ -218,7 +230,8 @@ def check_dates(
 
     Expected late due date: the due date plus the grading policy's late max_days.
 
-    Exits 1 while anything drifts or is missing.
+    Exit 0 when every deliverable matches (also after a --push that fixed all the drift);
+    exit 1 while dates drift (no --push, or declined) or an assignment is missing on Gradescope.
 
     --push shows the changes, asks, sets Gradescope's dates (keeping release dates), re-checks.
 
@@ -324,9 +337,14 @@ def check_dates(
         raise typer.Exit(1)
     for edit in edits:
         client.set_dates(gs_course, edit.assignment.id, edit.release, edit.due, edit.late_due)
-    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
     if report.missing:
+        # --push cannot create assignments: the run is not clean, and the last line says so.
+        console.print(
+            f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match, but "
+            f"{len(report.missing)} deliverable(s) are still missing there (see above)"
+        )
         raise typer.Exit(1)
+    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
 
 
 # ---------------------------------------------------------------------------- extensions
@@ -385,6 +403,8 @@ def extensions(
                 row.deliverable, row.sid, row.name, _when(row.due, zone), _when(row.late_due, zone)
             )
         console.print(table)
+    for line in report.conflicts:
+        console.print(f"conflict: {line}")
     for ext in report.unknown_users:
         console.print(
             f"warning: extension on assignment {ext.assignment_id} for '{ext.name}' (Gradescope user "

@@ -2,7 +2,8 @@
 
 Columns: `sid, deliverable, action, until, note`. `action` is `excused` (the item is left out
 of the student's grade, "EX" in Canvas) or `extension` (lateness is measured from `until`, a
-new local due time such as `2026-03-08 23:59`, or a length such as `48h`, `2d`, `36:00:00`).
+new local due time written as schedule.yaml writes deadlines, such as `2026-03-08 23:59` or
+`Sun 2026-03-08 11:59pm`, or a length such as `48h`, `2d`, `36:00:00`).
 
 Plain csv module only: `coursectl validate` checks this file too and must stay light.
 """
@@ -146,31 +147,45 @@ def read_adjustments(
         seen[sid, deliverable_id] = line
         seconds = 0.0
         if action == "extension":
-            seconds_or_none = _extension_seconds(until, deliverable.due, schedule)
-            if seconds_or_none is None:
-                problems.append(
-                    Problem(
-                        display,
-                        line,
-                        None,
-                        f"until '{until}' is neither a due time ('2026-03-08 23:59') nor a length ('48h'); fix it",
-                    )
-                )
+            seconds_or_problem = _extension_seconds(until, deliverable.due, schedule)
+            if isinstance(seconds_or_problem, str):
+                problems.append(Problem(display, line, None, seconds_or_problem))
                 continue
-            seconds = seconds_or_none
+            seconds = seconds_or_problem
         found.append(Adjustment(sid, deliverable_id, action, seconds, note, line, display))
     return found, problems
 
 
-def _extension_seconds(until: str, due: datetime, schedule: Schedule) -> float | None:
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _extension_seconds(until: str, due: datetime, schedule: Schedule) -> float | str:
+    """Seconds the extension adds to the due date, or what is wrong with `until`.
+
+    A date is read as schedule.yaml reads deadlines (`Sat 2026-02-21 11:59pm`, `2026-02-21
+    23:59`, with or without weekday and offset; local times in the course's zone). An `until`
+    equal to the due date is kept (Gradescope writes that for an extension of the late due date
+    only); one before it is an error, not an extension of nothing.
+    """
+    from coursectl.errors import UserError
+    from coursectl.timeparse import parse_moment
+
     if not until:
-        return None
-    try:
-        moment = datetime.fromisoformat(until.replace(" ", "T", 1))
-    except ValueError:
+        return "an extension needs until: a due time ('2026-03-08 23:59') or a length ('48h')"
+    if not _DATE.search(until):
         seconds = parse_duration(until)
-        return seconds if seconds and seconds > 0 else None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=schedule.tz)
+        if seconds and seconds > 0:
+            return seconds
+        return f"until '{until}' is neither a due time ('2026-03-08 23:59') nor a length ('48h'); fix it"
+    try:
+        moment = parse_moment(until, schedule.tz, option="until")
+    except UserError as exc:
+        return f"{exc.lines()[0]}"
     extra = moment - due
-    return max(extra, timedelta(0)).total_seconds()
+    if extra < timedelta(0):
+        shown = due.astimezone(schedule.tz)
+        return (
+            f"until '{until}' is before the due date ({shown:%a %Y-%m-%d %H:%M}); an extension "
+            "ends after it: fix the date, or use action excused"
+        )
+    return extra.total_seconds()

@@ -89,6 +89,35 @@ def _separator(first_line: str) -> str:
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
+def reject_other_separators(text: str, display: str) -> None:
+    """A header that is one cell holding semicolons is a CSV saved with ';' (Excel in many
+    locales): say so in one line instead of reading one column nobody recognises."""
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first_line), delimiter=_separator(first_line)), [])
+    if len(header) == 1 and ";" in header[0]:
+        raise UserError(
+            Problem(
+                display,
+                1,
+                None,
+                "cells are separated by semicolons; export as comma-separated CSV",
+            )
+        )
+
+
+def _without_empty_rows(text: str, separator: str) -> str:
+    """Rows of nothing but separators (Excel leaves them after the data) dropped.
+
+    Each remaining row keeps its file line: `_row_lines` counts lines in the original text and
+    skips the same empty records.
+    """
+    lines = text.split("\n")
+    kept = [lines[0]] + [
+        line for line in lines[1:] if line.replace(separator, "").replace('"', "").strip()
+    ]
+    return text if len(kept) == len(lines) else "\n".join(kept) + "\n"
+
+
 def header_of(text: str) -> list[str]:
     """Column names of CSV text, stripped."""
     first_line = text.split("\n", 1)[0]
@@ -102,7 +131,7 @@ def _check_widths(text: str, separator: str, width: int, display: str) -> None:
     if '"' not in text:  # no quoting: counting separators per line is exact and fast
         for number, line in enumerate(text.split("\n")[1:], start=2):
             cells = line.count(separator) + 1
-            if cells != width and line.strip():
+            if cells != width and line.replace(separator, "").strip():
                 _wrong_width(display, number, cells, width)
         return
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -133,6 +162,7 @@ def read_table(
     """CSV text as strings; `keep` limits the columns held in memory (others are never stored)."""
     if not text.strip():
         raise UserError(Problem(display, 1, None, "the file is empty; export it again"))
+    reject_other_separators(text, display)
     separator = _separator(text.split("\n", 1)[0])
     names = header_of(text)
     seen: dict[str, int] = {}
@@ -149,6 +179,7 @@ def read_table(
             )
         seen[name] = index
     _check_widths(text, separator, len(names), display)
+    original, text = text, _without_empty_rows(text, separator)
     wanted = None if keep is None else set(keep)
     try:
         with warnings.catch_warnings():
@@ -206,7 +237,7 @@ def read_table(
         frame = frame[[n for n in names if n in wanted]]
     # Cells are not stripped here (that costs a Python call per cell); readers strip the few
     # columns they compare as text, and numbers parse with surrounding spaces anyway.
-    return Table(display, frame, _row_lines(text, len(frame), separator))
+    return Table(display, frame, _row_lines(original, len(frame), separator))
 
 
 def require(table: Table, columns: Sequence[str], hint: str) -> None:

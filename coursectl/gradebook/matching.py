@@ -6,10 +6,15 @@ policy's alias domains (students.example.edu = example.edu) mapped to one spelli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coursectl.roster import Student
+
+if TYPE_CHECKING:
+    from coursectl.model import Schedule
 
 NO_MATCH = -1
 
@@ -75,3 +80,18 @@ def describe_row(sid: str = "", email: str = "", github: str = "", name: str = "
     ]
     described = ", ".join(p for p in parts if p) or "no sid, email or GitHub name"
     return f"{described}" + (f" ({name})" if name else "")
+
+
+def normal_title(name: str) -> str:
+    """An assignment name as Gradescope's exports and file names spell it, compared loosely."""
+    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
+
+
+def gradescope_names(schedule: Schedule, titles: Mapping[str, str]) -> dict[str, str]:
+    """Normalised assignment name -> deliverable id (title, override, id, Gradescope id)."""
+    names: dict[str, str] = {}
+    for item in schedule.deliverables:
+        for name in (item.id, item.gradescope_id or "", item.title, titles.get(item.id, "")):
+            if name:
+                names[normal_title(name)] = item.id
+    return names

@@ -145,13 +145,20 @@ def explain(book: Gradebook, position: int) -> str:
                 line += f" -> {_percent(raw)}"
                 days = result.late_days[position]
                 if days and item.late and policy is not None:
+                    # The policy's penalty takes a share of the item's own score (multiplied,
+                    # not subtracted in points): show that arithmetic so the numbers add up.
                     late = policy.late
-                    cut = (
-                        f"0 (over {late.max_days} late days)"
-                        if late.max_days is not None and days > late.max_days
-                        else (f"-{min(100.0, days * late.penalty_per_day):g}%")
-                    )
-                    line += f", {days} late day(s) x {late.penalty_per_day:g}% = {cut} -> {_percent(earned)}"
+                    if late.max_days is not None and days > late.max_days:
+                        line += (
+                            f", {days} late days, more than the {late.max_days} allowed -> "
+                            f"{_percent(earned)}"
+                        )
+                    else:
+                        plural = "day" if days == 1 else "days"
+                        kept = f"1 - {days} late {plural} x {late.penalty_per_day:g}%"
+                        if days * late.penalty_per_day > 100:
+                            kept += ", at least 0"
+                        line += f" x ({kept}) = {_percent(earned)}"
                 share = item.weight / counted_weight if counted_weight else 0.0
                 line += f"; counts {share * 100:.2f}% of the category"
             lines.append(line)

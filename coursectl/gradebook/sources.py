@@ -8,10 +8,13 @@ nothing is dropped silently.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +23,21 @@ import pandas as pd
 
 from coursectl.errors import Problem, UserError
 from coursectl.gradebook.adjustments import parse_duration
-from coursectl.gradebook.csvio import Table, decode, header_of, read_table, require
-from coursectl.gradebook.matching import NO_MATCH, RosterIndex, describe_row
+from coursectl.gradebook.csvio import (
+    Table,
+    decode,
+    header_of,
+    read_table,
+    reject_other_separators,
+    require,
+)
+from coursectl.gradebook.matching import (
+    NO_MATCH,
+    RosterIndex,
+    describe_row,
+    gradescope_names,
+)
+from coursectl.gradebook.matching import normal_title as _normal
 from coursectl.model import (
     REFLECTION_STATUSES,
     Deliverable,
@@ -234,20 +250,6 @@ def _lateness(table: Table, column: str) -> FloatArray:
 # ----------------------------------------------------------------------------- Gradescope
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
-
-
-def gradescope_names(schedule: Schedule, titles: dict[str, str]) -> dict[str, str]:
-    """Normalised assignment name -> deliverable id (title, override, id, Gradescope id)."""
-    names: dict[str, str] = {}
-    for item in schedule.deliverables:
-        for name in (item.id, item.gradescope_id or "", item.title, titles.get(item.id, "")):
-            if name:
-                names[_normal(name)] = item.id
-    return names
-
-
 def _name_columns(table: Table) -> list[str]:
     """Name columns of either layout (for messages only: never matched on)."""
     return ["Name"] if table.has("Name") else ["First Name", "Last Name"]
@@ -404,6 +406,75 @@ def read_assignment_scores(
     )
 
 
+_COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")  # a browser's second download: 'x_scores (1).csv'
+
+
+@dataclass
+class _Export:
+    path: Path
+    display: str
+    text: str
+
+
+def _submission_times(text: str) -> set[datetime]:
+    """Every submission time in an export, read only to compare two downloads of it.
+
+    The times are compared and dropped: never stored or shown (a survey's could identify).
+    """
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    columns = [
+        i
+        for i, h in enumerate(header)
+        if h == "Submission Time" or h.endswith(" - Submission Time")
+    ]
+    times: set[datetime] = set()
+    for record in reader:
+        for i in columns:
+            try:
+                times.add(datetime.strptime(record[i].strip(), "%Y-%m-%d %H:%M:%S %z"))
+            except (IndexError, ValueError):
+                continue
+    return times
+
+
+def _newest(exports: list[_Export]) -> tuple[_Export, str]:
+    """The most recent of several downloads of one export, and why (for the warning).
+
+    By content first: of two downloads, the newer one holds the latest submission the other
+    lacks (a resubmission or a late submitter). Same submissions: the file modified last.
+    """
+    times = {id(e): _submission_times(e.text) for e in exports}
+
+    def later_by_content(a: _Export, b: _Export) -> bool | None:
+        only_a, only_b = times[id(a)] - times[id(b)], times[id(b)] - times[id(a)]
+        if not only_a and not only_b:
+            return None
+        return bool(only_a) and (not only_b or max(only_a) > max(only_b))
+
+    winner, why = exports[0], ""
+    for other in exports[1:]:
+        verdict = later_by_content(other, winner)
+        if verdict is None:
+            if other.path.stat().st_mtime > winner.path.stat().st_mtime:
+                winner = other
+            why = why or "same submissions, and it was saved last"
+        elif verdict:
+            winner, why = other, "it has the latest submissions"
+        else:
+            why = "it has the latest submissions"
+    return winner, why
+
+
+def _warn_newest(exports: list[_Export], what: str, notices: list[Problem]) -> _Export:
+    winner, why = _newest(exports)
+    others = ", ".join(f"'{e.path.name}'" for e in exports if e is not winner)
+    notices.append(
+        Problem(winner.display, None, None, f"{what} is also in {others}; using this file ({why})")
+    )
+    return winner
+
+
 def read_gradescope_folder(
     folder: Path,
     display_of: DisplayFn,
@@ -412,7 +483,11 @@ def read_gradescope_folder(
     titles: dict[str, str],
     notices: list[Problem],
 ) -> dict[str, Observed]:
-    """Every CSV in the exports folder; a per-assignment export wins over the course-wide one."""
+    """Every CSV in the exports folder; a per-assignment export wins over the course-wide one.
+
+    The same export downloaded twice ('x_scores.csv', 'x_scores (1).csv') is read once: the
+    newest by content, else by modification time, with one warning naming the file used.
+    """
     if not folder.is_dir():
         notices.append(
             Problem(
@@ -424,14 +499,16 @@ def read_gradescope_folder(
         )
         return {}
     names = gradescope_names(schedule, titles)
-    course_wide: dict[str, Observed] = {}
-    per_assignment: dict[str, Observed] = {}
+    scores_files: dict[str, list[_Export]] = {}
+    grades_files: list[_Export] = []
     for path in sorted(folder.glob("*.csv")):
         display = display_of(path)
         text = decode(path.read_bytes(), display)
+        reject_other_separators(text, display)
         columns = set(header_of(text))
         if "Total Score" in columns:
-            stem = re.sub(r"[_ ]scores$", "", path.stem, flags=re.I)
+            stem = _COPY_SUFFIX.sub("", path.stem)
+            stem = re.sub(r"[_ ]scores$", "", stem, flags=re.I)
             deliverable_id = names.get(_normal(stem))
             if deliverable_id is None:
                 notices.append(
@@ -444,35 +521,9 @@ def read_gradescope_folder(
                     )
                 )
                 continue
-            deliverable = schedule.deliverable(deliverable_id)
-            assert deliverable is not None
-            if deliverable_id in per_assignment:
-                raise UserError(
-                    Problem(
-                        display,
-                        None,
-                        None,
-                        f"a second scores export for '{deliverable_id}' (also {per_assignment[deliverable_id].source}); "
-                        "keep one",
-                    )
-                )
-            per_assignment[deliverable_id] = read_assignment_scores(
-                text, display, deliverable, roster, notices
-            )
+            scores_files.setdefault(deliverable_id, []).append(_Export(path, display, text))
         elif any(c.endswith(" - Max Points") for c in columns):
-            for deliverable_id, observed in read_download_grades(
-                text, display, roster, names, schedule, notices
-            ).items():
-                if deliverable_id in course_wide:
-                    raise UserError(
-                        Problem(
-                            display,
-                            1,
-                            None,
-                            f"'{deliverable_id}' is also in {course_wide[deliverable_id].source}; keep one 'Download Grades' export",
-                        )
-                    )
-                course_wide[deliverable_id] = observed
+            grades_files.append(_Export(path, display, text))
         else:
             notices.append(
                 Problem(
@@ -482,6 +533,29 @@ def read_gradescope_folder(
                     "not a Gradescope grades or scores export (no 'Total Score' or '- Max Points' columns); skipped",
                 )
             )
+    assignment_sets = [
+        {c for c in header_of(e.text) if c.endswith(" - Max Points")} for e in grades_files
+    ]
+    if sum(map(len, assignment_sets)) > len(set().union(*assignment_sets)):
+        # Two downloads of the course's grades (not two halves of them): read the newest.
+        grades_files = [
+            _warn_newest(grades_files, "a course-wide 'Download Grades' export", notices)
+        ]
+    course_wide: dict[str, Observed] = {}
+    for export in grades_files:
+        course_wide.update(
+            read_download_grades(export.text, export.display, roster, names, schedule, notices)
+        )
+    per_assignment: dict[str, Observed] = {}
+    for deliverable_id, exports in scores_files.items():
+        export = exports[0]
+        if len(exports) > 1:
+            export = _warn_newest(exports, f"the scores export of '{deliverable_id}'", notices)
+        deliverable = schedule.deliverable(deliverable_id)
+        assert deliverable is not None
+        per_assignment[deliverable_id] = read_assignment_scores(
+            export.text, export.display, deliverable, roster, notices
+        )
     merged = {**course_wide, **per_assignment}
     reported: set[str] = set()
     for observed in merged.values():

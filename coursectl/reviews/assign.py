@@ -99,7 +99,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             raise UserError(
                 "--submitted applies to a new allocation; name late students with --add SID"
             )
-        _check_same_settings(course, options, saved, deliverable.id)
+        _check_same_settings(course, options, saved, deliverable.id, [])
         changes = [_add(course, saved, sid, options) for sid in options.add]
         changes += [_drop(course, saved, sid, options) for sid in options.drop]
         students = _roster_students(course, saved.students)
@@ -110,10 +110,11 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         return AssignOutcome(
             "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
         )
+    notes: list[str] = []  # rows of a --submitted export that match no roster student
     if saved is not None and not options.force:
-        _check_same_settings(course, options, saved, deliverable.id)
+        _check_same_settings(course, options, saved, deliverable.id, notes)
         return AssignOutcome(
-            "saved", deliverable, saved, path, warnings=_warnings(deliverable, saved)
+            "saved", deliverable, saved, path, warnings=[*notes, *_warnings(deliverable, saved)]
         )
     existing_csv = reviews_dir(course.root, deliverable.id) / CSV_FILE
     if saved is None and existing_csv.exists() and not options.force:
@@ -121,11 +122,16 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             f"{_display(course, existing_csv)} exists without its manifest; "
             "move it away or re-run with --force"
         )
-    manifest, constraints = _allocate(course, deliverable, options)
+    manifest, constraints = _allocate(course, deliverable, options, notes)
     verify(manifest, constraints)
     written = write_outputs(course, deliverable, manifest, path, [], options.messages)
     return AssignOutcome(
-        "allocated", deliverable, manifest, path, written, warnings=_warnings(deliverable, manifest)
+        "allocated",
+        deliverable,
+        manifest,
+        path,
+        written,
+        warnings=[*notes, *_warnings(deliverable, manifest)],
     )
 
 
@@ -153,12 +159,38 @@ def _display(course: Course, path: Path) -> str:
         return str(path)
 
 
+def _read_submitted(course: Course, deliverable_id: str, path: Path, notes: list[str]) -> set[str]:
+    """--submitted read the way the gradebook reads exports; unmatched export rows go to notes."""
+    from coursectl.reviews.submitted import ExportContext, read_submitted
+
+    item = course.schedule.deliverable(deliverable_id)
+    reviewed = (
+        course.schedule.deliverable(item.reviews)
+        if isinstance(item, PeerReviewDeliverable)
+        else None
+    )
+    inputs = course.policy.gradebook if course.policy is not None else None
+    context = ExportContext(
+        reviewed=reviewed,
+        schedule=course.schedule,
+        email_aliases=inputs.email_aliases if inputs else (),
+        gradescope_titles=inputs.gradescope_titles if inputs else {},
+    )
+    result = read_submitted(path, course.students, _display(course, path), context)
+    notes.extend(result.warnings)
+    return result.sids
+
+
 def _now(options: AssignOptions) -> str:
     return (options.now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _check_same_settings(
-    course: Course, options: AssignOptions, saved: Manifest, deliverable_id: str
+    course: Course,
+    options: AssignOptions,
+    saved: Manifest,
+    deliverable_id: str,
+    notes: list[str],
 ) -> None:
     differences = []
     if options.reviews is not None and options.reviews != saved.k:
@@ -174,11 +206,7 @@ def _check_same_settings(
     if options.submitted is not None and not (options.add or options.drop):
         # The same list again is the weekly re-run: show the saved allocation. A changed list
         # would reshuffle everyone, so it needs --force (or --add/--drop for a few students).
-        from coursectl.reviews.submitted import read_submitted
-
-        sids = read_submitted(
-            options.submitted, course.students, _display(course, options.submitted)
-        )
+        sids = _read_submitted(course, deliverable_id, options.submitted, notes)
         taking_part = {s.sid for s in course.students if s.sid in sids}
         if taking_part != set(saved.students):
             new = len(taking_part - set(saved.students))
@@ -198,19 +226,15 @@ def _check_same_settings(
 
 
 def _allocate(
-    course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions
+    course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions, notes: list[str]
 ) -> tuple[Manifest, alloc.ReviewConstraints]:
-    from coursectl.reviews.submitted import read_submitted
-
     if options.seed is not None and options.seed < 0:
         raise UserError(f"--seed {options.seed}: use a number >= 0")
     k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
     if k < 1:
         raise UserError(f"--reviews {k}: each student needs at least 1 review")
     if options.submitted is not None:
-        sids = read_submitted(
-            options.submitted, course.students, _display(course, options.submitted)
-        )
+        sids = _read_submitted(course, deliverable.id, options.submitted, notes)
         source = options.submitted.name
     else:
         sids = {s.sid for s in course.students}
