@@ -80,12 +80,13 @@ def rosters(draw: st.DrawFn) -> tuple[str, set[str], str]:
         rows[0][column["name"]] = "  "
     if "two-line-name" in flaws:
         rows[0][column["name"]] = "Two\nLines"
+    if "excel-sid" in flaws:
+        rows[0][column["sid"]] = draw(st.sampled_from(["9.10E+06", "9100038.0", "9.1e6"]))
+    # Row-length flaws last: they move the cells the flaws above address by column.
     if "short-row" in flaws:
         rows[0] = rows[0][:-1]
     if "long-row" in flaws:
         rows[0] = [*rows[0], "extra"]
-    if "excel-sid" in flaws:
-        rows[0][column["sid"]] = draw(st.sampled_from(["9.10E+06", "9100038.0", "9.1e6"]))
     if "repeated-header" in flaws:
         rows.insert(draw(st.integers(0, len(rows))), list(header))
     # Excel leaves rows of empty cells at the end: not a flaw, nothing to report.
