@@ -123,3 +123,38 @@ def test_a_template_mistake_in_the_child_is_one_line_and_writes_nothing(
     folder = course_dir / "reviews" / "pp1-peer-reviews"
     assert not (folder / "reviews.csv").exists() and not (folder / "manifest.json").exists()
     assert not list(course_dir.rglob(".*.tmp"))
+
+
+@pytest.mark.parametrize("fork_from", [0, 10**9], ids=["forked", "in-process"])
+def test_a_failed_check_replaces_nothing(
+    runner: CliRunner, course_dir: Path, monkeypatch: pytest.MonkeyPatch, fork_from: int
+) -> None:
+    """The allocation check runs while the messages render; when it fails, the previous
+    round's CSV, messages and manifest stay as they were and no staging file is left."""
+    from coursectl.course import load_course
+    from coursectl.reviews.assign import peer_review
+    from coursectl.reviews.manifest import load_manifest, manifest_path
+
+    messages_of(runner, course_dir)  # a first round, written normally
+    folder = course_dir / "reviews" / "pp1-peer-reviews"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    monkeypatch.setattr(outputs, "BACKGROUND_MESSAGES_FROM", fork_from)
+    course = load_course(course_dir)
+    path = manifest_path(course_dir, "pp1-peer-reviews")
+    manifest = load_manifest(path)
+    manifest.seed += 1  # a different manifest, so a write would show
+
+    def failing_check() -> None:
+        raise UserError("internal check failed for 'pp1-peer-reviews', nothing was written")
+
+    with pytest.raises(UserError, match="nothing was written"):
+        outputs.write_outputs(
+            course,
+            peer_review(course, "pp1-peer-reviews"),
+            manifest,
+            path,
+            [],
+            True,
+            check=failing_check,
+        )
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

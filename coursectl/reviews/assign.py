@@ -104,9 +104,17 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         changes += [_drop(course, saved, sid, options) for sid in options.drop]
         students = _roster_students(course, saved.students)
         _, forbidden = _earlier_pairs(course, saved.deliverable, saved.students)
-        verify(saved, _constraints(saved.k, students, saved.within_section, forbidden))
+        constraints = _constraints(saved.k, students, saved.within_section, forbidden)
         saved.anonymous = saved.anonymous or options.anonymous
-        written = write_outputs(course, deliverable, saved, path, changes, options.messages)
+        written = write_outputs(
+            course,
+            deliverable,
+            saved,
+            path,
+            changes,
+            options.messages,
+            check=lambda: verify(saved, constraints),
+        )
         return AssignOutcome(
             "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
         )
@@ -123,8 +131,16 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             "move it away or re-run with --force"
         )
     manifest, constraints = _allocate(course, deliverable, options, notes)
-    verify(manifest, constraints)
-    written = write_outputs(course, deliverable, manifest, path, [], options.messages)
+    # verify() runs inside write_outputs, beside the message rendering, before anything is written.
+    written = write_outputs(
+        course,
+        deliverable,
+        manifest,
+        path,
+        [],
+        options.messages,
+        check=lambda: verify(manifest, constraints),
+    )
     return AssignOutcome(
         "allocated",
         deliverable,

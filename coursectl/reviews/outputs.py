@@ -14,8 +14,9 @@ rendered per reviewer. Both write the same bytes.
 from __future__ import annotations
 
 import itertools
+import os
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -78,11 +79,14 @@ def write_outputs(
     manifest_file: Path,
     changes: Sequence[ManifestEvent],
     messages: bool = True,
+    check: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write messages, CSV and (last, as the commitment) the manifest; return the paths.
 
-    The messages come first: a template mistake stops the run before the CSV changes. Without
-    `messages`, an earlier messages file is removed: it would describe another allocation.
+    `check` is the independent validation of the allocation: it runs while the messages are
+    rendered (in a forked child at scale) and before anything is replaced, so a failed check or
+    a template mistake leaves the previous round's files as they were. Without `messages`, an
+    earlier messages file is removed: it would describe another allocation.
     """
     from coursectl import background
 
@@ -90,33 +94,45 @@ def write_outputs(
     protect_folder(folder.parent)
     students = _students(course, manifest)
     csv_path, messages_path = folder / CSV_FILE, folder / MESSAGES_FILE
+    # The messages go to a hidden staging file first and replace messages.jsonl only once
+    # the check passed and the child finished.
+    staged = folder / f".{MESSAGES_FILE}.staged"
     links = submission_links(course, deliverable, manifest, students)
-    written = [csv_path]
-    if messages:
+
+    def write_messages() -> None:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
+        chunks = message_chunks(course, deliverable, manifest, students, updated, links)
+        atomic_write_parts(staged, (chunk.encode("utf-8") for chunk in chunks), private=True)
 
-        def write_messages() -> None:
-            chunks = message_chunks(course, deliverable, manifest, students, updated, links)
-            atomic_write_parts(
-                messages_path, (chunk.encode("utf-8") for chunk in chunks), private=True
-            )
+    def discard() -> None:
+        background.remove_temp_files(staged)()
+        staged.unlink(missing_ok=True)
 
-        pending = background.start(
-            write_messages,
-            fork=len(manifest.students) >= BACKGROUND_MESSAGES_FROM,
-            cleanup=background.remove_temp_files(messages_path),
-        )
-        written.append(messages_path)
-    else:
-        messages_path.unlink(missing_ok=True)
-        pending = background.start(lambda: None, fork=False, cleanup=lambda: None)
+    pending = background.start(
+        write_messages if messages else lambda: None,
+        fork=messages and len(manifest.students) >= BACKGROUND_MESSAGES_FROM,
+        cleanup=discard,
+    )
     try:
+        if check is not None:
+            check()
         csv_text = render_csv(course, deliverable, manifest, students, links)
         manifest_text = manifest.to_json()
     except BaseException:
         pending.cancel()
+        discard()
         raise
-    pending.wait()
+    try:
+        pending.wait()
+    except BaseException:
+        discard()
+        raise
+    written = [csv_path]
+    if messages:
+        os.replace(staged, messages_path)
+        written.append(messages_path)
+    else:
+        messages_path.unlink(missing_ok=True)
     atomic_write_text(csv_path, csv_text, private=True)  # names students (FERPA)
     save_manifest(manifest_file, manifest, manifest_text)
     return [*written, manifest_file]
