@@ -111,6 +111,10 @@ def _without_empty_rows(text: str, separator: str) -> str:
     Each remaining row keeps its file line: `_row_lines` counts lines in the original text and
     skips the same empty records.
     """
+    # One scan finds whether any line is only separators, quotes and blanks (rarely): the
+    # line-by-line filter below cost 0.1 s on the benchmark's 10,000 x 105 export.
+    if not re.search(rf'\n(?:[{re.escape(separator)}" \t\r]+(?:\n|$)|\n)', text):
+        return text
     lines = text.split("\n")
     kept = [lines[0]] + [
         line for line in lines[1:] if line.replace(separator, "").replace('"', "").strip()
