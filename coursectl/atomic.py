@@ -72,6 +72,9 @@ def _create_temp(path: Path, mode: int) -> tuple[int, str]:
             continue
 
 
+check_target = _check_target  # for writers that stage files and rename them later
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write `data` to `path` through a temp file in the same folder and a rename.
 

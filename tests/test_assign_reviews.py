@@ -631,3 +631,102 @@ def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
     folder = course_dir / "reviews" / PP1
     for name in ("reviews.csv", "messages.jsonl", "manifest.json"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+
+
+def test_a_failed_commit_leaves_all_three_files_of_the_previous_round(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    """reviews.csv replaced by a folder: the new round fails before any file is replaced, so
+    the messages never describe another allocation than the CSV and manifest."""
+    assert run(runner, course_dir, PP1, "--seed", "7")[0] == 0
+    folder = course_dir / "reviews" / PP1
+    before = {name: (folder / name).read_bytes() for name in ("messages.jsonl", "manifest.json")}
+    (folder / "reviews.csv").unlink()
+    (folder / "reviews.csv").mkdir()
+    code, out, err = run(runner, course_dir, PP1, "--seed", "8", "--force")
+    assert code == 1 and "Traceback" not in out + err
+    assert "reviews.csv: is a folder" in err and ".staged" not in err
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    assert not [
+        p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".gitignore"
+    ]
+
+
+def test_leftovers_of_a_killed_run_are_removed(runner: CliRunner, course_dir: Path) -> None:
+    assert run(runner, course_dir, PP1, "--seed", "7")[0] == 0
+    folder = course_dir / "reviews" / PP1
+    # The staging file and the temp file atomic writes make beside it.
+    for name in (".messages.jsonl.staged", "..messages.jsonl.staged.ab12cd34.tmp"):
+        (folder / name).write_text("half a file from a killed run")
+    assert run(runner, course_dir, PP1, "--seed", "8", "--force")[0] == 0
+    assert not [p.name for p in folder.iterdir() if ".staged" in p.name]
+
+
+def test_template_can_include_another_template(runner: CliRunner, course_dir: Path) -> None:
+    templates = course_dir / "templates"
+    (templates / "review-footer.md.j2").write_text("-- {{ course.code }} reviews desk\n")
+    (templates / "review-message.md.j2").write_text(
+        'Subject: Reviews\nHi {{ reviewer.name }}\n{% include "review-footer.md.j2" %}'
+    )
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    messages = read_messages(course_dir)
+    assert messages and all(str(m["body"]).endswith("-- LLM 101 reviews desk\n") for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            'Subject: x\n{% include "footer.j2" %}\n',
+            "includes 'footer.j2', which is not in templates/",
+        ),
+        (
+            'Subject: x\nHi\n{{ "%d" | format(reviewer.name) }}\n',
+            "review-message.md.j2:3: template error",
+        ),
+        ("Subject: x\n{{ k // 0 }}\n", "review-message.md.j2:2: template error"),
+    ],
+)
+def test_template_runtime_errors_are_one_line(
+    runner: CliRunner, course_dir: Path, template: str, expected: str
+) -> None:
+    (course_dir / "templates" / "review-message.md.j2").write_text(template)
+    code, out, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 1 and "Traceback" not in out + err
+    assert expected in err, err
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
+
+
+def test_missing_default_rubric_is_warned(runner: CliRunner, course_dir: Path) -> None:
+    (course_dir / "rubrics" / "peer-review.yaml").unlink()
+    code, _, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 0
+    assert "rubrics/peer-review.yaml is missing" in err
+
+
+def test_a_leading_newline_survives_the_per_reviewer_path(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    """A filter sends the template down the per-reviewer path; it must render the template
+    exactly as written, first newline included (as the per-shape path and jinja2 do)."""
+    (course_dir / "templates" / "review-message.md.j2").write_text(
+        "\nbody {{ reviewer.name | upper }}\n"
+    )
+    assert run(runner, course_dir, PP1, "--seed", "1")[0] == 0
+    messages = read_messages(course_dir)
+    assert all(m["body"] == f"\nbody {str(m['name']).upper()}\n" for m in messages)
+
+
+def test_a_name_holding_the_text_of_an_escape_is_written_verbatim(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    roster_path = course_dir / "rosters" / "synthetic-roster.csv"
+    text = roster_path.read_text(encoding="utf-8")
+    roster_path.write_text(
+        text.replace("9100001,Avery Quillfeather", "9100001,Avery \\u001f Quill", 1),
+        encoding="utf-8",
+    )
+    code, _, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 0, err
+    names = {m["sid"]: m["name"] for m in read_messages(course_dir)}
+    assert names["9100001"] == "Avery \\u001f Quill"

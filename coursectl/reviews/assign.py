@@ -116,13 +116,23 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             check=lambda: verify(saved, constraints),
         )
         return AssignOutcome(
-            "changed", deliverable, saved, path, written, changes, _warnings(deliverable, saved)
+            "changed",
+            deliverable,
+            saved,
+            path,
+            written,
+            changes,
+            _warnings(course, deliverable, saved),
         )
     notes: list[str] = []  # rows of a --submitted export that match no roster student
     if saved is not None and not options.force:
         _check_same_settings(course, options, saved, deliverable.id, notes)
         return AssignOutcome(
-            "saved", deliverable, saved, path, warnings=[*notes, *_warnings(deliverable, saved)]
+            "saved",
+            deliverable,
+            saved,
+            path,
+            warnings=[*notes, *_warnings(course, deliverable, saved)],
         )
     existing_csv = reviews_dir(course.root, deliverable.id) / CSV_FILE
     if saved is None and existing_csv.exists() and not options.force:
@@ -147,7 +157,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         manifest,
         path,
         written,
-        warnings=[*notes, *_warnings(deliverable, manifest)],
+        warnings=[*notes, *_warnings(course, deliverable, manifest)],
     )
 
 
@@ -467,8 +477,15 @@ def pseudonym(key: str, sid: str) -> str:
     return f"Peer {code[:5]}-{code[5:]}"
 
 
-def _warnings(deliverable: PeerReviewDeliverable, manifest: Manifest) -> list[str]:
+def _warnings(course: Course, deliverable: PeerReviewDeliverable, manifest: Manifest) -> list[str]:
+    from coursectl.reviews.outputs import DEFAULT_RUBRIC, rubric_for
+
     warnings = []
+    if rubric_for(course, deliverable) is None:
+        warnings.append(
+            f"'{deliverable.id}' names no rubric and rubrics/{DEFAULT_RUBRIC}.yaml is missing: the "
+            f"messages go out without a rubric; restore it or set rubric: in schedule.yaml"
+        )
     link = deliverable.submission_link or ""
     revealing = [name for name in ("github", "sid") if "{" + name in link]
     if manifest.anonymous and revealing:

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 import string
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coursectl.atomic import atomic_write_parts, atomic_write_text
+from coursectl.atomic import atomic_write_parts, atomic_write_text, check_target
 from coursectl.course import Course
 from coursectl.errors import Problem, UserError
 from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.reviews.assign import CSV_FILE, MESSAGES_FILE, pseudonym
-from coursectl.reviews.manifest import Manifest, ManifestEvent, protect_folder, save_manifest
+from coursectl.reviews.manifest import Manifest, ManifestEvent, protect_folder
 from coursectl.roster import Student
 
 TEMPLATE = "templates/review-message.md.j2"
@@ -94,19 +96,24 @@ def write_outputs(
     protect_folder(folder.parent)
     students = _students(course, manifest)
     csv_path, messages_path = folder / CSV_FILE, folder / MESSAGES_FILE
-    # The messages go to a hidden staging file first and replace messages.jsonl only once
-    # the check passed and the child finished.
-    staged = folder / f".{MESSAGES_FILE}.staged"
+    # Each output is written to a hidden staging file first; the three replace the previous
+    # round's files back to back once everything is written and checked, so the folder never
+    # holds messages of one allocation beside the CSV or manifest of another.
+    targets = [messages_path, csv_path, manifest_file]
+    staged = {target: folder / f".{target.name}.staged" for target in targets}
+    _remove_staged(staged.values())  # what a killed earlier run may have left
     links = submission_links(course, deliverable, manifest, students)
 
     def write_messages() -> None:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
         chunks = message_chunks(course, deliverable, manifest, students, updated, links)
-        atomic_write_parts(staged, (chunk.encode("utf-8") for chunk in chunks), private=True)
+        with _naming(messages_path):
+            atomic_write_parts(
+                staged[messages_path], (chunk.encode("utf-8") for chunk in chunks), private=True
+            )
 
     def discard() -> None:
-        background.remove_temp_files(staged)()
-        staged.unlink(missing_ok=True)
+        _remove_staged(staged.values())
 
     pending = background.start(
         write_messages if messages else lambda: None,
@@ -124,18 +131,77 @@ def write_outputs(
         raise
     try:
         pending.wait()
+        for target, text in ((csv_path, csv_text), (manifest_file, manifest_text)):
+            check_target(target)  # a folder where the file belongs fails here, not mid-commit
+            with _naming(target):
+                atomic_write_text(staged[target], text, private=True)  # names students (FERPA)
+        check_target(messages_path)
     except BaseException:
         discard()
         raise
-    written = [csv_path]
-    if messages:
-        os.replace(staged, messages_path)
-        written.append(messages_path)
-    else:
-        messages_path.unlink(missing_ok=True)
-    atomic_write_text(csv_path, csv_text, private=True)  # names students (FERPA)
-    save_manifest(manifest_file, manifest, manifest_text)
-    return [*written, manifest_file]
+    with _signals_held():  # the commit: Ctrl-C waits the microseconds it takes
+        if messages:
+            _replace_keeping_mode(staged[messages_path], messages_path)
+        else:
+            messages_path.unlink(missing_ok=True)
+        _replace_keeping_mode(staged[csv_path], csv_path)
+        _replace_keeping_mode(staged[manifest_file], manifest_file)  # last: the commitment
+    return [csv_path, *([messages_path] if messages else []), manifest_file]
+
+
+def _remove_staged(paths: Iterable[Path]) -> None:
+    from coursectl import background
+
+    for path in paths:
+        background.remove_temp_files(path)()
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """Errors name the file the TA knows, not its hidden staging file."""
+    try:
+        yield
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM for a few renames (delivered right after), where possible."""
+    import signal
+    import threading
+
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _replace_keeping_mode(staged: Path, target: Path) -> None:
+    """Rename into place; a file the TA gave other permissions keeps them."""
+    with suppress(FileNotFoundError):
+        os.chmod(staged, stat.S_IMODE(target.stat().st_mode))
+    os.replace(staged, target)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an error was raised on, from jinja2's traceback frames."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def source_line(path: Path, offset: int) -> int:
@@ -350,6 +416,8 @@ def _message_setup(
         line = source_line(template_path, exc.start)
         raise UserError(Problem(TEMPLATE, line, None, "not UTF-8 text; save it as UTF-8")) from None
     environment = jinja2.Environment(
+        # {% include "x.md.j2" %} finds templates/x.md.j2, as a TA splitting a template expects.
+        loader=jinja2.FileSystemLoader(course.root / "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -466,8 +534,10 @@ def render_messages(
     environment.filters["_coursectl_collect"] = collect
     # One render over all reviewers: a jinja call per message costs more than the message.
     # The prefix stays on the template's first line so error line numbers match the file.
-    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect %}"
-    wrapped += setup.source + "{% endfilter %}{% endfor %}"
+    # "+%}" and "{%+": trim_blocks/lstrip_blocks must not eat the template's own first newline
+    # or last blanks (the per-shape path renders the template as written).
+    wrapped = "{% for reviewer, authors in _messages %}{% filter _coursectl_collect +%}"
+    wrapped += setup.source + "{%+ endfilter %}{% endfor %}"
     allocation, view = (
         manifest.allocation,
         _author_views(manifest, students, setup.links).__getitem__,
@@ -489,6 +559,15 @@ def render_messages(
                 f"{exc.message}; the template can use reviewer, authors, deliverable, "
                 "reviewed, due, platform, course, rubric, rubric_text, k, anonymous",
             )
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise UserError(
+            Problem(TEMPLATE, None, None, f"includes '{exc.name}', which is not in templates/")
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        # Errors the template's own expressions raise ('%d'|format(name), x // 0, ...).
+        raise UserError(
+            Problem(TEMPLATE, _template_line(exc), None, f"template error: {exc}")
         ) from None
     messages = []
     for reviewer, text in zip(setup.reviewers, bodies, strict=True):

@@ -259,8 +259,8 @@ def json_lines(
             text = template.render(
                 {**context, "reviewer": symbolic_reviewer, "authors": symbolic_authors}
             )
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError):
-            return None  # the per-reviewer render reports it properly
+        except Exception:  # any failure: the per-reviewer render reports it properly
+            return None
         return _line_shape(text, subject_line, default_subject, updated_slot, _escape)
 
     first = make_shape(reviewers[0]) if reviewers else None
@@ -346,8 +346,11 @@ def _json_escaped(values: Sequence[str]) -> list[str] | None:
         return None
     if len(values) > 1 and joined.count("\x1f") != len(values) - 1:
         return None
-    escaped = _escape(joined)
-    return escaped.split("\\u001f") if values else []
+    if not values:
+        return []
+    cells = _escape(joined).split("\\u001f")
+    # A value holding the text "\u001f" itself (its backslash escaped) splits once more.
+    return cells if len(cells) == len(values) else None
 
 
 def _escape(text: str) -> str:
