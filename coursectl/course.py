@@ -227,7 +227,7 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
         rubrics=rubrics,
         policy=policy,
         roster_students=students,
-        warnings=_schedule_warnings(schedule, smap),
+        warnings=_schedule_warnings(schedule, smap) + _rubric_warnings(schedule, smap, rubrics),
     )
     return course, sorted(
         set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message)
@@ -283,6 +283,30 @@ class _RubricFolder:
             f"rubric '{rubric_id}', but {shown} is missing (no rubric there has id "
             f"'{rubric_id}'); {fix}"
         )
+
+
+DEFAULT_PEER_REVIEW_RUBRIC = "peer-review"  # what reviews/outputs.py falls back to
+
+
+def _rubric_warnings(
+    schedule: Schedule, smap: SourceMap, rubrics: dict[str, Rubric]
+) -> list[Problem]:
+    """A peer review naming no rubric gets rubrics/peer-review.yaml in its messages; without
+    that file the messages silently go out without one."""
+    from coursectl.model import PeerReviewDeliverable
+
+    if DEFAULT_PEER_REVIEW_RUBRIC in rubrics:
+        return []
+    return [
+        smap.problem(
+            ("deliverables", index),
+            f"'{item.id}' names no rubric and {RUBRICS_DIR}/{DEFAULT_PEER_REVIEW_RUBRIC}.yaml is "
+            "missing: its review messages would go out without a rubric; restore the file or "
+            "set rubric:",
+        )
+        for index, item in enumerate(schedule.deliverables)
+        if isinstance(item, PeerReviewDeliverable) and not item.rubric
+    ]
 
 
 def _schedule_warnings(schedule: Schedule, smap: SourceMap) -> list[Problem]:

@@ -699,6 +699,11 @@ def test_template_runtime_errors_are_one_line(
 
 def test_missing_default_rubric_is_warned(runner: CliRunner, course_dir: Path) -> None:
     (course_dir / "rubrics" / "peer-review.yaml").unlink()
+    checked = runner.invoke(app, ["validate", "--course", str(course_dir)])
+    assert checked.exit_code == 0
+    assert re.search(
+        r"warning: \S*schedule.yaml:\d+:\d+: 'pp1-peer-reviews' names no rubric", checked.stderr
+    )
     code, _, err = run(runner, course_dir, PP1, "--seed", "1")
     assert code == 0
     assert "rubrics/peer-review.yaml is missing" in err
