@@ -295,8 +295,8 @@ def _rubric_warnings(
     that file the messages silently go out without one."""
     from coursectl.model import PeerReviewDeliverable
 
-    if DEFAULT_PEER_REVIEW_RUBRIC in rubrics:
-        return []
+    if not rubrics or DEFAULT_PEER_REVIEW_RUBRIC in rubrics:
+        return []  # a course without any rubric chose that (assign-reviews still says so)
     return [
         smap.problem(
             ("deliverables", index),
