@@ -143,7 +143,7 @@ def breakdown(folder: Path) -> None:
     outputs.render_csv = timed("CSV", outputs.render_csv)
     outputs.message_chunks = timed("messages (shapes or jinja2)", outputs.message_chunks)
     outputs.atomic_write_parts = timed("messages JSONL: format + write", outputs.atomic_write_parts)
-    outputs.save_manifest = timed("manifest", outputs.save_manifest)
+    outputs.atomic_write_text = timed("CSV + manifest: write", outputs.atomic_write_text)
     # Sequential here, so each phase is timed; the command writes messages in a child process.
     outputs.BACKGROUND_MESSAGES_FROM = sys.maxsize
     gc.disable()  # as the command does
