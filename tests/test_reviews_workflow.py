@@ -242,3 +242,55 @@ def test_manifest_allocation_round_trips_through_json(tmp_path: Path) -> None:
         save_manifest(path, manifest)
         assert json.loads(path.read_text(encoding="utf-8"))["allocation"] == allocation
         assert load_manifest(path).allocation == allocation
+
+
+def test_earlier_rounds_read_through_the_pairs_cache_or_the_manifest_alike(
+    tmp_path: Path,
+) -> None:
+    """pairs.npz only saves time: with it, without it, or stale after a hand edit of the
+    manifest, the next round forbids exactly the pairs the manifest holds."""
+    import numpy as np
+
+    from coursectl.reviews.assign import _earlier_pairs
+    from coursectl.reviews.manifest import PAIRS_FILE, save_manifest
+
+    course = load_course(copy_course(tmp_path))
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))
+    path = manifest_path(course.root, "pp1-peer-reviews")
+    cache = path.with_name(PAIRS_FILE)
+    assert cache.exists()
+    sids = sorted(s.sid for s in course.students)[3:]  # some students of pp1 are not in pp2
+
+    def forbidden() -> set[tuple[str, str]]:
+        rounds, pairs = _earlier_pairs(course, "pp2-peer-reviews", sids)
+        assert rounds == ["pp1-peer-reviews"]
+        return {(sids[r], sids[a]) for r, a in np.asarray(pairs).tolist()}
+
+    manifest = load_manifest(path)
+    expected = {
+        (r, a)
+        for r, authors in manifest.allocation.items()
+        for a in authors
+        if r in sids and a in sids
+    }
+    assert forbidden() == expected  # through the cache
+    cache.unlink()
+    assert forbidden() == expected  # through the manifest
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=4, force=True))
+    manifest = load_manifest(path)
+    first, second = [sid for sid in manifest.students if sid in sids][:2]
+    # A hand edit: two reviewers trade their assignments; the cache no longer matches.
+    manifest.allocation[first], manifest.allocation[second] = (
+        manifest.allocation[second],
+        manifest.allocation[first],
+    )
+    save_manifest(path, manifest)
+    edited = {
+        (r, a)
+        for r, authors in manifest.allocation.items()
+        for a in authors
+        if r in sids and a in sids
+    }
+    assert forbidden() == edited
+    cache.write_bytes(b"not an npz file")
+    assert forbidden() == edited

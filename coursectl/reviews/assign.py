@@ -320,9 +320,11 @@ def _earlier_pairs(
     rounds: list[str] = []
     pairs = [np.empty((0, 2), dtype=np.int64)]
     index = _sid_index(sids)
-    for round_id, reviewers, authors in other_rounds(course.root, deliverable_id):
-        rounds.append(round_id)
-        both = np.stack([index(reviewers), index(authors)], axis=1)
+    for earlier in other_rounds(course.root, deliverable_id):
+        rounds.append(earlier.deliverable)
+        # That round's students -> positions here (-1: not taking part now), then its pairs.
+        here = index(earlier.students)
+        both = np.stack([here[earlier.reviewers], here[earlier.authors]], axis=1)
         pairs.append(both[(both >= 0).all(axis=1)])
     return rounds, np.concatenate(pairs)
 

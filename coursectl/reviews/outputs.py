@@ -24,12 +24,23 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coursectl.atomic import atomic_write_parts, atomic_write_text, check_target
+from coursectl.atomic import (
+    atomic_write_bytes,
+    atomic_write_parts,
+    atomic_write_text,
+    check_target,
+)
 from coursectl.course import Course
 from coursectl.errors import Problem, UserError
 from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.reviews.assign import CSV_FILE, MESSAGES_FILE, pseudonym
-from coursectl.reviews.manifest import Manifest, ManifestEvent, protect_folder
+from coursectl.reviews.manifest import (
+    PAIRS_FILE,
+    Manifest,
+    ManifestEvent,
+    pairs_cache_bytes,
+    protect_folder,
+)
 from coursectl.roster import Student
 
 TEMPLATE = "templates/review-message.md.j2"
@@ -99,7 +110,8 @@ def write_outputs(
     # Each output is written to a hidden staging file first; the three replace the previous
     # round's files back to back once everything is written and checked, so the folder never
     # holds messages of one allocation beside the CSV or manifest of another.
-    targets = [messages_path, csv_path, manifest_file]
+    pairs_path = folder / PAIRS_FILE
+    targets = [messages_path, csv_path, manifest_file, pairs_path]
     staged = {target: folder / f".{target.name}.staged" for target in targets}
     _remove_staged(staged.values())  # what a killed earlier run may have left
     links = submission_links(course, deliverable, manifest, students)
@@ -125,6 +137,7 @@ def write_outputs(
             check()
         csv_text = render_csv(course, deliverable, manifest, students, links)
         manifest_text = manifest.to_json()
+        pairs_bytes = pairs_cache_bytes(manifest, manifest_text)
     except BaseException:
         pending.cancel()
         discard()
@@ -136,6 +149,7 @@ def write_outputs(
             with _naming(target):
                 atomic_write_text(staged[target], text, private=True)  # names students (FERPA)
         check_target(messages_path)
+        atomic_write_bytes(staged[pairs_path], pairs_bytes, private=True)
     except BaseException:
         discard()
         raise
@@ -145,7 +159,8 @@ def write_outputs(
         else:
             messages_path.unlink(missing_ok=True)
         _replace_keeping_mode(staged[csv_path], csv_path)
-        _replace_keeping_mode(staged[manifest_file], manifest_file)  # last: the commitment
+        _replace_keeping_mode(staged[manifest_file], manifest_file)  # the commitment
+        os.replace(staged[pairs_path], pairs_path)  # a cache, checked against the manifest
     return [csv_path, *([messages_path] if messages else []), manifest_file]
 
 
