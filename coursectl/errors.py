@@ -37,6 +37,15 @@ def problem(
     return Problem(str(file), line, column, message)
 
 
+def decode_error_line(exc: UnicodeDecodeError) -> int | None:
+    """The 1-based line of the first byte that is not valid text, from the bytes the error
+    carries (None when it carries none)."""
+    data = exc.object
+    if not isinstance(data, bytes | bytearray):
+        return None
+    return bytes(data[: exc.start]).count(b"\n") + 1
+
+
 class UserError(Exception):
     """A mistake in the user's input or invocation; the CLI prints it and exits non-zero."""
 

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from coursectl.course import Course
-from coursectl.errors import Problem, UserError
+from coursectl.errors import Problem, UserError, decode_error_line
 from coursectl.model import (
     PLATFORM_NAMES,
     Deliverable,
@@ -525,11 +525,10 @@ class _Utf8TemplateLoader(jinja2.FileSystemLoader):
             return super().get_source(environment, template)
         except UnicodeDecodeError as exc:
             file = Path(self.searchpath[0]) / template
-            line = (
-                exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
-            )
             raise UserError(
-                Problem(_display(file), line, None, "not UTF-8 text; save it as UTF-8")
+                Problem(
+                    _display(file), decode_error_line(exc), None, "not UTF-8 text; save it as UTF-8"
+                )
             ) from None
 
 

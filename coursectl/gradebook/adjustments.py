@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from coursectl.errors import Problem
+from coursectl.errors import Problem, decode_error_line
 from coursectl.model import Schedule
 
 ACTIONS = ("excused", "extension")
@@ -86,7 +86,7 @@ def read_adjustments(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = decode_error_line(exc)
         return [], [Problem(display, line, None, "not UTF-8 text; save it as 'CSV UTF-8'")]
     reader = csv.DictReader(io.StringIO(text))
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coursectl.errors import Problem, UserError
+from coursectl.errors import Problem, UserError, decode_error_line
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +35,7 @@ def decode(data: bytes, display: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = decode_error_line(exc)
         raise UserError(
             Problem(
                 display,

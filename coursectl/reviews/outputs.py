@@ -31,7 +31,7 @@ from coursectl.atomic import (
     check_target,
 )
 from coursectl.course import Course
-from coursectl.errors import Problem, UserError
+from coursectl.errors import Problem, UserError, decode_error_line
 from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.reviews.assign import CSV_FILE, MESSAGES_FILE, pseudonym
 from coursectl.reviews.manifest import (
@@ -217,11 +217,6 @@ def _template_line(exc: BaseException) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def source_line(path: Path, offset: int) -> int:
-    """The 1-based line of byte `offset` in `path` (for a decoding error)."""
-    return path.read_bytes()[:offset].count(b"\n") + 1
 
 
 def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
@@ -428,8 +423,9 @@ def _message_setup(
             )
         ) from None
     except UnicodeDecodeError as exc:
-        line = source_line(template_path, exc.start)
-        raise UserError(Problem(TEMPLATE, line, None, "not UTF-8 text; save it as UTF-8")) from None
+        raise UserError(
+            Problem(TEMPLATE, decode_error_line(exc), None, "not UTF-8 text; save it as UTF-8")
+        ) from None
     environment = jinja2.Environment(
         # {% include "x.md.j2" %} finds templates/x.md.j2, as a TA splitting a template expects.
         loader=jinja2.FileSystemLoader(course.root / "templates"),
