@@ -58,6 +58,15 @@ def _existing_mode(path: Path) -> int | None:
         return None
 
 
+_TEMP_NAME = ".{name}.{tag}.tmp"  # hidden, beside the target, recognisable as leftovers
+
+
+def leftover_temp_files(path: Path) -> list[Path]:
+    """Temp files an interrupted write of `path` may have left (a killed process cannot
+    remove its own)."""
+    return list(path.parent.glob(_TEMP_NAME.format(name=path.name, tag="*")))
+
+
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     """A new temp file beside `path`, created with `mode` (the kernel applies the umask).
 
@@ -65,7 +74,7 @@ def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     afterwards means setting it (os.umask), which races with other threads.
     """
     while True:
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = str(path.parent / _TEMP_NAME.format(name=path.name, tag=secrets.token_hex(4)))
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), tmp
         except FileExistsError:

@@ -149,10 +149,12 @@ def _unpack(payload: bytes) -> BaseException:
 
 
 def remove_temp_files(target: Path) -> Callable[[], None]:
-    """The cleanup for a job writing `target` with coursectl.atomic (temp files `.name.*.tmp`)."""
+    """The cleanup for a job writing `target` with coursectl.atomic (its temp files)."""
+
+    from coursectl.atomic import leftover_temp_files
 
     def cleanup() -> None:
-        for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        for leftover in leftover_temp_files(target):
             leftover.unlink(missing_ok=True)
 
     return cleanup
