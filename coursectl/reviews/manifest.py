@@ -168,10 +168,9 @@ def _check_consistent(manifest: Manifest) -> None:
         raise ValueError("a reviewer's authors are not among its students")
 
 
-def save_manifest(path: Path, manifest: Manifest, text: str | None = None) -> None:
-    """Write the manifest (`text`: its to_json(), when already made)."""
+def save_manifest(path: Path, manifest: Manifest) -> None:
     protect_folder(path.parent.parent)
-    atomic_write_text(path, manifest.to_json() if text is None else text, private=True)
+    atomic_write_text(path, manifest.to_json(), private=True)
 
 
 def protect_folder(folder: Path) -> None:

@@ -534,6 +534,8 @@ def render_messages(
     `message_chunks`' fast path must equal; also its fallback)."""
     import jinja2
 
+    from coursectl.reviews.template_shapes import split_subject
+
     setup = _message_setup(course, deliverable, manifest, students, links)
     bodies: list[str] = []
 
@@ -583,8 +585,7 @@ def render_messages(
     messages = []
     for reviewer, text in zip(setup.reviewers, bodies, strict=True):
         if setup.subject_line:
-            first, _, body = text.partition("\n")
-            subject, body = first.split(":", 1)[1].strip(), body.lstrip("\n")
+            subject, body = split_subject(text)
         else:
             subject, body = deliverable.title, text
         messages.append(

@@ -261,7 +261,7 @@ def json_lines(
             )
         except Exception:  # any failure: the per-reviewer render reports it properly
             return None
-        return _line_shape(text, subject_line, default_subject, updated_slot, _escape)
+        return _line_shape(text, subject_line, default_subject, updated_slot)
 
     first = make_shape(reviewers[0]) if reviewers else None
     if first is None:
@@ -400,18 +400,20 @@ class Shape(NamedTuple):
     tail: str
 
 
+def split_subject(text: str) -> tuple[str, str]:
+    """A rendered message whose first line is `Subject: ...` as (subject, body): the subject
+    stripped, the blank lines after it dropped."""
+    first, _, body = text.partition("\n")
+    return first.split(":", 1)[1].strip(), body.lstrip("\n")
+
+
 def _line_shape(
-    text: str,
-    subject_line: bool,
-    default_subject: str,
-    updated_slot: int,
-    escape: Callable[[str], str],
+    text: str, subject_line: bool, default_subject: str, updated_slot: int
 ) -> Shape | None:
     """The shape of one JSON line for a rendered message, split into subject and body as
     outputs.render_messages splits a real one."""
     if subject_line:
-        first, _, body = text.partition("\n")
-        subject, body = first.split(":", 1)[1].strip(), body.lstrip("\n")
+        subject, body = split_subject(text)
         # strip() and lstrip() must not meet a marker: a field's own spaces would count.
         if _MARKER.match(subject) or _ends_with_marker(subject) or _MARKER.match(body):
             return None
@@ -423,20 +425,22 @@ def _line_shape(
         pieces = _MARKER.split(part)
         out = []
         for i, piece in enumerate(pieces[:-1]):
-            if i % 2:
-                out.append("{" + piece + "}")
-            else:
-                out.append(escape(piece).replace("{", "{{").replace("}", "}}"))
-        return "".join(out), escape(pieces[-1])
+            out.append("{" + piece + "}" if i % 2 else _format_literal(_escape(piece)))
+        return "".join(out), _escape(pieces[-1])
 
     subject_head, subject_tail = pattern(subject)
     body_head, body_tail = pattern(body)
-    subject_pattern = subject_head + subject_tail.replace("{", "{{").replace("}", "}}")
+    subject_pattern = subject_head + _format_literal(subject_tail)
     head = (
         '{{"sid": "{0}", "name": "{1}", "email": "{2}", "updated": {' + str(updated_slot) + "}, "
         f'"subject": "{subject_pattern}", "body": "{body_head}'
     )
     return Shape(head.format, body_tail + '"}\n')
+
+
+def _format_literal(text: str) -> str:
+    """`text` as literal text inside a str.format pattern."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _ends_with_marker(text: str) -> bool:
