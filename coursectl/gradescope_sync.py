@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -160,12 +160,12 @@ def diff_roster(
         updated = student
         if member.sid and member.sid != student.sid:
             changes.append(RosterChange("sid", student.sid, student.name, student.sid, member.sid))
-            updated = replace(updated, sid=member.sid)
+            updated = updated._replace(sid=member.sid)
         if member.email and member.email.casefold() != student.email.casefold():
             changes.append(
                 RosterChange("email", student.sid, student.name, student.email, member.email)
             )
-            updated = replace(updated, email=member.email)
+            updated = updated._replace(email=member.email)
         section = section_of(member)
         if section is not None and all(
             section_key(s) != section_key(student.section) for s in member.sections
@@ -173,7 +173,7 @@ def diff_roster(
             changes.append(
                 RosterChange("section", student.sid, student.name, student.section, section)
             )
-            updated = replace(updated, section=section)
+            updated = updated._replace(section=section)
         proposed.append(updated)
     for member in sorted(new, key=lambda m: (m.name.casefold(), m.sid)):
         section = section_of(member) or ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from coursectl.errors import Problem
 
@@ -22,8 +23,9 @@ _EXCEL_SIDS = re.compile(rf"^{_EXCEL_NUMBER}$", re.MULTILINE)
 EXCEL_SID_HINT = "was turned into a number by Excel; format the sid column as Text and export again"
 
 
-@dataclass(frozen=True)
-class Student:
+class Student(NamedTuple):
+    """One roster row (a tuple: a frozen dataclass cost 0.19 s to build 10^5 of them)."""
+
     sid: str
     name: str
     email: str
@@ -213,10 +215,30 @@ _GITHUB_LOGINS = re.compile(
 )
 
 
-def _read_clean_roster(text: str, delimiter: str = ",") -> list[Student] | None:
-    """The students of a roster with nothing wrong in it, checked column by column in C; None
-    at the first sign of anything to report (read_roster's row loop then finds it and says
-    where). At 10^5 students the row loop alone took 0.4 s."""
+def _split_table(text: str, delimiter: str) -> tuple[list[str], list[list[str]], int] | None:
+    """A roster without a quote character is its lines split at the delimiter: one split of the
+    whole text, then every column a slice (csv.reader and the transposition took 0.2 s at
+    10^5). The lowercased header, the body's columns, and how many rows (with the header)."""
+    if "\r" in text.replace("\r\n", ""):
+        return None  # the row reader says what is wrong
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline ending the last row
+    if not lines:
+        return None
+    while len(lines) > 1 and not lines[-1].replace(delimiter, "").strip():
+        lines.pop()  # rows of empty cells Excel leaves at the end
+    header = [h.strip().lower() for h in lines[0].split(delimiter)]
+    body = lines[1:]
+    # Every row as many cells as the header: as many delimiters (no quotes, so none is in a cell).
+    if not body or set(map(str.count, body, repeat(delimiter))) != {len(header) - 1}:
+        return None  # blank lines, short or long rows
+    cells = delimiter.join(body).split(delimiter)
+    return header, [cells[i :: len(header)] for i in range(len(header))], len(lines)
+
+
+def _parse_table(text: str, delimiter: str) -> tuple[list[str], list[list[str]], int] | None:
+    """_split_table's result for a roster with quoted cells, through the csv module."""
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter))
     except csv.Error:
@@ -231,15 +253,23 @@ def _read_clean_roster(text: str, delimiter: str = ",") -> list[Student] | None:
     while len(rows) > 1 and not any(map(str.strip, rows[-1])):
         rows.pop()  # rows of empty cells Excel leaves at the end
     header = [h.strip().lower() for h in rows[0]]
-    if any(c not in header for c in REQUIRED_COLUMNS) or len(set(header)) != len(header):
-        return None
     body = rows[1:]
     if not body or set(map(len, body)) != {len(header)}:
         return None  # blank lines, short or long rows
-    columns = {
-        name: list(map(str.strip, cells))
-        for name, cells in zip(header, zip(*body, strict=True), strict=True)
-    }
+    return header, [list(column) for column in zip(*body, strict=True)], len(rows)
+
+
+def _read_clean_roster(text: str, delimiter: str = ",") -> list[Student] | None:
+    """The students of a roster with nothing wrong in it, checked column by column in C; None
+    at the first sign of anything to report (read_roster's row loop then finds it and says
+    where). At 10^5 students the row loop alone took 0.4 s."""
+    table = _split_table(text, delimiter) if '"' not in text else _parse_table(text, delimiter)
+    if table is None:
+        return None
+    header, body, rows = table
+    if any(c not in header for c in REQUIRED_COLUMNS) or len(set(header)) != len(header):
+        return None
+    columns = {name: list(map(str.strip, cells)) for name, cells in zip(header, body, strict=True)}
     sid, name, email, github, section = (columns[c] for c in REQUIRED_COLUMNS)
     if not all(all(column) for column in (sid, name, email, github, section)):
         return None
@@ -257,4 +287,5 @@ def _read_clean_roster(text: str, delimiter: str = ",") -> list[Student] | None:
         if len(set(map(str.lower, column))) != len(column):
             return None
     team = [t or None for t in columns["team"]] if "team" in columns else [None] * len(sid)
-    return list(map(Student, sid, name, email, github, section, team, range(2, len(rows) + 1)))
+    rows_of_fields = zip(sid, name, email, github, section, team, range(2, rows + 1), strict=True)
+    return list(map(tuple.__new__, repeat(Student), rows_of_fields))  # no Python call per row
