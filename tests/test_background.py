@@ -144,7 +144,7 @@ def test_a_failed_check_replaces_nothing(
     manifest = load_manifest(path)
     manifest.seed += 1  # a different manifest, so a write would show
 
-    def failing_check() -> None:
+    def failing_check(positions: object) -> None:
         raise UserError("internal check failed for 'pp1-peer-reviews', nothing was written")
 
     with pytest.raises(UserError, match="nothing was written"):

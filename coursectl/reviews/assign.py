@@ -18,9 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
@@ -31,12 +30,16 @@ from coursectl.reviews import allocation as alloc
 from coursectl.reviews.manifest import (
     Manifest,
     ManifestEvent,
+    allocation_positions,
     load_manifest,
     manifest_path,
     other_rounds,
     reviews_dir,
 )
 from coursectl.roster import Student
+
+if TYPE_CHECKING:
+    from coursectl.reviews.manifest import Positions
 
 T = TypeVar("T")
 
@@ -113,7 +116,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             path,
             changes,
             options.messages,
-            check=lambda: verify(saved, constraints),
+            check=lambda positions: verify(saved, constraints, positions),
         )
         return AssignOutcome(
             "changed",
@@ -149,7 +152,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         path,
         [],
         options.messages,
-        check=lambda: verify(manifest, constraints),
+        check=lambda positions: verify(manifest, constraints, positions),
     )
     return AssignOutcome(
         "allocated",
@@ -294,17 +297,20 @@ def _allocate(
     return manifest, constraints
 
 
-def verify(manifest: Manifest, constraints: alloc.ReviewConstraints) -> None:
+def verify(
+    manifest: Manifest, constraints: alloc.ReviewConstraints, positions: Positions | None = None
+) -> None:
     """The independent check before anything is written: the saved form of the allocation
-    (sids, as the CSV and manifest will have it) against rules rebuilt from roster and rounds."""
-    rows = [manifest.allocation.get(sid, []) for sid in manifest.students]
-    flat = _sid_index(manifest.students)(list(chain.from_iterable(rows)))
-    if {len(row) for row in rows} != {constraints.k} or (flat < 0).any():
+    (sids, as the CSV and manifest will have it; `positions` is allocation_positions of it,
+    from which the outputs are made) against rules rebuilt from roster and rounds."""
+    if positions is None:
+        positions = allocation_positions(manifest)
+    if positions is None or positions.shape != (len(manifest.students), constraints.k):
         problems = [
             "the saved allocation does not give every student taking part k authors among them"
         ]
     else:
-        problems = alloc.validate_allocation(flat.reshape(len(rows), constraints.k), constraints)
+        problems = alloc.validate_allocation(np.asarray(positions, np.int64), constraints)
     if problems:
         raise UserError(
             f"internal check failed for '{manifest.deliverable}', nothing was written: "

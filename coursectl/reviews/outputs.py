@@ -20,9 +20,9 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from json.encoder import encode_basestring
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from coursectl.atomic import (
     atomic_write_bytes,
@@ -38,10 +38,15 @@ from coursectl.reviews.manifest import (
     PAIRS_FILE,
     Manifest,
     ManifestEvent,
+    allocation_positions,
+    joined_rows,
     pairs_cache_bytes,
     protect_folder,
 )
 from coursectl.roster import Student
+
+if TYPE_CHECKING:
+    from coursectl.reviews.manifest import Positions
 
 TEMPLATE = "templates/review-message.md.j2"
 DEFAULT_RUBRIC = "peer-review"
@@ -92,12 +97,13 @@ def write_outputs(
     manifest_file: Path,
     changes: Sequence[ManifestEvent],
     messages: bool = True,
-    check: Callable[[], None] | None = None,
+    check: Callable[[Positions | None], None] | None = None,
 ) -> list[Path]:
     """Write messages, CSV and (last, as the commitment) the manifest; return the paths.
 
-    `check` is the independent validation of the allocation: it runs while the messages are
-    rendered (in a forked child at scale) and before anything is replaced, so a failed check or
+    `check` is the independent validation of the allocation (given its positions, see
+    manifest.allocation_positions, from which every output is made): it runs while the messages
+    are rendered (in a forked child at scale) and before anything is replaced, so a failed check or
     a template mistake leaves the previous round's files as they were. Without `messages`, an
     earlier messages file is removed: it would describe another allocation.
     """
@@ -115,10 +121,11 @@ def write_outputs(
     staged = {target: folder / f".{target.name}.staged" for target in targets}
     _remove_staged(staged.values())  # what a killed earlier run may have left
     links = submission_links(course, deliverable, manifest, students)
+    positions = allocation_positions(manifest)
 
     def write_messages() -> None:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
-        chunks = message_chunks(course, deliverable, manifest, students, updated, links)
+        chunks = message_chunks(course, deliverable, manifest, students, updated, links, positions)
         with _naming(messages_path):
             atomic_write_parts(
                 staged[messages_path], (chunk.encode("utf-8") for chunk in chunks), private=True
@@ -134,10 +141,10 @@ def write_outputs(
     )
     try:
         if check is not None:
-            check()
-        csv_text = render_csv(course, deliverable, manifest, students, links)
-        manifest_text = manifest.to_json()
-        pairs_bytes = pairs_cache_bytes(manifest, manifest_text)
+            check(positions)
+        csv_text = render_csv(course, deliverable, manifest, students, links, positions)
+        manifest_text = manifest.to_json(positions)
+        pairs_bytes = pairs_cache_bytes(manifest, manifest_text, positions)
     except BaseException:
         pending.cancel()
         discard()
@@ -298,6 +305,7 @@ def render_csv(
     manifest: Manifest,
     students: dict[str, Student],
     links: dict[str, str] | None = None,
+    positions: Positions | None = None,
 ) -> str:
     """One row per review. Each student's cells are quoted once and reused for all their rows."""
     if links is None:
@@ -308,20 +316,16 @@ def render_csv(
     people = list(map(students.__getitem__, sids))
     sid_cells = _csv_cells(sids)
     name_cells = _csv_cells(list(map(attrgetter("name"), people)))
-    # map over str.format: the 10^5-student loops stay in C.
     reviewer_part = (
         f"{csv_cell(deliverable.id).replace('{', '{{').replace('}', '}}')},{{}},{{}},{{}},"
     )
-    as_reviewer = dict(
-        zip(
-            sids,
-            map(
-                reviewer_part.format,
-                sid_cells,
-                name_cells,
-                _csv_cells(list(map(attrgetter("email"), people))),
-            ),
-            strict=True,
+    # Each student's cells as reviewer and as author, formatted once (map: the loop stays in C).
+    as_reviewer = list(
+        map(
+            reviewer_part.format,
+            sid_cells,
+            name_cells,
+            _csv_cells(list(map(attrgetter("email"), people))),
         )
     )
     author_columns = [
@@ -334,26 +338,25 @@ def render_csv(
         key = manifest.pseudonym_key
         author_columns.append(_csv_cells([pseudonym(key, sid) for sid in sids]))
     author_part = ",".join(["{}"] * len(author_columns)) + "\n"
-    as_author = dict(zip(sids, map(author_part.format, *author_columns), strict=True))
-    rows = map(manifest.allocation.__getitem__, sids)
-    if len(set(map(len, rows))) != 1:  # verify() rules this out; keep the plain way for it
+    as_author = list(map(author_part.format, *author_columns))
+    head = ",".join(header) + "\n"
+    if positions is None:
+        positions = allocation_positions(manifest)
+    if positions is None:  # verify() rules this out; keep the plain way for it
+        index = dict(zip(sids, range(len(sids)), strict=True))
         allocation = manifest.allocation
-        lines = [as_reviewer[r] + as_author[a] for r in sids for a in allocation[r]]
-        return ",".join(header) + "\n" + "".join(lines)
-    # Each reviewer's k rows in one format call: "{0}{1}{0}{2}" for k = 2.
-    k = len(manifest.allocation[sids[0]]) if sids else 0
-    pattern = "".join("{0}{" + str(place + 1) + "}" for place in range(k))
-    authors_by_place = [
-        map(
-            as_author.__getitem__,
-            map(itemgetter(place), map(manifest.allocation.__getitem__, sids)),
-        )
-        for place in range(k)
-    ]
-    reviewer_column = map(as_reviewer.__getitem__, sids)
-    return (
-        ",".join(header) + "\n" + "".join(map(pattern.format, reviewer_column, *authors_by_place))
-    )
+        lines = [
+            as_reviewer[i] + as_author[index[a]] for i, r in enumerate(sids) for a in allocation[r]
+        ]
+        return head + "".join(lines)
+    import numpy as np
+
+    reviewer_cells = np.array(as_reviewer, dtype=object)
+    author_cells = np.array(as_author, dtype=object)
+    columns = []
+    for place in range(positions.shape[1]):  # a reviewer's k rows, one after another
+        columns += [reviewer_cells, author_cells[positions[:, place]]]
+    return head + joined_rows(columns, len(sids))
 
 
 def _csv_cells(values: list[str]) -> list[str]:
@@ -603,6 +606,7 @@ def message_chunks(
     students: dict[str, Student],
     updated: set[str] = frozenset(),  # type: ignore[assignment]
     links: dict[str, str] | None = None,
+    positions: Positions | None = None,
 ) -> Iterator[str]:
     """The messages file (JSON lines) in chunks. Templates that only print or test students'
     fields take the shape path (template_shapes), which writes the same bytes as rendering
@@ -629,6 +633,7 @@ def message_chunks(
             setup.subject_line,
             deliverable.title,
             manifest.k,
+            positions=positions,
         )
         if lines is not None:
             return lines

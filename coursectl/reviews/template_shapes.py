@@ -19,22 +19,28 @@ None here and are rendered per reviewer by jinja2, which gives the same text, on
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
+import numpy as np
 from jinja2 import nodes
 
+from coursectl.reviews.manifest import joined_rows
 from coursectl.roster import Student
+
+if TYPE_CHECKING:
+    from coursectl.reviews.manifest import Positions
 
 PER_STUDENT = ("reviewer", "authors")
 _MARKER = re.compile("\x00([0-9]+)\x01")
 _LOOP_ITEM_ATTRIBUTES = frozenset({"previtem", "nextitem", "changed"})
 _ALLOWED_ANCESTORS = (nodes.Template, nodes.Output, nodes.If, nodes.For)
-REVIEWER_FIELDS = frozenset(f.name for f in fields(Student))
+REVIEWER_FIELDS = frozenset(Student._fields)
 # The reviewer's sid, name and email open every JSON line, whatever the template prints.
 _LINE_FIELDS = ("sid", "name", "email")
 _MAX_SHAPES = 64
@@ -181,6 +187,7 @@ def json_lines(
     default_subject: str,
     k: int,
     chunk: int = 2000,
+    positions: Positions | None = None,
 ) -> Iterator[str] | None:
     """The messages file's lines, `chunk` reviewers per string, or None when the fast path
     cannot promise the jinja2 result (then the caller renders per reviewer).
@@ -188,6 +195,7 @@ def json_lines(
     `reviewers` are every taking-part student, in the file's order; each is also an author.
     `author_columns[field]` holds that author field (see outputs.AuthorView) for each of them,
     in the same order. Each line is what outputs._jsonl_chunks writes for the rendered message.
+    `positions[i]` are reviewer i's authors as positions in `reviewers` (made when not given).
     """
     sids = [student.sid for student in reviewers]
     if set(map(len, map(allocation.__getitem__, sids))) - {k}:
@@ -205,12 +213,6 @@ def json_lines(
     for i, sid in enumerate(sids):
         if sid in updated:
             flags[i] = "true"
-    rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))  # type: ignore[arg-type]
-    columns = (
-        dict(zip(sids, zip(*author_cells, strict=True), strict=True))
-        if author_cells
-        else dict.fromkeys(sids, ())
-    )
 
     reviewer_slot = {name: i for i, name in enumerate(reviewer_fields)}
 
@@ -282,7 +284,75 @@ def json_lines(
         if chosen is None:
             return None
         shapes = chosen
-    return _chunks(sids, shapes, rows, columns, allocation, k, chunk)
+    if isinstance(shapes, Shape):
+        if positions is None:
+            position = dict(zip(sids, range(len(sids)), strict=True))
+            rows_of_positions = [list(map(position.__getitem__, allocation[sid])) for sid in sids]
+            positions = np.array(rows_of_positions, dtype=np.intp).reshape(len(sids), k)
+        segments = _segments(shapes)
+        if segments is not None:
+            columns = _Columns(reviewer_cells, flags, author_cells, positions)  # type: ignore[arg-type]
+            return (
+                joined_rows(
+                    columns.for_rows(segments, start, start + chunk),
+                    len(sids[start : start + chunk]),
+                )
+                for start in range(0, len(sids), chunk)
+            )
+    rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))  # type: ignore[arg-type]
+    by_author = (
+        dict(zip(sids, zip(*author_cells, strict=True), strict=True))
+        if author_cells
+        else dict.fromkeys(sids, ())
+    )
+    return _chunks(sids, shapes, rows, by_author, allocation, k, chunk)
+
+
+def _segments(shape: Shape) -> list[str | int] | None:
+    """A single-shape line as literal pieces and field numbers, in order (None when a field has
+    a format spec or conversion, which the shapes never make)."""
+    segments: list[str | int] = []
+    for literal, field, spec, conversion in string.Formatter().parse(shape.pattern):
+        if literal:
+            segments.append(literal)
+        if field is not None:
+            if spec or conversion or not field.isdigit():
+                return None
+            segments.append(int(field))
+    segments.append(shape.tail)
+    return segments
+
+
+class _Columns:
+    """The fields of every line as numpy object columns: a line's slot numbers are the
+    reviewer's fields, then the updated flag, then each author place's fields."""
+
+    def __init__(
+        self,
+        reviewer_cells: Sequence[Sequence[str]],
+        flags: Sequence[str],
+        author_cells: Sequence[Sequence[str]],
+        positions: Positions,
+    ) -> None:
+        self.reviewer = [np.array(cells, dtype=object) for cells in reviewer_cells]
+        self.flags = np.array(flags, dtype=object)
+        self.author = [np.array(cells, dtype=object) for cells in author_cells]
+        self.positions = positions
+
+    def for_rows(self, segments: Sequence[str | int], start: int, stop: int) -> list[Any]:
+        updated_slot = len(self.reviewer)
+        columns: list[Any] = []
+        for segment in segments:
+            if isinstance(segment, str):
+                columns.append(segment)
+            elif segment < updated_slot:
+                columns.append(self.reviewer[segment][start:stop])
+            elif segment == updated_slot:
+                columns.append(self.flags[start:stop])
+            else:
+                place, field = divmod(segment - updated_slot - 1, len(self.author))
+                columns.append(self.author[field][self.positions[start:stop, place]])
+        return columns
 
 
 def _bits(values: Sequence[Sequence[Any]], sids: Sequence[str]) -> dict[str, tuple[bool, ...]]:
@@ -369,7 +439,7 @@ def _chunks(
     for start in range(0, len(sids), chunk):
         part = sids[start : start + chunk]
         if isinstance(shapes, Shape):
-            head, tail = shapes
+            head, tail = shapes.pattern.format, shapes.tail
             if k == 2:
                 heads = [
                     head(*rows[sid], *columns[pair[0]], *columns[pair[1]])
@@ -383,7 +453,7 @@ def _chunks(
             yield tail.join(heads) + tail
         else:
             yield "".join(
-                shapes[start + i].head(
+                shapes[start + i].pattern.format(
                     *rows[sid], *(c for a in allocation[sid] for c in columns[a])
                 )
                 + shapes[start + i].tail
@@ -392,11 +462,11 @@ def _chunks(
 
 
 class Shape(NamedTuple):
-    """One JSON line as `head.format(*fields) + tail`: `tail` is the line's literal end (most
-    of a message: the rubric, the sign-off), so a chunk of lines is `tail.join(heads) + tail`
-    and the long literal is never scanned by `format`."""
+    """One JSON line as `pattern.format(*fields) + tail`: `tail` is the line's literal end
+    (most of a message: the rubric, the sign-off), so a chunk of lines is
+    `tail.join(heads) + tail` and the long literal is never scanned by `format`."""
 
-    head: Callable[..., str]
+    pattern: str
     tail: str
 
 
@@ -435,7 +505,7 @@ def _line_shape(
         '{{"sid": "{0}", "name": "{1}", "email": "{2}", "updated": {' + str(updated_slot) + "}, "
         f'"subject": "{subject_pattern}", "body": "{body_head}'
     )
-    return Shape(head.format, body_tail + '"}\n')
+    return Shape(head, body_tail + '"}\n')
 
 
 def _format_literal(text: str) -> str:
