@@ -126,7 +126,7 @@ def shape_lines(
         k,
         chunk=3,  # several chunks even for small classes
     )
-    return None if lines is None else "".join(lines)
+    return None if lines is None else b"".join(lines).decode("utf-8")
 
 
 # Names as TAs' exports have them: accents, quotes, commas, braces, backslashes, emoji.

@@ -90,13 +90,14 @@ class ReviewConstraints:
 
 def label_codes(labels: Sequence[Hashable | None]) -> tuple[IntArray, tuple[str, ...]]:
     """Turn labels (None or "" = no label) into codes 0.. (sorted by name) and the names."""
-    text = np.array(["" if label is None else str(label) for label in labels], dtype=str)
-    names, codes = np.unique(text, return_inverse=True)
-    codes = codes.astype(np.int64).reshape(-1)
-    if names.shape[0] and names[0] == "":  # "" sorts first: it is "no label"
-        codes -= 1
-        names = names[1:]
-    return codes, tuple(names.tolist())
+    # Through dicts of the few distinct labels: np.unique sorts all 10^5 strings (40 ms).
+    text_of = {label: "" if label is None else str(label) for label in set(labels)}
+    names = sorted(set(text_of.values()) - {""})
+    code_of_text = {name: code for code, name in enumerate(names)}
+    code_of_text[""] = NO_TEAM
+    code_of = {label: code_of_text[text] for label, text in text_of.items()}
+    codes = np.fromiter(map(code_of.__getitem__, labels), dtype=np.int64, count=len(labels))
+    return codes, tuple(names)
 
 
 def make_constraints(

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -143,7 +144,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
             f"{_display(course, existing_csv)} exists without its manifest; "
             "move it away or re-run with --force"
         )
-    manifest, constraints = _allocate(course, deliverable, options, notes)
+    manifest, constraints, positions = _allocate(course, deliverable, options, notes)
     # verify() runs inside write_outputs, beside the message rendering, before anything is written.
     written = write_outputs(
         course,
@@ -153,6 +154,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
         [],
         options.messages,
         check=lambda positions: verify(manifest, constraints, positions),
+        positions=positions,
     )
     return AssignOutcome(
         "allocated",
@@ -256,7 +258,9 @@ def _check_same_settings(
 
 def _allocate(
     course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions, notes: list[str]
-) -> tuple[Manifest, alloc.ReviewConstraints]:
+) -> tuple[Manifest, alloc.ReviewConstraints, alloc.IntArray]:
+    """A new round: its manifest, the rules it was made under, and its allocation as positions
+    in `manifest.students` (manifest.allocation_positions, without the round trip via sids)."""
     if options.seed is not None and options.seed < 0:
         raise UserError(f"--seed {options.seed}: use a number >= 0")
     k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
@@ -265,18 +269,17 @@ def _allocate(
     if options.submitted is not None:
         sids = _read_submitted(course, deliverable.id, options.submitted, notes)
         source = options.submitted.name
+        taking_part = [s for s in course.students if s.sid in sids]
+        non_submitters = [s.sid for s in course.students if s.sid not in sids]
     else:
-        sids = {s.sid for s in course.students}
-        source = "roster"
-    taking_part = [s for s in course.students if s.sid in sids]
-    non_submitters = [s.sid for s in course.students if s.sid not in sids]
+        source, taking_part, non_submitters = "roster", list(course.students), []
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
-    rounds, forbidden = _earlier_pairs(course, deliverable.id, [s.sid for s in taking_part])
+    sids_in_order = list(map(attrgetter("sid"), taking_part))
+    rounds, forbidden = _earlier_pairs(course, deliverable.id, sids_in_order)
     constraints = _constraints(k, taking_part, options.within_section, forbidden)
     # The deliverable joins the seed: the same --seed for two rounds still shuffles differently.
     entropy = [seed, zlib.crc32(deliverable.id.encode())]
     authors = _run(lambda: alloc.allocate(constraints, entropy), deliverable.id)
-    sids_in_order = [s.sid for s in taking_part]
     manifest = Manifest(
         deliverable=deliverable.id,
         reviews=deliverable.reviews,
@@ -294,7 +297,7 @@ def _allocate(
         non_submitters=non_submitters,
         allocation=_by_sid(authors, sids_in_order),
     )
-    return manifest, constraints
+    return manifest, constraints, authors
 
 
 def verify(
@@ -337,7 +340,7 @@ def _earlier_pairs(
 
 def _sid_index(sids: Sequence[str]) -> Callable[[Sequence[str]], alloc.IntArray]:
     """sid -> position in `sids`, -1 if absent, for whole columns at once."""
-    index = {sid: i for i, sid in enumerate(sids)}
+    index = dict(zip(sids, range(len(sids)), strict=True))
 
     def lookup(values: Sequence[str]) -> alloc.IntArray:
         # map over dict.get: no Python-level loop for the 10^5-row columns of earlier rounds.
@@ -353,11 +356,11 @@ def _constraints(
     return alloc.make_constraints(
         k,
         len(students),
-        teams=[s.team for s in students],
-        sections=[s.section for s in students],
+        teams=list(map(attrgetter("team"), students)),
+        sections=list(map(attrgetter("section"), students)),
         within_section=within_section,
         forbidden=forbidden,
-        student_names=[s.sid for s in students],
+        student_names=list(map(attrgetter("sid"), students)),
     )
 
 

@@ -98,14 +98,16 @@ def write_outputs(
     changes: Sequence[ManifestEvent],
     messages: bool = True,
     check: Callable[[Positions | None], None] | None = None,
+    positions: Positions | None = None,
 ) -> list[Path]:
     """Write messages, CSV and (last, as the commitment) the manifest; return the paths.
 
-    `check` is the independent validation of the allocation (given its positions, see
-    manifest.allocation_positions, from which every output is made): it runs while the messages
-    are rendered (in a forked child at scale) and before anything is replaced, so a failed check or
-    a template mistake leaves the previous round's files as they were. Without `messages`, an
-    earlier messages file is removed: it would describe another allocation.
+    Every output is made from `positions`, the allocation as positions in `manifest.students`
+    (manifest.allocation_positions; computed when not given). `check` is the independent
+    validation of them: it runs while the messages are rendered (in a forked child at scale)
+    and before anything is replaced, so a failed check or a template mistake leaves the
+    previous round's files as they were. Without `messages`, an earlier messages file is
+    removed: it would describe another allocation.
     """
     from coursectl import background
 
@@ -121,15 +123,14 @@ def write_outputs(
     staged = {target: folder / f".{target.name}.staged" for target in targets}
     _remove_staged(staged.values())  # what a killed earlier run may have left
     links = submission_links(course, deliverable, manifest, students)
-    positions = allocation_positions(manifest)
+    if positions is None:
+        positions = allocation_positions(manifest)
 
     def write_messages() -> None:
         updated = {sid for event in changes for sid in [*event.changed_reviewers, event.sid]}
         chunks = message_chunks(course, deliverable, manifest, students, updated, links, positions)
         with _naming(messages_path):
-            atomic_write_parts(
-                staged[messages_path], (chunk.encode("utf-8") for chunk in chunks), private=True
-            )
+            atomic_write_parts(staged[messages_path], chunks, private=True)
 
     def discard() -> None:
         _remove_staged(staged.values())
@@ -145,18 +146,19 @@ def write_outputs(
         csv_text = render_csv(course, deliverable, manifest, students, links, positions)
         manifest_text = manifest.to_json(positions)
         pairs_bytes = pairs_cache_bytes(manifest, manifest_text, positions)
-    except BaseException:
-        pending.cancel()
-        discard()
-        raise
-    try:
-        pending.wait()
+        # Staged while the messages are still being written: only the renames wait for them.
         for target, text in ((csv_path, csv_text), (manifest_file, manifest_text)):
             check_target(target)  # a folder where the file belongs fails here, not mid-commit
             with _naming(target):
                 atomic_write_text(staged[target], text, private=True)  # names students (FERPA)
         check_target(messages_path)
         atomic_write_bytes(staged[pairs_path], pairs_bytes, private=True)
+    except BaseException:
+        pending.cancel()
+        discard()
+        raise
+    try:
+        pending.wait()
     except BaseException:
         discard()
         raise
@@ -227,8 +229,8 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def _students(course: Course, manifest: Manifest) -> dict[str, Student]:
-    by_sid = {s.sid: s for s in course.students}
-    missing = [sid for sid in manifest.students if sid not in by_sid]
+    by_sid = dict(zip(map(attrgetter("sid"), course.students), course.students, strict=True))
+    missing = list(itertools.filterfalse(by_sid.__contains__, manifest.students))
     if missing:
         raise UserError(
             f"{', '.join(missing[:5])} in the allocation for '{manifest.deliverable}' "
@@ -452,7 +454,7 @@ def _message_setup(
         "k": manifest.k,
         "anonymous": manifest.anonymous,
     }
-    reviewers = [students[sid] for sid in manifest.students]
+    reviewers = list(map(students.__getitem__, manifest.students))
     return _MessageSetup(
         environment,
         source,
@@ -607,8 +609,8 @@ def message_chunks(
     updated: set[str] = frozenset(),  # type: ignore[assignment]
     links: dict[str, str] | None = None,
     positions: Positions | None = None,
-) -> Iterator[str]:
-    """The messages file (JSON lines) in chunks. Templates that only print or test students'
+) -> Iterator[bytes]:
+    """The messages file (JSON lines, UTF-8) in chunks. Templates that only print or test students'
     fields take the shape path (template_shapes), which writes the same bytes as rendering
     every message with jinja2 (`render_messages`) at a fraction of the cost."""
     import jinja2
@@ -637,7 +639,8 @@ def message_chunks(
         )
         if lines is not None:
             return lines
-    return _jsonl_chunks(render_messages(course, deliverable, manifest, students, updated, links))
+    messages = render_messages(course, deliverable, manifest, students, updated, links)
+    return (chunk.encode("utf-8") for chunk in _jsonl_chunks(messages))
 
 
 def _jsonl_chunks(messages: Sequence[Message], size: int = 2000) -> Iterator[str]:

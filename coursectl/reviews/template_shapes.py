@@ -30,7 +30,7 @@ import jinja2
 import numpy as np
 from jinja2 import nodes
 
-from coursectl.reviews.manifest import joined_rows
+from coursectl.reviews.manifest import joined_row_bytes
 from coursectl.roster import Student
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ REVIEWER_FIELDS = frozenset(Student._fields)
 # The reviewer's sid, name and email open every JSON line, whatever the template prints.
 _LINE_FIELDS = ("sid", "name", "email")
 _MAX_SHAPES = 64
+_TEXT_FIELDS = frozenset({"sid", "name", "email", "github", "section"})  # str in every Student
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ def json_lines(
     k: int,
     chunk: int = 2000,
     positions: Positions | None = None,
-) -> Iterator[str] | None:
-    """The messages file's lines, `chunk` reviewers per string, or None when the fast path
+) -> Iterator[bytes] | None:
+    """The messages file's lines (UTF-8), `chunk` reviewers per part, or None when the fast path
     cannot promise the jinja2 result (then the caller renders per reviewer).
 
     `reviewers` are every taking-part student, in the file's order; each is also an author.
@@ -197,14 +198,19 @@ def json_lines(
     in the same order. Each line is what outputs._jsonl_chunks writes for the rendered message.
     `positions[i]` are reviewer i's authors as positions in `reviewers` (made when not given).
     """
-    sids = [student.sid for student in reviewers]
+    sids = list(map(attrgetter("sid"), reviewers))
     if set(map(len, map(allocation.__getitem__, sids))) - {k}:
         return None
     reviewer_fields = (*_LINE_FIELDS, *(f for f in used.reviewer if f not in _LINE_FIELDS))
     updated_slot = len(reviewer_fields)
     # map/attrgetter keep these 10^5-long loops in C; str() as jinja2 prints a value.
     reviewer_cells = [
-        _json_escaped(list(map(str, map(attrgetter(name), reviewers)))) for name in reviewer_fields
+        _json_escaped(
+            list(map(attrgetter(name), reviewers))
+            if name in _TEXT_FIELDS
+            else list(map(str, map(attrgetter(name), reviewers)))
+        )
+        for name in reviewer_fields
     ]
     author_cells = [_json_escaped(author_columns[name]) for name in used.author]
     if any(cells is None for cells in (*reviewer_cells, *author_cells)):
@@ -289,43 +295,40 @@ def json_lines(
             position = dict(zip(sids, range(len(sids)), strict=True))
             rows_of_positions = [list(map(position.__getitem__, allocation[sid])) for sid in sids]
             positions = np.array(rows_of_positions, dtype=np.intp).reshape(len(sids), k)
+        columns = _Columns(reviewer_cells, flags, author_cells, positions)  # type: ignore[arg-type]
         segments = _segments(shapes)
-        if segments is not None:
-            columns = _Columns(reviewer_cells, flags, author_cells, positions)  # type: ignore[arg-type]
-            return (
-                joined_rows(
-                    columns.for_rows(segments, start, start + chunk),
-                    len(sids[start : start + chunk]),
-                )
-                for start in range(0, len(sids), chunk)
+        return (
+            joined_row_bytes(
+                columns.for_rows(segments, start, start + chunk), len(sids[start : start + chunk])
             )
+            for start in range(0, len(sids), chunk)
+        )
     rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))  # type: ignore[arg-type]
     by_author = (
         dict(zip(sids, zip(*author_cells, strict=True), strict=True))
         if author_cells
         else dict.fromkeys(sids, ())
     )
-    return _chunks(sids, shapes, rows, by_author, allocation, k, chunk)
+    return _chunks(sids, shapes, rows, by_author, allocation, chunk)
 
 
-def _segments(shape: Shape) -> list[str | int] | None:
-    """A single-shape line as literal pieces and field numbers, in order (None when a field has
-    a format spec or conversion, which the shapes never make)."""
-    segments: list[str | int] = []
-    for literal, field, spec, conversion in string.Formatter().parse(shape.pattern):
+def _segments(shape: Shape) -> list[bytes | int]:
+    """A line's literal pieces (UTF-8) and field numbers, in order."""
+    segments: list[bytes | int] = []
+    for literal, field, _, _ in string.Formatter().parse(shape.pattern):
         if literal:
-            segments.append(literal)
+            segments.append(literal.encode("utf-8"))
         if field is not None:
-            if spec or conversion or not field.isdigit():
-                return None
-            segments.append(int(field))
-    segments.append(shape.tail)
+            segments.append(int(field))  # _line_shape writes plain {N} fields
+    segments.append(shape.tail.encode("utf-8"))
     return segments
 
 
 class _Columns:
-    """The fields of every line as numpy object columns: a line's slot numbers are the
-    reviewer's fields, then the updated flag, then each author place's fields."""
+    """The fields of every line as numpy object columns of UTF-8 bytes: a line's field numbers
+    are the reviewer's fields, then the updated flag, then each author place's fields. Bytes,
+    not str: a chunk of str lines holding one non-Latin-1 character is stored 2-4 bytes per
+    character and then encoded again, which cost 8x the join at 10^5 messages."""
 
     def __init__(
         self,
@@ -334,16 +337,16 @@ class _Columns:
         author_cells: Sequence[Sequence[str]],
         positions: Positions,
     ) -> None:
-        self.reviewer = [np.array(cells, dtype=object) for cells in reviewer_cells]
-        self.flags = np.array(flags, dtype=object)
-        self.author = [np.array(cells, dtype=object) for cells in author_cells]
+        self.reviewer = [_utf8_column(cells) for cells in reviewer_cells]
+        self.flags = _utf8_column(flags)
+        self.author = [_utf8_column(cells) for cells in author_cells]
         self.positions = positions
 
-    def for_rows(self, segments: Sequence[str | int], start: int, stop: int) -> list[Any]:
+    def for_rows(self, segments: Sequence[bytes | int], start: int, stop: int) -> list[Any]:
         updated_slot = len(self.reviewer)
         columns: list[Any] = []
         for segment in segments:
-            if isinstance(segment, str):
+            if isinstance(segment, bytes):
                 columns.append(segment)
             elif segment < updated_slot:
                 columns.append(self.reviewer[segment][start:stop])
@@ -353,6 +356,13 @@ class _Columns:
                 place, field = divmod(segment - updated_slot - 1, len(self.author))
                 columns.append(self.author[field][self.positions[start:stop, place]])
         return columns
+
+
+def _utf8_column(cells: Sequence[str]) -> Any:
+    """The cells encoded in one call (they hold no \x1f: _json_escaped made sure)."""
+    if not cells:
+        return np.empty(0, dtype=object)
+    return np.array("\x1f".join(cells).encode("utf-8").split(b"\x1f"), dtype=object)
 
 
 def _bits(values: Sequence[Sequence[Any]], sids: Sequence[str]) -> dict[str, tuple[bool, ...]]:
@@ -418,6 +428,8 @@ def _json_escaped(values: Sequence[str]) -> list[str] | None:
         return None
     if not values:
         return []
+    if '"' not in joined and "\\" not in joined and "".join(values).isprintable():
+        return list(values)  # sids, emails, logins, links: JSON has nothing to escape
     cells = _escape(joined).split("\\u001f")
     # A value holding the text "\u001f" itself (its backslash escaped) splits once more.
     return cells if len(cells) == len(values) else None
@@ -429,42 +441,28 @@ def _escape(text: str) -> str:
 
 def _chunks(
     sids: Sequence[str],
-    shapes: Shape | Sequence[Shape],
+    shapes: Sequence[Shape],
     rows: Mapping[str, tuple[str, ...]],
     columns: Mapping[str, tuple[str, ...]],
     allocation: Mapping[str, Sequence[str]],
-    k: int,
     chunk: int,
-) -> Iterator[str]:
+) -> Iterator[bytes]:
+    """Lines of reviewers whose shapes differ: one format call per reviewer."""
     for start in range(0, len(sids), chunk):
         part = sids[start : start + chunk]
-        if isinstance(shapes, Shape):
-            head, tail = shapes.pattern.format, shapes.tail
-            if k == 2:
-                heads = [
-                    head(*rows[sid], *columns[pair[0]], *columns[pair[1]])
-                    for sid, pair in zip(part, map(allocation.__getitem__, part), strict=True)
-                ]
-            else:
-                heads = [
-                    head(*rows[sid], *(c for a in allocation[sid] for c in columns[a]))
-                    for sid in part
-                ]
-            yield tail.join(heads) + tail
-        else:
-            yield "".join(
-                shapes[start + i].pattern.format(
-                    *rows[sid], *(c for a in allocation[sid] for c in columns[a])
-                )
-                + shapes[start + i].tail
-                for i, sid in enumerate(part)
+        yield "".join(
+            shapes[start + i].pattern.format(
+                *rows[sid], *(c for a in allocation[sid] for c in columns[a])
             )
+            + shapes[start + i].tail
+            for i, sid in enumerate(part)
+        ).encode("utf-8")
 
 
 class Shape(NamedTuple):
     """One JSON line as `pattern.format(*fields) + tail`: `tail` is the line's literal end
-    (most of a message: the rubric, the sign-off), so a chunk of lines is
-    `tail.join(heads) + tail` and the long literal is never scanned by `format`."""
+    (most of a message: the rubric, the sign-off), kept apart so it is never scanned by
+    `format`."""
 
     pattern: str
     tail: str
