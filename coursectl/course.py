@@ -216,11 +216,10 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
         # The git-ignored adjustments file names students and deliverables: check it too.
         from coursectl.gradebook.adjustments import read_adjustments
 
+        sids = {s.sid for s in students}
         for name in (policy.gradebook.adjustments, policy.gradebook.extensions):
             path = root / name
-            problems += read_adjustments(
-                path, _display(root, path), schedule, {s.sid for s in students}
-            )[1]
+            problems += read_adjustments(path, _display(root, path), schedule, sids)[1]
     course = Course(
         root=root,
         schedule=schedule,
