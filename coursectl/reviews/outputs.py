@@ -487,10 +487,9 @@ class _AuthorColumns(Mapping[str, list[str]]):
     """AuthorView's fields as columns in manifest order, each made when first asked for (the
     shape path needs only the ones the template prints or tests)."""
 
-    def __init__(
-        self, manifest: Manifest, students: dict[str, Student], links: dict[str, str]
-    ) -> None:
-        self._manifest, self._students, self._links = manifest, students, links
+    def __init__(self, manifest: Manifest, people: list[Student], links: dict[str, str]) -> None:
+        """`people`: the roster rows of manifest.students, in that order."""
+        self._manifest, self._people, self._links = manifest, people, links
         self._made: dict[str, list[str]] = {}
 
     def __getitem__(self, field: str) -> list[str]:
@@ -505,7 +504,7 @@ class _AuthorColumns(Mapping[str, list[str]]):
         return len(AuthorView._fields)
 
     def _column(self, field: str) -> list[str]:
-        sids, students = self._manifest.students, self._students
+        sids, people = self._manifest.students, self._people
         if field == "link":
             return list(map(self._links.__getitem__, sids))
         if self._manifest.anonymous:
@@ -517,13 +516,13 @@ class _AuthorColumns(Mapping[str, list[str]]):
             if field in ("sid", "github"):
                 return [""] * len(sids)
         elif field == "name":
-            return list(map(attrgetter("name"), map(students.__getitem__, sids)))
+            return list(map(attrgetter("name"), people))
         elif field == "pseudonym":
             return [""] * len(sids)
         elif field == "sid":
             return list(sids)
         elif field == "github":
-            return list(map(attrgetter("github"), map(students.__getitem__, sids)))
+            return list(map(attrgetter("github"), people))
         raise KeyError(field)
 
 
@@ -630,7 +629,7 @@ def message_chunks(
             setup.context,
             setup.reviewers,
             manifest.allocation,
-            _AuthorColumns(manifest, students, setup.links),
+            _AuthorColumns(manifest, setup.reviewers, setup.links),
             updated,
             setup.subject_line,
             deliverable.title,

@@ -199,26 +199,31 @@ def json_lines(
     `positions[i]` are reviewer i's authors as positions in `reviewers` (made when not given).
     """
     sids = list(map(attrgetter("sid"), reviewers))
-    if set(map(len, map(allocation.__getitem__, sids))) - {k}:
+    if positions is not None:
+        if positions.shape != (len(sids), k):
+            return None
+    elif set(map(len, map(allocation.__getitem__, sids))) - {k}:
         return None
     reviewer_fields = (*_LINE_FIELDS, *(f for f in used.reviewer if f not in _LINE_FIELDS))
     updated_slot = len(reviewer_fields)
-    # map/attrgetter keep these 10^5-long loops in C; str() as jinja2 prints a value.
-    reviewer_cells = [
-        _json_escaped(
+    # Each column JSON-escaped and joined by \x1f (map/attrgetter keep these 10^5-long loops
+    # in C; str() as jinja2 prints a value).
+    reviewer_joined = [
+        _escaped_column(
             list(map(attrgetter(name), reviewers))
             if name in _TEXT_FIELDS
             else list(map(str, map(attrgetter(name), reviewers)))
         )
         for name in reviewer_fields
     ]
-    author_cells = [_json_escaped(author_columns[name]) for name in used.author]
-    if any(cells is None for cells in (*reviewer_cells, *author_cells)):
+    author_joined = [_escaped_column(author_columns[name]) for name in used.author]
+    if None in reviewer_joined or None in author_joined:
         return None
     flags = ["false"] * len(sids)
-    for i, sid in enumerate(sids):
-        if sid in updated:
-            flags[i] = "true"
+    if updated:
+        for i, sid in enumerate(sids):
+            if sid in updated:
+                flags[i] = "true"
 
     reviewer_slot = {name: i for i, name in enumerate(reviewer_fields)}
 
@@ -295,7 +300,7 @@ def json_lines(
             position = dict(zip(sids, range(len(sids)), strict=True))
             rows_of_positions = [list(map(position.__getitem__, allocation[sid])) for sid in sids]
             positions = np.array(rows_of_positions, dtype=np.intp).reshape(len(sids), k)
-        columns = _Columns(reviewer_cells, flags, author_cells, positions)  # type: ignore[arg-type]
+        columns = _Columns(reviewer_joined, "\x1f".join(flags), author_joined, positions)  # type: ignore[arg-type]
         segments = _segments(shapes)
         return (
             joined_row_bytes(
@@ -303,7 +308,9 @@ def json_lines(
             )
             for start in range(0, len(sids), chunk)
         )
-    rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))  # type: ignore[arg-type]
+    reviewer_cells = [joined.split("\x1f") for joined in reviewer_joined]  # type: ignore[union-attr]
+    author_cells = [joined.split("\x1f") for joined in author_joined]  # type: ignore[union-attr]
+    rows = dict(zip(sids, zip(*reviewer_cells, flags, strict=True), strict=True))
     by_author = (
         dict(zip(sids, zip(*author_cells, strict=True), strict=True))
         if author_cells
@@ -332,14 +339,14 @@ class _Columns:
 
     def __init__(
         self,
-        reviewer_cells: Sequence[Sequence[str]],
-        flags: Sequence[str],
-        author_cells: Sequence[Sequence[str]],
+        reviewer_joined: Sequence[str],
+        flags_joined: str,
+        author_joined: Sequence[str],
         positions: Positions,
     ) -> None:
-        self.reviewer = [_utf8_column(cells) for cells in reviewer_cells]
-        self.flags = _utf8_column(flags)
-        self.author = [_utf8_column(cells) for cells in author_cells]
+        self.reviewer = [_utf8_column(joined) for joined in reviewer_joined]
+        self.flags = _utf8_column(flags_joined)
+        self.author = [_utf8_column(joined) for joined in author_joined]
         self.positions = positions
 
     def for_rows(self, segments: Sequence[bytes | int], start: int, stop: int) -> list[Any]:
@@ -358,11 +365,10 @@ class _Columns:
         return columns
 
 
-def _utf8_column(cells: Sequence[str]) -> Any:
-    """The cells encoded in one call (they hold no \x1f: _json_escaped made sure)."""
-    if not cells:
-        return np.empty(0, dtype=object)
-    return np.array("\x1f".join(cells).encode("utf-8").split(b"\x1f"), dtype=object)
+def _utf8_column(joined: str) -> Any:
+    """A column joined by \x1f (see _escaped_column) as an object array of UTF-8 cells,
+    encoded in one call."""
+    return np.array(joined.encode("utf-8").split(b"\x1f"), dtype=object)
 
 
 def _bits(values: Sequence[Sequence[Any]], sids: Sequence[str]) -> dict[str, tuple[bool, ...]]:
@@ -418,21 +424,22 @@ def _shape_per_reviewer(
     return chosen
 
 
-def _json_escaped(values: Sequence[str]) -> list[str] | None:
-    """The values JSON-escaped (no quotes), in one C call; None when one holds a line break or
-    a control character the joining relies on (then message lines could split differently)."""
+def _escaped_column(values: Sequence[str]) -> str | None:
+    """The values JSON-escaped (no quotes) and joined by \x1f, in a few C calls over the whole
+    column; None when there are none, or one holds a line break or a control character the
+    joining relies on (then message lines could split differently)."""
     joined = "\x1f".join(values)
-    if "\n" in joined or "\r" in joined or "\x00" in joined:
+    if not values or "\n" in joined or "\r" in joined or "\x00" in joined:
         return None
-    if len(values) > 1 and joined.count("\x1f") != len(values) - 1:
+    if joined.count("\x1f") != len(values) - 1:
         return None
-    if not values:
-        return []
     if '"' not in joined and "\\" not in joined and "".join(values).isprintable():
-        return list(values)  # sids, emails, logins, links: JSON has nothing to escape
-    cells = _escape(joined).split("\\u001f")
-    # A value holding the text "\u001f" itself (its backslash escaped) splits once more.
-    return cells if len(cells) == len(values) else None
+        return joined  # sids, emails, logins, links: JSON has nothing to escape
+    escaped = _escape(joined)  # the separator becomes the text \u001f
+    # A value holding the text "\u001f" itself (its backslash escaped) counts once more.
+    if escaped.count("\\u001f") != len(values) - 1:
+        return None
+    return escaped.replace("\\u001f", "\x1f")
 
 
 def _escape(text: str) -> str:
