@@ -274,24 +274,34 @@ def submission_links(
     if not pattern:
         return dict.fromkeys(manifest.students, "")
     org = course.schedule.course.github.org if course.schedule.course.github else ""
-    # The pattern with positional fields, mapped over two columns in C: a keyword format per
-    # student cost 0.15 s at 10^5.
+    people = list(map(students.__getitem__, manifest.students))
+    columns = {"github": list(map(attrgetter("github"), people)), "sid": manifest.students}
+    return dict(zip(manifest.students, _links(pattern, columns, org), strict=True))
+
+
+def _links(pattern: str, columns: dict[str, list[str]], org: str) -> list[str]:
+    """The pattern filled in for every student, mapped over the columns in C. {org} is the
+    same for everyone; when one field changes per student, each link is
+    `before + value + after`, made for the whole column by one join and one split (a format
+    call per student cost 0.06 s at 10^5)."""
+    parsed = list(string.Formatter().parse(pattern))
     positional = ""
-    for literal, field, spec, conversion in string.Formatter().parse(pattern):
+    for literal, name, spec, conversion in parsed:
         positional += literal.replace("{", "{{").replace("}", "}}")
-        if field is not None:
-            index = {"github": "0", "sid": "1", "org": "2"}[field]
+        if name is not None:
+            index = {"github": "0", "sid": "1", "org": "2"}[name]
             positional += "{" + index + (f"!{conversion}" if conversion else "")
             positional += (f":{spec}" if spec else "") + "}"
-    people = list(map(students.__getitem__, manifest.students))
-    githubs = map(attrgetter("github"), people)
-    return dict(
-        zip(
-            manifest.students,
-            map(positional.format, githubs, manifest.students, itertools.repeat(org)),
-            strict=True,
-        )
-    )
+    varying = [(name, spec, conv) for _, name, spec, conv in parsed if name in ("github", "sid")]
+    if len(varying) == 1 and not varying[0][1] and not varying[0][2]:
+        sides = positional.format("\x1f", "\x1f", org).split("\x1f")
+        column = columns[str(varying[0][0])]
+        if len(sides) == 2:
+            before, after = sides
+            links = (before + (after + "\x1f" + before).join(column) + after).split("\x1f")
+            if len(links) == len(column):  # no value held a \x1f of its own
+                return links
+    return list(map(positional.format, columns["github"], columns["sid"], itertools.repeat(org)))
 
 
 def csv_cell(value: str) -> str:
