@@ -664,6 +664,13 @@ def test_a_template_that_is_not_utf8_is_one_line(runner: CliRunner, course_dir: 
             "authors are not among its students",
         ),
         (lambda text: text.replace('"format": 1', '"format": 7'), "unknown format"),
+        # A reviewer with one author fewer than k, or k edited: --add/--drop stacked the rows
+        # into an array and failed with numpy's ValueError and a traceback.
+        (
+            lambda text: re.sub(r'("9100001": \[)"[0-9]+", ', r"\1", text, count=1),
+            "9100001 has 1 author(s), not k = 2",
+        ),
+        (lambda text: text.replace('"k": 2', '"k": 3'), "not k = 3"),
     ],
 )
 def test_a_damaged_manifest_is_one_line(
