@@ -812,3 +812,23 @@ def test_a_name_holding_the_text_of_an_escape_is_written_verbatim(
     assert code == 0, err
     names = {m["sid"]: m["name"] for m in read_messages(course_dir)}
     assert names["9100001"] == "Avery \\u001f Quill"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["https://x.example/{github:d}", "https://x.example/{github!x}", "https://x.example/{org:{sid}}"],
+)
+def test_a_submission_link_that_cannot_be_filled_in_is_one_line(
+    runner: CliRunner, course_dir: Path, pattern: str
+) -> None:
+    """A format spec or conversion str.format refuses, or a field inside a spec: these passed
+    the pattern check and failed while filling in the links, with a traceback."""
+    schedule = course_dir / "schedule.yaml"
+    shipped = "submission_link: https://github.com/{org}/portfolio-{github}"
+    assert shipped in schedule.read_text()
+    schedule.write_text(schedule.read_text().replace(shipped, f"submission_link: '{pattern}'"))
+    code, out, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert f"submission_link '{pattern}'" in err
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
