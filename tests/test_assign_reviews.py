@@ -816,7 +816,11 @@ def test_a_name_holding_the_text_of_an_escape_is_written_verbatim(
 
 @pytest.mark.parametrize(
     "pattern",
-    ["https://x.example/{github:d}", "https://x.example/{github!x}", "https://x.example/{org:{sid}}"],
+    [
+        "https://x.example/{github:d}",
+        "https://x.example/{github!x}",
+        "https://x.example/{org:{sid}}",
+    ],
 )
 def test_a_submission_link_that_cannot_be_filled_in_is_one_line(
     runner: CliRunner, course_dir: Path, pattern: str
