@@ -710,19 +710,23 @@ def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
 
 
+@pytest.mark.parametrize("blocked", ["reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz"])
 def test_a_failed_commit_leaves_all_three_files_of_the_previous_round(
-    runner: CliRunner, course_dir: Path
+    runner: CliRunner, course_dir: Path, blocked: str
 ) -> None:
-    """reviews.csv replaced by a folder: the new round fails before any file is replaced, so
-    the messages never describe another allocation than the CSV and manifest."""
+    """An output replaced by a folder: the new round fails before any file is replaced, so
+    the messages never describe another allocation than the CSV and manifest. (A folder at
+    pairs.npz failed in the middle of the commit, after the other three had been replaced,
+    and left a staging file.)"""
     assert run(runner, course_dir, PP1, "--seed", "7")[0] == 0
     folder = course_dir / "reviews" / PP1
-    before = {name: (folder / name).read_bytes() for name in ("messages.jsonl", "manifest.json")}
-    (folder / "reviews.csv").unlink()
-    (folder / "reviews.csv").mkdir()
+    names = ("reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz")
+    before = {name: (folder / name).read_bytes() for name in names if name != blocked}
+    (folder / blocked).unlink()
+    (folder / blocked).mkdir()
     code, out, err = run(runner, course_dir, PP1, "--seed", "8", "--force")
     assert code == 1 and "Traceback" not in out + err
-    assert "reviews.csv: is a folder" in err and ".staged" not in err
+    assert f"{blocked}: is a folder" in err and ".staged" not in err
     assert {name: (folder / name).read_bytes() for name in before} == before
     assert not [
         p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".gitignore"

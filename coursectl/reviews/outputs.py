@@ -154,6 +154,7 @@ def write_outputs(
             with _naming(target):
                 atomic_write_text(staged[target], text, private=True)  # names students (FERPA)
         check_target(messages_path)
+        check_target(pairs_path)  # or a folder there fails after the other three are replaced
         atomic_write_bytes(staged[pairs_path], pairs_bytes, private=True)
     except BaseException:
         pending.cancel()
