@@ -664,6 +664,13 @@ def test_a_template_that_is_not_utf8_is_one_line(runner: CliRunner, course_dir: 
             "authors are not among its students",
         ),
         (lambda text: text.replace('"format": 1', '"format": 7'), "unknown format"),
+        # A reviewer with one author fewer than k, or k edited: --add/--drop stacked the rows
+        # into an array and failed with numpy's ValueError and a traceback.
+        (
+            lambda text: re.sub(r'("9100001": \[)"[0-9]+", ', r"\1", text, count=1),
+            "9100001 has 1 author(s), not k = 2",
+        ),
+        (lambda text: text.replace('"k": 2', '"k": 3'), "not k = 3"),
     ],
 )
 def test_a_damaged_manifest_is_one_line(
@@ -703,19 +710,23 @@ def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
 
 
+@pytest.mark.parametrize("blocked", ["reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz"])
 def test_a_failed_commit_leaves_all_three_files_of_the_previous_round(
-    runner: CliRunner, course_dir: Path
+    runner: CliRunner, course_dir: Path, blocked: str
 ) -> None:
-    """reviews.csv replaced by a folder: the new round fails before any file is replaced, so
-    the messages never describe another allocation than the CSV and manifest."""
+    """An output replaced by a folder: the new round fails before any file is replaced, so
+    the messages never describe another allocation than the CSV and manifest. (A folder at
+    pairs.npz failed in the middle of the commit, after the other three had been replaced,
+    and left a staging file.)"""
     assert run(runner, course_dir, PP1, "--seed", "7")[0] == 0
     folder = course_dir / "reviews" / PP1
-    before = {name: (folder / name).read_bytes() for name in ("messages.jsonl", "manifest.json")}
-    (folder / "reviews.csv").unlink()
-    (folder / "reviews.csv").mkdir()
+    names = ("reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz")
+    before = {name: (folder / name).read_bytes() for name in names if name != blocked}
+    (folder / blocked).unlink()
+    (folder / blocked).mkdir()
     code, out, err = run(runner, course_dir, PP1, "--seed", "8", "--force")
     assert code == 1 and "Traceback" not in out + err
-    assert "reviews.csv: is a folder" in err and ".staged" not in err
+    assert f"{blocked}: is a folder" in err and ".staged" not in err
     assert {name: (folder / name).read_bytes() for name in before} == before
     assert not [
         p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".gitignore"
@@ -805,3 +816,27 @@ def test_a_name_holding_the_text_of_an_escape_is_written_verbatim(
     assert code == 0, err
     names = {m["sid"]: m["name"] for m in read_messages(course_dir)}
     assert names["9100001"] == "Avery \\u001f Quill"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://x.example/{github:d}",
+        "https://x.example/{github!x}",
+        "https://x.example/{org:{sid}}",
+    ],
+)
+def test_a_submission_link_that_cannot_be_filled_in_is_one_line(
+    runner: CliRunner, course_dir: Path, pattern: str
+) -> None:
+    """A format spec or conversion str.format refuses, or a field inside a spec: these passed
+    the pattern check and failed while filling in the links, with a traceback."""
+    schedule = course_dir / "schedule.yaml"
+    shipped = "submission_link: https://github.com/{org}/portfolio-{github}"
+    assert shipped in schedule.read_text()
+    schedule.write_text(schedule.read_text().replace(shipped, f"submission_link: '{pattern}'"))
+    code, out, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert f"submission_link '{pattern}'" in err
+    assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()

@@ -104,6 +104,7 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
                 "--submitted applies to a new allocation; name late students with --add SID"
             )
         _check_same_settings(course, options, saved, deliverable.id, [])
+        _check_rows(saved, _display(course, path))
         changes = [_add(course, saved, sid, options) for sid in options.add]
         changes += [_drop(course, saved, sid, options) for sid in options.drop]
         students = _roster_students(course, saved.students)
@@ -429,6 +430,20 @@ def _drop(course: Course, manifest: Manifest, sid: str, options: AssignOptions) 
         lambda: alloc.drop_student(before, constraints, x, seed, name=sid), manifest.deliverable
     )
     return _record(manifest, {s.sid: s for s in students}, "drop", sid, seed, sids, change, options)
+
+
+def _check_rows(manifest: Manifest, display: str) -> None:
+    """--add/--drop stack the saved rows into one array: a hand-edited manifest whose reviewer
+    has another number of authors than k failed there with numpy's ValueError."""
+    k = manifest.k
+    uneven = next((sid for sid, row in manifest.allocation.items() if len(row) != k), None)
+    if type(k) is not int or k < 1 or uneven is not None:
+        what = (
+            f"reviewer {uneven} has {len(manifest.allocation[uneven])} author(s), not k = {k}"
+            if uneven is not None
+            else f"k = {k!r} is not a number of reviews"
+        )
+        raise UserError(Problem(display, None, None, f"{what}; restore it or re-run with --force"))
 
 
 def _indices(manifest: Manifest) -> alloc.IntArray:

@@ -154,6 +154,7 @@ def write_outputs(
             with _naming(target):
                 atomic_write_text(staged[target], text, private=True)  # names students (FERPA)
         check_target(messages_path)
+        check_target(pairs_path)  # or a folder there fails after the other three are replaced
         atomic_write_bytes(staged[pairs_path], pairs_bytes, private=True)
     except BaseException:
         pending.cancel()
@@ -247,7 +248,14 @@ def check_link_pattern(course: Course, deliverable: PeerReviewDeliverable) -> No
     if not pattern:
         return
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+        parsed = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern)]
+        names = [name for name, _ in parsed if name is not None]
+        # Filled in with positional fields (_links), which a field inside a spec cannot name.
+        if any("{" in (spec or "") for _, spec in parsed):
+            raise ValueError("a field inside a format spec is not supported")
+        # A spec or conversion str.format refuses fails here, not while filling in the links.
+        if not set(names) - set(LINK_FIELDS):
+            pattern.format(**dict.fromkeys(LINK_FIELDS, "x"))
     except ValueError as exc:
         raise UserError(
             f"schedule.yaml: '{deliverable.id}' submission_link '{pattern}': {exc}"
