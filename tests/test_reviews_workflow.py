@@ -129,6 +129,24 @@ def test_manifest_round_trip_and_verify_catches_a_tampered_allocation(tmp_path: 
         verify(manifest, constraints)
 
 
+def test_verify_refuses_outputs_made_from_another_allocation(tmp_path: Path) -> None:
+    """Most outputs are made from the allocator's positions, messages rendered per reviewer
+    from the manifest's sids: the check must see that both are the same allocation."""
+    from coursectl.reviews.manifest import allocation_positions
+
+    course = load_course(copy_course(tmp_path))
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))
+    manifest = load_manifest(manifest_path(course.root, "pp1-peer-reviews"))
+    constraints = make_constraints(2, len(manifest.students), student_names=manifest.students)
+    positions = allocation_positions(manifest)
+    assert positions is not None
+    verify(manifest, constraints, positions)  # the same allocation passes
+    other = positions.copy()
+    other[[0, 1]] = other[[1, 0]]  # two reviewers' authors swapped: valid, but not the saved one
+    with pytest.raises(UserError, match="not the one the outputs are made from"):
+        verify(manifest, constraints, other)
+
+
 def test_hand_broken_manifest_is_a_one_line_error(tmp_path: Path) -> None:
     course = load_course(copy_course(tmp_path))
     assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))

@@ -305,16 +305,18 @@ def verify(
     manifest: Manifest, constraints: alloc.ReviewConstraints, positions: Positions | None = None
 ) -> None:
     """The independent check before anything is written: the saved form of the allocation
-    (sids, as the CSV and manifest will have it; `positions` is allocation_positions of it,
-    from which the outputs are made) against rules rebuilt from roster and rounds."""
-    if positions is None:
-        positions = allocation_positions(manifest)
-    if positions is None or positions.shape != (len(manifest.students), constraints.k):
+    (sids, as the manifest holds it) against rules rebuilt from roster and rounds. `positions`
+    (the allocator's array, from which most outputs are made) must be that same allocation:
+    messages rendered per reviewer read the sids."""
+    saved = allocation_positions(manifest)
+    if saved is None or saved.shape != (len(manifest.students), constraints.k):
         problems = [
             "the saved allocation does not give every student taking part k authors among them"
         ]
+    elif positions is not None and not np.array_equal(saved, positions):
+        problems = ["the saved allocation is not the one the outputs are made from"]
     else:
-        problems = alloc.validate_allocation(np.asarray(positions, np.int64), constraints)
+        problems = alloc.validate_allocation(np.asarray(saved, np.int64), constraints)
     if problems:
         raise UserError(
             f"internal check failed for '{manifest.deliverable}', nothing was written: "
