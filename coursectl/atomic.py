@@ -12,7 +12,8 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PUBLIC_MODE = 0o666  # the kernel takes the umask (or a folder's default ACL) off this
@@ -131,3 +132,28 @@ def atomic_write_text(
     if newline != "\n":
         text = text.replace("\n", newline)
     atomic_write_bytes(path, text.encode(encoding), private=private)
+
+
+@contextmanager
+def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
+    """Hold an advisory lock on `lock_file` (created 0600) for the block, or raise UserError
+    `busy` at once when another process holds it: two runs writing the same outputs would
+    remove each other's staging files. The lock is freed when the process ends, however it
+    ends. Where there is no flock (Windows) the block runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    from coursectl.errors import UserError
+
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(busy) from None
+        yield
+    finally:
+        os.close(descriptor)

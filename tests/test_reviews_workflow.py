@@ -312,3 +312,28 @@ def test_earlier_rounds_read_through_the_pairs_cache_or_the_manifest_alike(
     assert forbidden() == edited
     cache.write_bytes(b"not an npz file")
     assert forbidden() == edited
+
+
+def test_a_second_run_while_one_is_writing_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Two runs on one course folder removed each other's staging files (QA); the second now
+    stops at once and the first's round is untouched."""
+    import os
+
+    from coursectl.reviews.assign import assign_reviews
+
+    fcntl = pytest.importorskip("fcntl")  # POSIX advisory locks
+
+    course = load_course(copy_course(tmp_path))
+    lock = course.root / "reviews" / ".lock"
+    lock.parent.mkdir()
+    held = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)  # as a run in progress holds it
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(UserError, match="another `coursectl assign-reviews` is running"):
+            assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))
+        assert not (course.root / "reviews" / "pp1-peer-reviews").exists()
+    finally:
+        os.close(held)
+    assign_reviews(course, AssignOptions("pp1-peer-reviews", seed=3))  # free again: it runs
+    assert (course.root / "reviews" / "pp1-peer-reviews" / "manifest.json").exists()
+    assert (course.root / "reviews" / ".gitignore").exists()

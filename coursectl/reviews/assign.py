@@ -29,12 +29,14 @@ from coursectl.errors import Problem, UserError
 from coursectl.model import PeerReviewDeliverable
 from coursectl.reviews import allocation as alloc
 from coursectl.reviews.manifest import (
+    REVIEWS_DIR,
     Manifest,
     ManifestEvent,
     allocation_positions,
     load_manifest,
     manifest_path,
     other_rounds,
+    protect_folder,
     reviews_dir,
 )
 from coursectl.roster import Student
@@ -76,9 +78,25 @@ class AssignOutcome:
 
 def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
     """Allocate (or show, or amend) the peer reviews for one deliverable and write the outputs."""
-    from coursectl.reviews.outputs import write_outputs
+    from coursectl.atomic import exclusive
 
     deliverable = peer_review(course, options.deliverable_id)
+    # One run at a time per course folder: rounds read each other's manifests, and two runs
+    # writing one round would remove each other's staging files.
+    protect_folder(course.root / REVIEWS_DIR)  # the lock file too stays out of git
+    with exclusive(
+        course.root / REVIEWS_DIR / ".lock",
+        "another `coursectl assign-reviews` is running on this course folder; "
+        "wait for it to finish, then run again",
+    ):
+        return _assign_reviews(course, deliverable, options)
+
+
+def _assign_reviews(
+    course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions
+) -> AssignOutcome:
+    from coursectl.reviews.outputs import write_outputs
+
     path = manifest_path(course.root, deliverable.id)
     replacing = options.force and not (options.add or options.drop)
     saved = load_manifest(path, _display(course, path)) if path.exists() and not replacing else None
