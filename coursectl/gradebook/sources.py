@@ -106,8 +106,8 @@ class Sources:
 def _column(table: Table, name: str) -> list[str]:
     """A column's cells, stripped (blank where the file has no such column)."""
     if not table.has(name):
-        return [""] * len(table.frame)
-    return [cell.strip() for cell in table.frame[name].tolist()]
+        return [""] * table.rows
+    return [cell.strip() for cell in table.column(name).tolist()]
 
 
 def _lowered(table: Table, column: str) -> ObjectArray:
@@ -119,13 +119,13 @@ def _lowered(table: Table, column: str) -> ObjectArray:
 def _column_raw(table: Table, column: str) -> ObjectArray:
     """Cells as they are (for display only), blank where the column is absent."""
     if not table.has(column):
-        return np.full(len(table.frame), "", dtype=object)
-    return table.frame[column].to_numpy(dtype=object)
+        return np.full(table.rows, "", dtype=object)
+    return table.column(column)
 
 
 def _by_value(table: Table, column: str) -> tuple[IntArray, list[str]]:
     """Codes and distinct stripped values of a column: parse each distinct value once."""
-    codes, uniques = pd.factorize(table.frame[column], use_na_sentinel=False)
+    codes, uniques = pd.factorize(table.column(column), use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64), [str(u).strip() for u in uniques]
 
 
@@ -140,7 +140,7 @@ def match_rows(
     what: str,
 ) -> IntArray:
     """Roster position of every row (NO_MATCH for unmatched rows, each reported)."""
-    size = len(table.frame)
+    size = table.rows
     sids = _column(table, sid_col) if sid_col else [""] * size
     emails = _column(table, email_col) if email_col else [""] * size
     githubs = _column(table, github_col) if github_col else [""] * size
@@ -209,20 +209,25 @@ def _scatter(
 
 
 def _numbers(table: Table, column: str, what: str) -> FloatArray:
-    """Floats of a column; blank is NaN; anything else that is not a number is an error."""
-    text = table.frame[column]
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-    blank_rows = np.flatnonzero(np.isnan(values))
-    cells = text.to_numpy()[blank_rows]
-    for row, cell in zip(blank_rows, (str(c).strip() for c in cells), strict=True):
+    """Floats of a column; blank is NaN; anything else that is not a number is an error.
+
+    Each distinct cell is parsed once (a score column holds a few dozen): pd.to_numeric over
+    every cell cost ~5 ms a column, 0.3 s for the benchmark's 56 columns.
+    """
+    codes, uniques = pd.factorize(table.column(column), use_na_sentinel=False)
+    parsed = np.asarray(pd.to_numeric(uniques, errors="coerce"), dtype=np.float64)
+    # Codes number the values in order of first appearance: the first bad code is the first
+    # bad row.
+    for code in np.flatnonzero(np.isnan(parsed)).tolist():
+        cell = str(uniques[code]).strip()
         if cell:
             raise UserError(
                 table.problem(
-                    int(row),
+                    int(np.argmax(codes == code)),
                     f"{what} '{cell}' in column '{column}' is not a number; fix or blank it",
                 )
             )
-    return values
+    return parsed[codes]
 
 
 _HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
@@ -311,7 +316,7 @@ def read_download_grades(
         score = _numbers(table, assignment, "score")
         max_points = _numbers(table, f"{assignment} - Max Points", "max points")
         has_time = (
-            (table.frame[time_column].to_numpy() != "")  # whitespace-only cells do not occur
+            (table.column(time_column) != "")  # whitespace-only cells do not occur
             if table.has(time_column)
             else np.zeros(len(score), bool)
         )
@@ -320,7 +325,7 @@ def read_download_grades(
         if assignment in surveys:
             late = np.full(len(score), np.nan)
             if table.has(time_column):
-                table.frame = table.frame.drop(columns=[time_column])
+                table.drop(time_column)
         elif table.has(late_column):
             late = _lateness(table, late_column)
         else:
@@ -383,7 +388,7 @@ def read_assignment_scores(
         raise UserError(
             table.problem(
                 row,
-                f"Status '{table.frame['Status'].iloc[row]}' is not Graded, Missing or blank; fix it",
+                f"Status '{table.column('Status')[row]}' is not Graded, Missing or blank; fix it",
             )
         )
     status = np.array([SUBMISSION_STATUSES[s] for s in status_text], dtype=object)
@@ -636,7 +641,7 @@ def _json_table(path: Path, display: str, deliverable_id: str) -> Table:
     lines = _record_lines(text)
     if len(lines) != len(frame):  # a list nested deeper than one key: fall back to record numbers
         lines = list(range(1, len(frame) + 1))
-    return Table(display, frame, lines)
+    return Table.from_frame(display, frame, lines)
 
 
 def _check_csv_deliverable(table: Table, deliverable_id: str, notices: list[Problem]) -> None:
@@ -694,7 +699,7 @@ def read_reflections(
         raise UserError(
             table.problem(
                 row,
-                f"status '{table.frame['status'].iloc[row]}' is not one of {', '.join(REFLECTION_STATUSES)}",
+                f"status '{table.column('status')[row]}' is not one of {', '.join(REFLECTION_STATUSES)}",
             )
         )
     positions = match_rows(
@@ -707,7 +712,7 @@ def read_reflections(
         notices,
         "this file",
     )
-    late = np.zeros(len(table.frame))
+    late = np.zeros(table.rows)
     if table.has("late_by"):
         codes, values = _by_value(table, "late_by")
         seconds = np.zeros(len(values))
@@ -783,7 +788,7 @@ def read_review_allocation(
                 raise UserError(
                     table.problem(
                         row,
-                        f"review for '{table.frame['assignment'].iloc[row]}' in the folder of '{deliverable_id}'; move the file",
+                        f"review for '{table.column('assignment')[row]}' in the folder of '{deliverable_id}'; move the file",
                     )
                 )
         for _row, position, author in _matched_reviews(table, roster, notices):
@@ -801,7 +806,7 @@ def _matched_reviews(
     reviewer_sid = _column(table, "reviewer_sid")
     reviewer_email = _column(table, "reviewer_email")
     authors = _column(table, "author_sid")
-    for row in range(len(table.frame)):
+    for row in range(table.rows):
         position, _ = roster.match(reviewer_sid[row], reviewer_email[row])
         if position == NO_MATCH:
             notices.append(
@@ -871,7 +876,7 @@ def read_confirmations(
         row = int(outside[0])
         raise UserError(
             table.problem(
-                row, f"score {table.frame['score'].iloc[row]} is outside 0..{max_score:g}; fix it"
+                row, f"score {table.column('score')[row]} is outside 0..{max_score:g}; fix it"
             )
         )
     size = len(roster.students)
