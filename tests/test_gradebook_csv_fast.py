@@ -2,11 +2,16 @@
 
 - `plain_grid` splits a plain CSV file in one go; pandas' C reader (`_read_with_pandas`) reads
   any file. Whenever the fast path accepts a file, both must give the same cells and lines.
+- `csv_text` joins rows with str.join and quotes only the cells that need it; it must write
+  what csv.writer wrote.
 - `_numbers` parses each distinct cell once; it must give what pd.to_numeric over every cell
   gave, and refuse the same first cell.
 """
 
 from __future__ import annotations
+
+import csv
+import io
 
 import numpy as np
 import pandas as pd
@@ -20,7 +25,9 @@ from coursectl.gradebook.csvio import (
     _first_line,
     _read_with_pandas,
     _separator,
+    csv_text,
     header_of,
+    neutralise,
     plain_grid,
     read_table,
 )
@@ -63,7 +70,7 @@ def _same(fast: Table, general: Table | Exception) -> None:
     assert fast.lines == general.lines
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     header=st.lists(
         st.sampled_from(["sid", "a", "b", "c d", "", " e"]), min_size=1, max_size=4, unique=True
@@ -126,6 +133,7 @@ def test_plain_files_take_the_fast_path_and_agree(
         "a,b\n1,2\n\n3,4\n",  # empty line
         "a,b\n1,2\n,\n",  # a row of nothing but commas
         "a,b\n1,2,3\n4\n",  # ragged rows that add up
+        "a,b,c,d\na\n,a\n",  # a short row and a long one holding the same cells
         "a,b\n1\r2\n",  # a bare CR
         "a,a\n1,2\n",  # duplicate names
         "a,,\n1,2,3\n",  # duplicate blank names
@@ -192,3 +200,35 @@ def test_numbers_parse_each_distinct_cell_as_pd_to_numeric_did(cells: list[str])
     got = _numbers(table, "x", "score")
     assert np.array_equal(got, expected, equal_nan=True)
     assert (np.signbit(got) == np.signbit(expected)).all()
+
+
+def _old_csv_text(header: list[str], columns: list[list[str]], text_columns: list[int]) -> str:
+    """The writer before the fast path: csv.writer over every row."""
+    cells = [list(column) for column in columns]
+    for index in text_columns:
+        cells[index] = [neutralise(cell) for cell in cells[index]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows(zip(*cells, strict=True))
+    return buffer.getvalue()
+
+
+OUT_CELLS = ["", "a", "1.50", "=1+1", "-2.50", "+x", "@a", '"q"', "a,b", "x\ny", "\r", "\t1", " "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 4), st.integers(0, 4)),
+    data=st.data(),
+)
+def test_csv_text_writes_what_csv_writer_wrote(shape: tuple[int, int], data: st.DataObject) -> None:
+    width, rows = shape
+    cell = st.sampled_from(OUT_CELLS) | st.text(max_size=3)
+    header = data.draw(st.lists(cell, min_size=width, max_size=width))
+    columns = data.draw(
+        st.lists(st.lists(cell, min_size=rows, max_size=rows), min_size=width, max_size=width)
+    )
+    text_columns = data.draw(st.sets(st.integers(0, width - 1)))
+    expected = _old_csv_text(header, columns, sorted(text_columns))
+    assert csv_text(header, columns, sorted(text_columns)) == expected

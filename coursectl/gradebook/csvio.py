@@ -249,11 +249,11 @@ def plain_grid(text: str, separator: str, names: Sequence[str]) -> ObjectArray |
         body = body[:-1]
     if not body:
         return np.empty((0, width), dtype=object)
-    # Each line break becomes a cell of its own ("\n" cannot be a cell here): the grid is
-    # rectangular with the breaks in its last column exactly when every row has `width` cells.
+    # Each line break becomes a cell of its own ("\n" cannot be a cell here): every row has
+    # `width` cells exactly when the grid one wider holds all the breaks in its last column.
     cells = body.replace("\n", f"{separator}\n{separator}").split(separator)
     cells.append("\n")
-    if len(cells) % (width + 1):
+    if len(cells) % (width + 1) or cells.count("\n") != len(cells) // (width + 1):
         return None
     grid = np.fromiter(cells, dtype=object, count=len(cells)).reshape(-1, width + 1)
     if not (grid[:, width] == "\n").all():
