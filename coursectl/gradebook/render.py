@@ -39,23 +39,50 @@ def _item_cells(result: ItemResult, scale: float) -> list[str]:
 
 
 def _notes(book: Gradebook) -> list[str]:
-    """Short flags a TA should look at, per student."""
+    """Short flags a TA should look at, per student.
+
+    Each item contributes (student, note) pairs for whole columns; one stable sort by student
+    keeps each student's notes in item order and one join per student makes the cell (a list
+    per student appended to in loops cost 0.1 s at 10,000 x 40).
+    """
     size = len(book.course.students)
-    notes: list[list[str]] = [[] for _ in range(size)]
     flagged = ("unconfirmed", "no row", "pending", "excused", "ungraded")
+    rows: list[npt.NDArray[np.intp]] = []
+    texts: list[npt.NDArray[np.object_]] = []
     for result in book.items:
         item_id = result.item.id
-        for i in np.flatnonzero(result.late_days > 0):
-            if result.item.late and not np.isnan(result.earned[i]):
-                notes[i].append(f"{item_id}: {result.late_days[i]} late day(s)")
+        if result.item.late:
+            late = np.flatnonzero((result.late_days > 0) & ~np.isnan(result.earned))
+            if len(late):
+                day_codes, days = pd.factorize(result.late_days[late])
+                labels = np.array([f"{item_id}: {d} late day(s)" for d in days], dtype=object)
+                rows.append(late)
+                texts.append(labels[day_codes])
         # States are few: compare small integer codes, not 10^4 strings per state.
         codes, states = pd.factorize(result.state)
-        for code, state in enumerate(states):
-            if state not in flagged or (state == "pending" and len(states) == 1):
-                continue  # an item with no data at all yet is not news about this student
-            for i in np.flatnonzero(codes == code):
-                notes[i].append(f"{item_id}: {state}")
-    return ["; ".join(n) for n in notes]
+        shown = [
+            code
+            for code, state in enumerate(states)
+            # an item with no data at all yet is not news about this student
+            if state in flagged and not (state == "pending" and len(states) == 1)
+        ]
+        if shown:
+            where = np.flatnonzero(np.isin(codes, shown))
+            labels = np.array([f"{item_id}: {state}" for state in states], dtype=object)
+            rows.append(where)
+            texts.append(labels[codes[where]])
+    notes = np.full(size, "", dtype=object)
+    if rows:
+        student = np.concatenate(rows)
+        order = np.argsort(student, kind="stable")
+        student = student[order]
+        text = np.concatenate(texts)[order].tolist()
+        starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]])
+        ends = [*starts[1:].tolist(), len(text)]
+        notes[student[starts]] = [
+            "; ".join(text[a:b]) for a, b in zip(starts.tolist(), ends, strict=True)
+        ]
+    return notes.tolist()
 
 
 def gradebook_csv(book: Gradebook) -> str:
