@@ -250,10 +250,11 @@ def plain_grid(text: str, separator: str, names: Sequence[str]) -> ObjectArray |
     if not body:
         return np.empty((0, width), dtype=object)
     # Each line break becomes a cell of its own ("\n" cannot be a cell here): every row has
-    # `width` cells exactly when the grid one wider holds all the breaks in its last column.
+    # `width` cells exactly when the grid one wider holds all the breaks in its last column,
+    # which is when that column holds "\n" in every row and has as many rows as there are breaks.
     cells = body.replace("\n", f"{separator}\n{separator}").split(separator)
     cells.append("\n")
-    if len(cells) % (width + 1) or cells.count("\n") != len(cells) // (width + 1):
+    if len(cells) % (width + 1) or body.count("\n") + 1 != len(cells) // (width + 1):
         return None
     grid = np.fromiter(cells, dtype=object, count=len(cells)).reshape(-1, width + 1)
     if not (grid[:, width] == "\n").all():
@@ -362,9 +363,13 @@ def csv_text(
     """
     cells = [column if isinstance(column, list) else list(column) for column in columns]
     for index in text_columns:
-        cells[index] = [
-            "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell for cell in cells[index]
-        ]
+        # One search of the joined column tells whether any cell starts like a formula (a cell
+        # holding a line break may give a false alarm, never a miss).
+        joined = "\n" + "\n".join(cells[index])
+        if any("\n" + prefix in joined for prefix in FORMULA_PREFIXES):
+            cells[index] = [
+                "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell for cell in cells[index]
+            ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(h) for h in header])
