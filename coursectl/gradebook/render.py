@@ -24,18 +24,23 @@ def round2(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.floor(values * 100 + 0.5 + _NUDGE) / 100
 
 
-def _cells(values: npt.NDArray[np.float64], blank: str = "") -> list[str]:
+def _cell_array(values: npt.NDArray[np.float64], blank: str = "") -> npt.NDArray[np.object_]:
     """Each number rounded once and formatted; each distinct value is formatted only once."""
     codes, uniques = pd.factorize(round2(np.asarray(values, dtype=np.float64)))
     # code -1 (NaN) takes the last entry: the blank. A number we format ("-2.50" from a negative
     # Gradescope score) is no formula, and must stay a number for Canvas and spreadsheets.
     formatted = np.array([f"{u:.2f}" for u in uniques] + [blank], dtype=object)
-    return formatted[codes].tolist()  # type: ignore[no-any-return]
+    return formatted[codes]
+
+
+def _cells(values: npt.NDArray[np.float64], blank: str = "") -> list[str]:
+    return _cell_array(values, blank).tolist()  # type: ignore[no-any-return]
 
 
 def _item_cells(result: ItemResult, scale: float) -> list[str]:
-    cells = np.asarray(_cells(result.earned * scale), dtype=object)
-    return np.where(result.state == "excused", "EX", cells).tolist()  # type: ignore[no-any-return]
+    cells = _cell_array(result.earned * scale)
+    cells[result.state == "excused"] = "EX"
+    return cells.tolist()  # type: ignore[no-any-return]
 
 
 def _notes(book: Gradebook) -> list[str]:
