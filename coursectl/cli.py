@@ -18,12 +18,14 @@ from coursectl.commands import (
     render,
     validate,
 )
+from coursectl.commands._common import OneLineUsageErrors
 
 app = typer.Typer(
     name="coursectl",
     help="Course logistics and grading for TAs: schedule checks, deadlines, calendars, "
     "peer-review assignment, reflection checks and the gradebook.",
     no_args_is_help=True,
+    cls=OneLineUsageErrors,
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -37,6 +37,7 @@ from coursectl.model import (
     SelfAssessmentDeliverable,
     SurveyDeliverable,
 )
+from coursectl.outfiles import display_path as _display
 
 TEMPLATES_DIR = "templates"
 Format = Literal["md", "html"]
@@ -493,14 +494,6 @@ def reminder(course: Course, deliverable_id: str) -> ReminderPage:
 # ---------------------------------------------------------------------------- templates
 
 
-def _display(path: Path) -> str:
-    """A path as a TA would type it: relative to the current folder when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _autoescape(name: str | None) -> bool:
     """Escape everything except Markdown and plain-text templates ('week.html.j2' escapes)."""
     if name is None:
@@ -670,24 +663,6 @@ def check_replaceable(path: Path, new_text: str, force: bool) -> None:
 def output_file(out: Path | None) -> Path | None:
     """The --out file, or None for standard output (no --out, or '-' as other tools take it)."""
     return None if out is None or str(out) == "-" else out
-
-
-_EXTENSIONS: dict[str, Format] = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
-
-
-def extension_warning(out: Path | None, fmt: Format) -> str | None:
-    """A one-line warning when the --out file's extension names the other format (HTML in
-    week-07.md); None when they agree or the extension is one we do not know."""
-    if out is None:
-        return None
-    named = _EXTENSIONS.get(out.suffix.lower())
-    if named is None or named == fmt:
-        return None
-    what = "HTML" if fmt == "html" else "Markdown"
-    return (
-        f"{_display(out)}: writing {what} into a {out.suffix} file; "
-        f"name it .{'html' if fmt == 'html' else 'md'} or change --format"
-    )
 
 
 def format_for(out: Path | None, requested: str | None) -> Format:

@@ -527,7 +527,10 @@ def test_missing_template_is_a_one_line_error(runner: CliRunner, course_dir: Pat
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        ("Hi {{ reviewer.nickname }}\n", "has no attribute 'nickname'"),
+        (
+            "Hi {{ reviewer.nickname }}\n",
+            "review-message.md.j2:1: reviewer has no field 'nickname'",
+        ),
         (
             "Hi\n{% for a in authors %}\n{{ a.name }\n{% endfor %}\n",
             "review-message.md.j2:3: template error",
@@ -541,6 +544,73 @@ def test_template_mistakes_name_the_template(
     code, _, err = run(runner, course_dir, PP1)
     assert code == 1
     assert expected in err
+
+
+REVIEWER_HINT = "use sid, name, email, github, section, team"
+AUTHOR_HINT = "use name, pseudonym, sid, github, link"
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            "Subject: x\n\nHi {{ reviewer.nmae }},\n",
+            f"md.j2:3: reviewer has no field 'nmae'; {REVIEWER_HINT}",
+        ),
+        (
+            "Hi\n{% for author in authors %}\n- {{ author.nmae }}\n{% endfor %}\n",
+            f"md.j2:3: author has no field 'nmae'; {AUTHOR_HINT}",
+        ),
+        (
+            "Hi\n\n{{ authors[0].nmae }}\n",
+            f"md.j2:3: authors[0] has no field 'nmae'; {AUTHOR_HINT}",
+        ),
+        # Student is a tuple: its methods are not fields, nor is the roster line.
+        ("Hi\n{{ reviewer.count }}\n", f"md.j2:2: reviewer has no field 'count'; {REVIEWER_HINT}"),
+        ("Hi\n{{ reviewer['index'] }}\n", "md.j2:2: reviewer has no field 'index'"),
+        ("{% set r = reviewer %}\n{{ r.line }}\n", "md.j2:2: r (the reviewer) has no field 'line'"),
+        (
+            "Hi\n{{ (authors|first).count }}\n",
+            f"md.j2:2: an author has no field 'count'; {AUTHOR_HINT}",
+        ),
+        # In a branch no reviewer reaches (the round is not anonymous): still reported.
+        (
+            "Hi\n{% if anonymous %}\n{% for a in authors %}{{ a.pseudonm }}{% endfor %}\n{% endif %}\n",
+            "md.j2:3: a (an author) has no field 'pseudonm'",
+        ),
+        # Hidden from the syntax tree (a list built around the reviewer): found while rendering.
+        (
+            "Hi\n\n{% for r in [reviewer] %}{{ r.nmae }}{% endfor %}\n",
+            "md.j2:3: reviewer has no field 'nmae'",
+        ),
+    ],
+)
+def test_a_misspelled_student_field_names_the_template_line(
+    runner: CliRunner, course_dir: Path, template: str, expected: str
+) -> None:
+    (course_dir / "templates" / "review-message.md.j2").write_text(template)
+    code, out, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 1 and "Traceback" not in out + err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: templates/review-message.{expected}"), (
+        err
+    )
+    assert not (course_dir / "reviews" / PP1 / "messages.jsonl").exists()
+
+
+def test_a_misspelled_field_in_an_included_template_names_the_include_line(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    templates = course_dir / "templates"
+    (templates / "review-footer.md.j2").write_text("--\n{{ reviewer.nmae }}\n")
+    (templates / "review-message.md.j2").write_text(
+        'Subject: x\nHi {{ reviewer.name }}\n{% include "review-footer.md.j2" %}\n'
+    )
+    code, _, err = run(runner, course_dir, PP1, "--seed", "1")
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: templates/review-message.md.j2:3: reviewer has no field 'nmae'; {REVIEWER_HINT}"
+    ]
 
 
 def test_no_messages_writes_csv_and_manifest_only(runner: CliRunner, course_dir: Path) -> None:

@@ -359,3 +359,26 @@ def test_errors_on_stderr_have_no_blank_line_before_them(runner: CliRunner, tmp_
     )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: "), repr(result.stderr)
+
+
+def test_out_whose_extension_names_another_format_is_warned(
+    runner: CliRunner, tmp_path: Path, monkeypatch: object
+) -> None:
+    # JSON silently written into x.csv: the gradebook (or a spreadsheet) then fails on it.
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    base = ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    result = runner.invoke(app, [*base, "--format", "json", "--out", "x.csv"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: x.csv: writing JSON into a .csv file; name it .json or change --format"
+    ]
+    assert len(json.loads((tmp_path / "x.csv").read_text(encoding="utf-8"))["students"]) == 48
+
+    result = runner.invoke(app, [*base, "--format", "csv", "--out", "y.json"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "warning: y.json: writing CSV into a .json file; name it .csv" in result.stderr
+
+    for argv in (["--out", "z.csv"], ["--format", "json", "--out", "z.json"]):
+        result = runner.invoke(app, [*base, *argv], env=WIDE)
+        assert result.exit_code == 0, result.output
+        assert "writing" not in result.stderr and "warning" not in result.stderr

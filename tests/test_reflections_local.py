@@ -354,6 +354,61 @@ def test_symlink_out_of_the_students_export_is_not_followed(tmp_path: Path) -> N
     assert (record.status, record.words) == ("ok", 11)
 
 
+def export(folder: Path, text: str = ESSAY) -> Path:
+    (folder / "reflections").mkdir(parents=True)
+    (folder / PATH).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_student_folder_linking_outside_dir_is_not_followed(tmp_path: Path) -> None:
+    # DIR/ana is a link to a folder elsewhere (another course's submissions, a TA's home):
+    # reading it would grade a file the student never handed in.
+    submissions = tmp_path / "dir"
+    submissions.mkdir()
+    (submissions / "ana").symlink_to(
+        export(tmp_path / "elsewhere" / "ana"), target_is_directory=True
+    )
+    clone = make_clone(tmp_path / "elsewhere", "ben")
+    commit_file(clone, ESSAY, DUE - timedelta(hours=1))
+    (submissions / "ben").symlink_to(clone, target_is_directory=True)
+    (submissions / "llm101").mkdir()  # owner/name: the name level is the link
+    (submissions / "llm101" / "reflections-cy").symlink_to(export(tmp_path / "elsewhere" / "cy"))
+    source = LocalSource(submissions)
+    results = source.fetch([request("ana"), request("ben"), request("cy")], CUTOFF)
+    for login, fetched in zip(("ana", "ben", "llm101/reflections-cy"), results, strict=True):
+        record = classify(fetched, RANGE, DUE, CUTOFF)
+        assert (record.status, record.words) == ("error", None), login
+        assert record.reason == (
+            f"folder {login} is a symbolic link to outside {submissions}; not followed"
+        )
+    assert source.warnings == []
+
+
+def test_a_student_folder_linking_inside_dir_is_read(tmp_path: Path) -> None:
+    submissions = tmp_path / "dir"
+    export(submissions / "exported" / "ana-w7")
+    (submissions / "ana").symlink_to(submissions / "exported" / "ana-w7")
+    record = classify(fetch_one(submissions, "ana"), RANGE, DUE, CUTOFF)  # type: ignore[arg-type]
+    assert (record.status, record.words) == ("ok", 11)
+
+
+def test_a_broken_student_folder_link_says_so(tmp_path: Path) -> None:
+    submissions = tmp_path / "dir"
+    submissions.mkdir()
+    (submissions / "ana").symlink_to(tmp_path / "gone", target_is_directory=True)
+    (submissions / "ben").symlink_to(submissions / "ben")  # a loop
+    source = LocalSource(submissions)
+    ana, ben = (
+        classify(f, RANGE, DUE, CUTOFF)
+        for f in source.fetch([request("ana"), request("ben")], CUTOFF)
+    )
+    assert (ana.status, ana.reason) == (
+        "error",
+        "folder ana is a symbolic link to a missing folder",
+    )
+    assert ben.status == "error" and ben.reason.startswith("folder ben is a")
+
+
 def test_symlink_committed_in_a_clone_is_an_error(tmp_path: Path) -> None:
     repo = make_clone(tmp_path, "ana")
     (repo / "reflections").mkdir()

@@ -1,4 +1,5 @@
-"""What every command shares: the --course option and turning user errors into one-line messages.
+"""What every command shares: the --course option and turning user errors (our own and Typer's
+usage errors) into one-line messages.
 
 Kept light on purpose: this module is imported for `coursectl --help`, so it imports only
 typer and the standard library.
@@ -11,9 +12,10 @@ import io
 import sys
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
+import typer.core
 
 from coursectl.errors import UserError
 
@@ -94,3 +96,38 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+# Typer's UsageError, found through typer.BadParameter (public in every typer): newer typer
+# bundles its own copy of click, older typer re-exports click's. Formatting the line lives in
+# coursectl/usage_errors.py, imported only when there is an error (start-up time).
+_USAGE_ERROR: type[Exception] = sys.modules[typer.BadParameter.__module__].UsageError
+
+
+class OneLineUsageErrors(typer.core.TyperGroup):
+    """The top-level command group: a usage error anywhere below it (a bad value, an unknown
+    option or command, a missing argument) is printed as one line on stderr with click's exit
+    code 2, instead of Typer's boxed message. Help output is untouched."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _USAGE_ERROR as exc:
+            _exit_with_usage_line(exc, info_name or "coursectl")
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _USAGE_ERROR as exc:
+            _exit_with_usage_line(exc, ctx.command_path)
+
+
+def _exit_with_usage_line(exc: Exception, command_path: str) -> NoReturn:
+    from coursectl.usage_errors import shows_help, usage_error_line
+
+    if shows_help(exc):
+        raise exc
+    print(usage_error_line(exc, command_path), file=sys.stderr)
+    raise typer.Exit(getattr(exc, "exit_code", 2)) from None

@@ -187,7 +187,11 @@ def check_reflections(
         else:
             from coursectl.atomic import atomic_write_text
             from coursectl.gitstate import GitState, git_state
+            from coursectl.outfiles import extension_warning
 
+            warning = extension_warning(out, fmt)  # JSON into week-07.csv, as render warns
+            if warning:
+                err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
             atomic_write_text(out, text, private=True)  # names students (FERPA)
             summary = ", ".join(f"{n} {s}" for s, n in report.counts().items())
             err.print(f"wrote {len(report.records)} students to {out} ({summary})")

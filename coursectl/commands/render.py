@@ -36,7 +36,8 @@ ForceOption = Annotated[
 
 def _emit(text: str, out: Path | None, force: bool, fmt: Format = "md") -> None:
     from coursectl.atomic import atomic_write_text
-    from coursectl.render import check_replaceable, extension_warning, output_file
+    from coursectl.outfiles import extension_warning
+    from coursectl.render import check_replaceable, output_file
 
     out = output_file(out)
     if out is None:

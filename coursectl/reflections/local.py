@@ -137,6 +137,14 @@ def _read_file(path: Path) -> bytes:
         return handle.read(READ_LIMIT)
 
 
+def _folder_or_link(path: Path) -> bool:
+    """A possible student folder: a folder, or a link named like one (even a broken one, so
+    that the student gets an error saying so, not "no folder")."""
+    if path.name.startswith("."):
+        return False
+    return path.is_dir() or (path.is_symlink() and not path.exists())
+
+
 def is_git_clone(folder: Path) -> bool:
     """A clone of its own: `.git` right here (a folder, or a file for worktrees/submodules).
 
@@ -164,12 +172,12 @@ class LocalSource:
         if self._index is None:
             index: dict[str, Path] = {}
             for child in sorted(self.root.iterdir()):
-                if not child.is_dir() or child.name.startswith("."):
+                if not _folder_or_link(child):
                     continue
                 index.setdefault(child.name.lower(), child)
-                if not is_git_clone(child):
+                if child.is_dir() and not is_git_clone(child):
                     for grandchild in sorted(child.iterdir()):
-                        if grandchild.is_dir() and not grandchild.name.startswith("."):
+                        if _folder_or_link(grandchild):
                             index.setdefault(f"{child.name}/{grandchild.name}".lower(), grandchild)
             self._index = index
         return self._index
@@ -181,6 +189,22 @@ class LocalSource:
         for key in (request.github, repo_name, request.repo):
             if key and key.lower() in index:
                 return index[key.lower()]
+        return None
+
+    def _link_leaving_root(self, folder: Path) -> str | None:
+        """Why a student's folder is not read when it (or the owner folder above it) is a
+        symbolic link to outside DIR, or to nothing; None for a folder inside DIR. A link may
+        point anywhere (a TA's home, another course's submissions): as for a link to a file,
+        only what is inside DIR is read."""
+        shown = folder.relative_to(self.root)
+        try:
+            target = folder.resolve()
+        except RuntimeError:  # a loop of links (Python 3.11; later versions raise OSError)
+            return f"folder {shown} is a loop of symbolic links; not followed"
+        if not target.exists():
+            return f"folder {shown} is a symbolic link to a missing folder"
+        if not target.is_relative_to(self.root.resolve()):
+            return f"folder {shown} is a symbolic link to outside {self.root}; not followed"
         return None
 
     # ------------------------------------------------------------------ reading one student
@@ -277,6 +301,9 @@ class LocalSource:
                     "no-repo",
                     reason=f"no folder {request.github} or {request.repo.rsplit('/', 1)[-1]}",
                 )
+            refused = self._link_leaving_root(folder)
+            if refused is not None:
+                return RepoFetch(request, "error", reason=refused)
             if is_git_clone(folder):
                 return self._from_clone(request, folder, cutoff)
             return self._from_export(request, folder, cutoff)

@@ -4,7 +4,9 @@ Messages come from the course's jinja2 template `templates/review-message.md.j2`
 line may be `Subject: ...`. The template sees `reviewer` (the roster row: sid, name, email,
 github, section, team), `authors` (each with `name` — a pseudonym with --anonymous — `github`,
 `sid`, `link`), `deliverable`, `reviewed`, `due` (course time zone), `platform`, `course`, `rubric` (from
-rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonymous`.
+rubrics/, may be None), `rubric_text` (that rubric as Markdown), `k` and `anonymous`. Students
+show only those fields (template_shapes.FieldsOnlyEnvironment); a template asking for another
+is refused with its line before anything renders (template_shapes.student_field_mistakes).
 
 A template that only prints students' fields or tests whether one is empty (the shipped one)
 is rendered once per shape, not once per reviewer (template_shapes.py); any other template is
@@ -425,6 +427,8 @@ def _message_setup(
 ) -> _MessageSetup:
     import jinja2
 
+    from coursectl.reviews import template_shapes
+
     template_path = course.root / TEMPLATE
     try:
         source = template_path.read_text(encoding="utf-8")
@@ -441,7 +445,11 @@ def _message_setup(
         raise UserError(
             Problem(TEMPLATE, decode_error_line(exc), None, "not UTF-8 text; save it as UTF-8")
         ) from None
-    environment = jinja2.Environment(
+    environment = template_shapes.FieldsOnlyEnvironment(
+        {
+            Student: ("reviewer", template_shapes.REVIEWER_FIELDS),
+            AuthorView: ("an author", AuthorView._fields),
+        },
         # {% include "x.md.j2" %} finds templates/x.md.j2, as a TA splitting a template expects.
         loader=jinja2.FileSystemLoader(course.root / "templates"),
         undefined=jinja2.StrictUndefined,
@@ -450,6 +458,17 @@ def _message_setup(
         lstrip_blocks=True,
         autoescape=False,
     )
+    # A field that is not there, found before any render: with its line, also in a branch no
+    # reviewer reaches (the render only says "has no attribute", without a line).
+    try:
+        tree = environment.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(
+            Problem(TEMPLATE, exc.lineno, None, f"template error: {exc.message}")
+        ) from None
+    mistakes = template_shapes.student_field_mistakes(tree, AuthorView._fields)
+    if mistakes:
+        raise UserError([Problem(TEMPLATE, line, None, message) for line, message in mistakes])
     if links is None:
         links = submission_links(course, deliverable, manifest, students)
     rubric = rubric_for(course, deliverable)
@@ -548,7 +567,7 @@ def render_messages(
     `message_chunks`' fast path must equal; also its fallback)."""
     import jinja2
 
-    from coursectl.reviews.template_shapes import split_subject
+    from coursectl.reviews.template_shapes import NotAField, split_subject
 
     setup = _message_setup(course, deliverable, manifest, students, links)
     bodies: list[str] = []
@@ -577,11 +596,13 @@ def render_messages(
         raise UserError(
             Problem(TEMPLATE, exc.lineno, None, f"template error: {exc.message}")
         ) from None
+    except NotAField as exc:  # one the syntax tree cannot see (an included template, ...)
+        raise UserError(Problem(TEMPLATE, _template_line(exc), None, exc.message or "")) from None
     except jinja2.UndefinedError as exc:
         raise UserError(
             Problem(
                 TEMPLATE,
-                None,
+                _template_line(exc),
                 None,
                 f"{exc.message}; the template can use reviewer, authors, deliverable, "
                 "reviewed, due, platform, course, rubric, rubric_text, k, anonymous",

@@ -40,7 +40,9 @@ PER_STUDENT = ("reviewer", "authors")
 _MARKER = re.compile("\x00([0-9]+)\x01")
 _LOOP_ITEM_ATTRIBUTES = frozenset({"previtem", "nextitem", "changed"})
 _ALLOWED_ANCESTORS = (nodes.Template, nodes.Output, nodes.If, nodes.For)
-REVIEWER_FIELDS = frozenset(Student._fields)
+# What a template sees of a reviewer: the roster row's fields, not its `line` (kept for error
+# messages) nor the tuple's methods (`count`, `index`).
+REVIEWER_FIELDS = tuple(field for field in Student._fields if field != "line")
 # The reviewer's sid, name and email open every JSON line, whatever the template prints.
 _LINE_FIELDS = ("sid", "name", "email")
 _MAX_SHAPES = 64
@@ -121,6 +123,154 @@ def template_fields(
     if not visit(tree, ()):
         return None
     return TemplateFields(tuple(reviewer_used), tuple(author_used))
+
+
+class NotAField(jinja2.UndefinedError):
+    """A template asked a student (the reviewer, an author) for something that is not one of
+    their fields."""
+
+
+def not_a_field_message(student: str, attribute: object, fields: Sequence[str]) -> str:
+    return f"{student} has no field {str(attribute)!r}; use {', '.join(fields)}"
+
+
+class FieldsOnlyEnvironment(jinja2.Environment):
+    """An environment in which students show templates only their fields. Student and
+    AuthorView are tuples: without this `reviewer.count` printed a tuple method and
+    `reviewer.nmae` failed with no line. `students` maps each student type to how messages
+    name it and its fields."""
+
+    def __init__(self, students: Mapping[type, tuple[str, Sequence[str]]], **options: Any) -> None:
+        super().__init__(**options)
+        self.students = {kind: (label, tuple(fields)) for kind, (label, fields) in students.items()}
+
+    def _not_a_field(self, obj: Any, name: object) -> jinja2.Undefined | None:
+        described = self.students.get(type(obj))
+        if described is None or name in described[1]:
+            return None
+        label, fields = described
+        return self.undefined(
+            hint=not_a_field_message(label, name, fields), obj=obj, name=str(name), exc=NotAField
+        )
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        refused = self._not_a_field(obj, attribute)
+        return refused if refused is not None else super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(argument, str):  # reviewer["count"] reaches the tuple's attributes too
+            refused = self._not_a_field(obj, argument)
+            if refused is not None:
+                return refused
+        return super().getitem(obj, argument)
+
+
+# Filters that hand out one element of a list, and ones that keep a list of the same elements.
+_ONE_OF = frozenset({"first", "last", "random"})
+_SAME_ELEMENTS = frozenset({"reverse", "sort", "list", "unique", "batch", "slice"})
+
+
+def student_field_mistakes(
+    tree: nodes.Template, author_fields: Sequence[str]
+) -> list[tuple[int, str]]:
+    """(line, message) for every place the template asks a student for something that is not
+    one of their fields: `reviewer.nmae`, `authors[0].nmae`, `author.nmae` inside
+    `{% for author in authors %}`, `reviewer["count"]`, through `set`/`with` aliases too.
+    Found in the syntax tree, so a mistake in a branch no reviewer reaches is reported as well;
+    names are followed through jinja2's scopes (a loop or macro variable shadows them)."""
+    fields = {"reviewer": REVIEWER_FIELDS, "author": tuple(author_fields)}
+    mistakes: list[tuple[int, str]] = []
+
+    def kind_of(expression: nodes.Node | None, scope: Mapping[str, str]) -> str | None:
+        """'reviewer', 'author' (one author) or 'authors' (a list of them), else None."""
+        if isinstance(expression, nodes.Name):
+            return scope.get(expression.name)
+        if isinstance(expression, nodes.Getitem) and kind_of(expression.node, scope) == "authors":
+            return "authors" if isinstance(expression.arg, nodes.Slice) else "author"
+        if isinstance(expression, nodes.Filter) and kind_of(expression.node, scope) == "authors":
+            if expression.name in _ONE_OF:
+                return "author"
+            if expression.name in _SAME_ELEMENTS:
+                return "authors"
+        return None
+
+    def described(expression: nodes.Node, kind: str) -> str:
+        if isinstance(expression, nodes.Name):
+            if expression.name == kind:
+                return kind
+            return f"{expression.name} ({'the reviewer' if kind == 'reviewer' else 'an author'})"
+        if (
+            isinstance(expression, nodes.Getitem)
+            and isinstance(expression.arg, nodes.Const)
+            and isinstance(expression.node, nodes.Name)
+        ):
+            return f"{expression.node.name}[{expression.arg.value!r}]"
+        return "an author"
+
+    def check(expression: nodes.Node, attribute: object, scope: Mapping[str, str]) -> None:
+        kind = kind_of(expression, scope)
+        if kind is not None and kind in fields and attribute not in fields[kind]:
+            message = not_a_field_message(described(expression, kind), attribute, fields[kind])
+            mistakes.append((expression.lineno, message))
+
+    def bind(target: nodes.Node, kind: str | None, scope: dict[str, str]) -> None:
+        for name in target.find_all(nodes.Name) if not isinstance(target, nodes.Name) else [target]:
+            scope.pop(name.name, None)  # unpacking or a plain value: no longer a student
+        if isinstance(target, nodes.Name) and kind is not None:
+            scope[target.name] = kind
+
+    def visit(node: nodes.Node, scope: dict[str, str]) -> None:
+        if isinstance(node, nodes.Getattr):
+            check(node.node, node.attr, scope)
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            check(node.node, node.arg.value, scope)
+        if isinstance(node, nodes.For):
+            visit(node.iter, scope)
+            inner = dict(scope)
+            bind(node.target, "author" if kind_of(node.iter, scope) == "authors" else None, inner)
+            for child in (*node.body, *([node.test] if node.test else [])):
+                visit(child, inner)
+            for child in node.else_:
+                visit(child, scope)
+            return
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            if isinstance(node, nodes.CallBlock):
+                visit(node.call, scope)
+            for default in node.defaults:
+                visit(default, scope)
+            inner = dict(scope)
+            for argument in node.args:
+                bind(argument, None, inner)
+            inner.pop("caller", None)
+            for child in node.body:
+                visit(child, inner)
+            return
+        if isinstance(node, nodes.With):
+            inner = dict(scope)
+            for target, value in zip(node.targets, node.values, strict=True):
+                visit(value, scope)
+                bind(target, kind_of(value, scope), inner)
+            for child in node.body:
+                visit(child, inner)
+            return
+        if isinstance(node, nodes.Assign):
+            visit(node.node, scope)
+            bind(node.target, kind_of(node.node, scope), scope)
+            return
+        if isinstance(node, nodes.AssignBlock):
+            for child in node.iter_child_nodes():
+                visit(child, scope)
+            bind(node.target, None, scope)
+            return
+        for child in node.iter_child_nodes():
+            visit(child, scope)
+
+    visit(tree, {"reviewer": "reviewer", "authors": "authors"})
+    return sorted(mistakes)
 
 
 def _is_name(node: nodes.Node, name: str) -> bool:
