@@ -277,7 +277,11 @@ def test_csv_text_writes_what_csv_writer_wrote(shape: tuple[int, int], data: st.
 LATENESS = [
     "",
     "0:00:00",
+    " 0:00:00",
+    "0:00:00 ",
+    " ",
     "225:07:02",
+    " 225:07:02",
     "1:2:3",
     "1:234:5",
     "1:2",
