@@ -43,6 +43,7 @@ from coursectl.gradebook.sources import (
     IntArray,
     ObjectArray,
     Observed,
+    is_in,
     read_confirmations,
     read_gradescope_folder,
     read_reflections,
@@ -451,9 +452,9 @@ def _reflection(
                 "words graded as too-short/too-long (0); re-run check-reflections to rewrite it",
             )
         )
-    complete = np.isin(status, complete_statuses)
+    complete = is_in(status, complete_statuses)
     late = (status == "late") & ~complete
-    tool_failure = np.isin(status, ("no-access", "error"))
+    tool_failure = is_in(status, ("no-access", "error"))
     raw = np.where(complete | late, 1.0, 0.0)
     raw = np.where(has_row & ~tool_failure, raw, np.nan)
     state = np.where(has_row, status, "no row").astype(object)
