@@ -513,6 +513,18 @@ def test_reflections_with_bom_and_crlf_read_the_same(here: Path, runner: CliRunn
     assert (here / "grades/gradebook.csv").read_text() == before
 
 
+def test_exports_saved_with_old_mac_line_ends_read_the_same(here: Path, runner: CliRunner) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with a bare CR; it was a csv.Error traceback."""
+    run(runner, *build())
+    before = (here / "grades/gradebook.csv").read_text()
+    for path in sorted((here / SAMPLE / "gradescope").glob("*.csv"))[:2]:
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    code, out, err = run(runner, *build())
+    assert code == 0, err
+    assert "Traceback" not in out + err
+    assert (here / "grades/gradebook.csv").read_text() == before
+
+
 def test_json_reflection_errors_point_at_the_record_line(here: Path, runner: CliRunner) -> None:
     path = here / SAMPLE / "reflections/week-06.json"
     text = path.read_text()

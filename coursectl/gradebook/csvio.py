@@ -33,7 +33,7 @@ def decode(data: bytes, display: str) -> str:
     else:
         encoding = "utf-8"
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = decode_error_line(exc)
         raise UserError(
@@ -45,6 +45,11 @@ def decode(data: bytes, display: str) -> str:
                 "export or save it again as 'CSV UTF-8'",
             )
         ) from None
+    if "\r" in text:
+        # Windows line ends, and the bare CRs of "CSV (Macintosh)" saves, read as "\n": every
+        # reader splits lines at "\n" only (a bare CR ended in a csv.Error traceback).
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 ObjectArray = npt.NDArray[np.object_]
