@@ -467,10 +467,10 @@ def _check_rows(manifest: Manifest, display: str) -> None:
 
 
 def _indices(manifest: Manifest) -> alloc.IntArray:
-    index = {sid: i for i, sid in enumerate(manifest.students)}
-    return np.array(
-        [[index[a] for a in manifest.allocation[sid]] for sid in manifest.students], dtype=np.int64
-    )
+    positions = allocation_positions(manifest)
+    # _check_rows and load_manifest's consistency check made every row k authors among them.
+    assert positions is not None
+    return np.asarray(positions, dtype=np.int64)
 
 
 def _reciprocal_allowed(students: Sequence[Student], k: int, within_section: bool) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from itertools import chain, repeat
 from json.encoder import encode_basestring
@@ -101,10 +101,16 @@ def allocation_positions(manifest: Manifest) -> Positions | None:
     """The allocation as positions in `students`: row i holds students[i]'s authors. None when
     a reviewer has not k authors or names one who is not among the students (the outputs then
     take their plain, slower ways and the check before writing reports it)."""
+    return positions_of(manifest.students, manifest.allocation, manifest.k)
+
+
+def positions_of(
+    students: Sequence[str], allocation: Mapping[str, Sequence[str]], k: int
+) -> Positions | None:
+    """allocation_positions for any reviewer -> authors mapping."""
     import numpy as np
 
-    students, k = manifest.students, manifest.k
-    rows = list(map(manifest.allocation.get, students, repeat(())))
+    rows = list(map(allocation.get, students, repeat(())))
     if set(map(len, rows)) - {k}:
         return None
     position = dict(zip(students, range(len(students)), strict=True))
@@ -116,6 +122,19 @@ def allocation_positions(manifest: Manifest) -> Positions | None:
     if (flat < 0).any():
         return None
     return flat.reshape(len(students), k)
+
+
+def _pairs_as_positions(manifest: Manifest) -> tuple[Any, Any]:
+    """Reviewer and author columns (one entry per review) as positions in `students`, in the
+    allocation's order, whatever the rows' lengths."""
+    import numpy as np
+
+    position = {sid: i for i, sid in enumerate(manifest.students)}
+    reviewers, authors = manifest.pairs()
+    return (
+        np.fromiter(map(position.__getitem__, reviewers), np.int64, len(reviewers)),
+        np.fromiter(map(position.__getitem__, authors), np.int64, len(authors)),
+    )
 
 
 def joined_rows(columns: Sequence[Any], rows: int) -> str:
@@ -279,10 +298,7 @@ def pairs_cache_bytes(
         reviewers = np.repeat(np.arange(count, dtype=np.int32), positions.shape[1])
         authors = positions.astype(np.int32).ravel()
     else:  # rows of different lengths (the check before writing refuses those)
-        position = {sid: i for i, sid in enumerate(manifest.students)}
-        reviewer_sids, author_sids = manifest.pairs()
-        reviewers = np.fromiter(map(position.__getitem__, reviewer_sids), np.int32)
-        authors = np.fromiter(map(position.__getitem__, author_sids), np.int32)
+        reviewers, authors = (column.astype(np.int32) for column in _pairs_as_positions(manifest))
     buffer = io.BytesIO()
     np.savez(
         buffer,
@@ -316,7 +332,6 @@ def _cached_pairs(path: Path) -> RoundPairs | None:
 
 def other_rounds(course_root: Path, deliverable_id: str) -> list[RoundPairs]:
     """The pairs of every other saved round of this course."""
-    import numpy as np
 
     base = course_root / REVIEWS_DIR
     rounds: list[RoundPairs] = []
@@ -330,14 +345,6 @@ def other_rounds(course_root: Path, deliverable_id: str) -> list[RoundPairs]:
             rounds.append(cached)
             continue
         manifest = load_manifest(path)
-        reviewers, authors = manifest.pairs()
-        position = {sid: i for i, sid in enumerate(manifest.students)}
-        rounds.append(
-            RoundPairs(
-                manifest.deliverable,
-                list(manifest.students),
-                np.fromiter(map(position.__getitem__, reviewers), np.int64, len(reviewers)),
-                np.fromiter(map(position.__getitem__, authors), np.int64, len(authors)),
-            )
-        )
+        reviewers, authors = _pairs_as_positions(manifest)
+        rounds.append(RoundPairs(manifest.deliverable, list(manifest.students), reviewers, authors))
     return rounds

@@ -651,15 +651,10 @@ def message_chunks(
     """The messages file (JSON lines, UTF-8) in chunks. Templates that only print or test students'
     fields take the shape path (template_shapes), which writes the same bytes as rendering
     every message with jinja2 (`render_messages`) at a fraction of the cost."""
-    import jinja2
-
     from coursectl.reviews import template_shapes
 
-    setup = _message_setup(course, deliverable, manifest, students, links)
-    try:
-        used = template_shapes.template_fields(setup.environment, setup.source, AuthorView._fields)
-    except jinja2.TemplateSyntaxError:
-        used = None  # render_messages reports it with its line
+    setup = _message_setup(course, deliverable, manifest, students, links)  # syntax checked
+    used = template_shapes.template_fields(setup.environment, setup.source, AuthorView._fields)
     if used is not None:
         lines = template_shapes.json_lines(
             setup.environment,

@@ -30,7 +30,7 @@ import jinja2
 import numpy as np
 from jinja2 import nodes
 
-from coursectl.reviews.manifest import joined_row_bytes
+from coursectl.reviews.manifest import joined_row_bytes, positions_of
 from coursectl.roster import Student
 
 if TYPE_CHECKING:
@@ -447,9 +447,9 @@ def json_lines(
         shapes = chosen
     if isinstance(shapes, Shape):
         if positions is None:
-            position = dict(zip(sids, range(len(sids)), strict=True))
-            rows_of_positions = [list(map(position.__getitem__, allocation[sid])) for sid in sids]
-            positions = np.array(rows_of_positions, dtype=np.intp).reshape(len(sids), k)
+            positions = positions_of(sids, allocation, k)
+            if positions is None:  # an author who is not among the reviewers
+                return None
         columns = _Columns(reviewer_joined, "\x1f".join(flags), author_joined, positions)  # type: ignore[arg-type]
         segments = _segments(shapes)
         return (
