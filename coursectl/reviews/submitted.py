@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -171,21 +171,32 @@ def _identity_fields(fields: dict[str, str], name: str) -> list[str]:
     return [fields[c] for c in ("sid", "email") if c in fields]
 
 
-def _read_gradescope(text: str, name: str, roster: RosterIndex) -> Submitted:
-    reader = csv.DictReader(io.StringIO(text))
+def _matched_rows(
+    reader: csv.DictReader[str], name: str, roster: RosterIndex, unknown: list[tuple[int, str]]
+) -> Iterator[tuple[dict[str, str], str]]:
+    """An export's non-blank rows with the sid of the roster student each names (by its SID,
+    then Email column); rows naming nobody go to `unknown`, whether or not they submitted, as
+    the gradebook reports them."""
     fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
     identity = _identity_fields(fields, name)
-    status_col, time_col = fields.get("status"), fields.get("submission time")
-    found: set[str] = set()
-    unknown: list[tuple[int, str]] = []
     for row in reader:
         if not any((cell or "").strip() for cell in row.values() if isinstance(cell, str)):
             continue
         values = [(row.get(c) or "").strip() for c in identity]
         matched = _match(roster, *values)
-        if matched is None:  # reported whether or not they submitted, as the gradebook does
+        if matched is None:
             unknown.append((reader.line_num, next((v for v in values if v), "(empty)")))
             continue
+        yield row, matched
+
+
+def _read_gradescope(text: str, name: str, roster: RosterIndex) -> Submitted:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
+    status_col, time_col = fields.get("status"), fields.get("submission time")
+    found: set[str] = set()
+    unknown: list[tuple[int, str]] = []
+    for row, matched in _matched_rows(reader, name, roster, unknown):
         status = (row.get(status_col) or "").strip().lower() if status_col else ""
         submitted_at = (row.get(time_col) or "").strip() if time_col else ""
         # Missing = no submission; blank status = submitted but not graded yet. A blank
@@ -226,8 +237,6 @@ def _read_download_grades(
 ) -> Submitted:
     score_column, time_column = _reviewed_column(name, header, context)
     reader = csv.DictReader(io.StringIO(text))
-    fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-    identity = _identity_fields(fields, name)
     score_field = next(f for f in reader.fieldnames or [] if (f or "").strip() == score_column)
     time_field = (
         next(f for f in reader.fieldnames or [] if (f or "").strip() == time_column)
@@ -236,16 +245,9 @@ def _read_download_grades(
     )
     found: set[str] = set()
     unknown: list[tuple[int, str]] = []
-    for row in reader:
-        if not any((cell or "").strip() for cell in row.values() if isinstance(cell, str)):
-            continue
+    for row, matched in _matched_rows(reader, name, roster, unknown):
         # As in the gradebook: a blank score means no submission, unless a time says otherwise
         # (submitted, not graded yet). A zero is a graded submission.
-        values = [(row.get(c) or "").strip() for c in identity]
-        matched = _match(roster, *values)
-        if matched is None:
-            unknown.append((reader.line_num, next((v for v in values if v), "(empty)")))
-            continue
         score = (row.get(score_field) or "").strip()
         submitted_at = (row.get(time_field) or "").strip() if time_field else ""
         if score or submitted_at:
