@@ -107,12 +107,12 @@ def course_folder(root: Path) -> Path:
 
 
 def run_core(folder: Path) -> tuple[float, int]:
-    from coursectl.atomic import atomic_write_bytes, atomic_write_text
     from coursectl.calendar.events import Audience, CalendarOptions
-    from coursectl.calendar.files import default_path
+    from coursectl.calendar.feeds import default_path
     from coursectl.calendar.ics import generate_all
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
+    from coursectl.files import atomic_write_bytes, atomic_write_text
 
     shutil.rmtree(folder / "build", ignore_errors=True)
     shutil.rmtree(folder / ".coursectl", ignore_errors=True)

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coursectl.course import load_course  # noqa: E402
-from coursectl.model import (  # noqa: E402
+from coursectl.course.model import (  # noqa: E402
     Deliverable,
     PeerReviewDeliverable,
     ReflectionDeliverable,
@@ -36,7 +36,7 @@ from coursectl.model import (  # noqa: E402
     SelfAssessmentDeliverable,
     SurveyDeliverable,
 )
-from coursectl.roster import Student  # noqa: E402
+from coursectl.course.roster import Student  # noqa: E402
 
 LATENESS = "Lateness (H:M:S)"
 

@@ -35,9 +35,9 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from github import Auth, Github  # noqa: E402
 
-from coursectl.github_api import WORKERS, GitHubClient, GitHubSource  # noqa: E402
+from coursectl.integrations.github import WORKERS, GitHubClient, GitHubSource  # noqa: E402
 from coursectl.reflections.check import read_reflection  # noqa: E402
-from coursectl.reflections.types import FileSnapshot, RepoRequest  # noqa: E402
+from coursectl.reflections.source import FileSnapshot, RepoRequest  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
 COLD_SECONDS, COLD_PER_STUDENT = 2.0, 1.1

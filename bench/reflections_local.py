@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coursectl.model import WordRange
+from coursectl.course.model import WordRange
 from coursectl.reflections.check import classify
 from coursectl.reflections.local import LocalSource
-from coursectl.reflections.types import RepoRequest
+from coursectl.reflections.source import RepoRequest
 
 TARGET_SECONDS = 10.0
 ZONE = ZoneInfo("America/Los_Angeles")

@@ -149,9 +149,9 @@ def _unpack(payload: bytes) -> BaseException:
 
 
 def remove_temp_files(target: Path) -> Callable[[], None]:
-    """The cleanup for a job writing `target` with coursectl.atomic (its temp files)."""
+    """The cleanup for a job writing `target` with coursectl.files (its temp files)."""
 
-    from coursectl.atomic import leftover_temp_files
+    from coursectl.files import leftover_temp_files
 
     def cleanup() -> None:
         for leftover in leftover_temp_files(target):

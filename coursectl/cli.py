@@ -9,14 +9,14 @@ from __future__ import annotations
 import typer
 
 from coursectl.commands import (
-    assign_reviews,
-    calendar,
-    check_reflections,
-    deadlines,
-    gradebook,
-    gradescope,
-    render,
-    validate,
+    assign_reviews_command,
+    calendar_command,
+    check_reflections_command,
+    deadlines_command,
+    gradebook_command,
+    gradescope_command,
+    render_command,
+    validate_command,
 )
 from coursectl.commands._common import OneLineUsageErrors
 
@@ -31,14 +31,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-app.command("validate")(validate.validate)
-app.command("deadlines")(deadlines.deadlines)
-app.command("assign-reviews")(assign_reviews.assign_reviews)
-app.add_typer(calendar.app, name="calendar")
-app.command("check-reflections")(check_reflections.check_reflections)
-app.add_typer(gradescope.app, name="gradescope")
-app.add_typer(gradebook.app, name="gradebook")
-app.add_typer(render.app, name="render")
+app.command("validate")(validate_command.validate)
+app.command("deadlines")(deadlines_command.deadlines)
+app.command("assign-reviews")(assign_reviews_command.assign_reviews)
+app.add_typer(calendar_command.app, name="calendar")
+app.command("check-reflections")(check_reflections_command.check_reflections)
+app.add_typer(gradescope_command.app, name="gradescope")
+app.add_typer(gradebook_command.app, name="gradebook")
+app.add_typer(render_command.app, name="render")
 
 
 def main() -> None:

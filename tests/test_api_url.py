@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from coursectl.cli import app
 from coursectl.errors import UserError
-from coursectl.github_api import GitHubClient, resolve_token
+from coursectl.integrations.github import GitHubClient, resolve_token
 
 EXAMPLE = "write a full URL, e.g. https://github.example.edu/api/v3"
 

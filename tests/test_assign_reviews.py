@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coursectl.cli import app
-from coursectl.roster import Student, read_roster
+from coursectl.course.roster import Student, read_roster
 from tests.conftest import Golden
 
 PP1 = "pp1-peer-reviews"

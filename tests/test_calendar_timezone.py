@@ -16,7 +16,7 @@ from dateutil.tz import tzical
 from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import IcsTimezoneInfo
 
-from coursectl.calendar.timezone import vtimezone
+from coursectl.calendar.vtimezone import vtimezone
 
 TERMS = [(date(2026, 1, 20), date(2026, 5, 15)), (date(2026, 8, 24), date(2026, 12, 18))]
 ZONES = [

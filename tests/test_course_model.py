@@ -6,13 +6,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from coursectl.course import load_course
-from coursectl.model import (
+from coursectl.course.model import (
     PeerReviewDeliverable,
     ReflectionDeliverable,
     SelfAssessmentDeliverable,
     SurveyDeliverable,
 )
-from coursectl.roster import REQUIRED_COLUMNS
+from coursectl.course.roster import REQUIRED_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO.parent / "shared" / "reference" / "course-page-week07.txt"

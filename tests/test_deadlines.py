@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from coursectl.cli import app
 from coursectl.course import load_course
-from coursectl.deadlines import describe_time_left, list_deadlines
+from coursectl.course.deadlines import describe_time_left, list_deadlines
 
 REPO = Path(__file__).resolve().parent.parent
 WIDE = {"COLUMNS": "200"}

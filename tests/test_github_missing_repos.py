@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coursectl.github_api import GitHubClient, GitHubSource
-from coursectl.model import WordRange
+from coursectl.course.model import WordRange
+from coursectl.integrations.github import GitHubClient, GitHubSource
 from coursectl.reflections.check import ReflectionRecord, classify
-from coursectl.reflections.types import RepoRequest
+from coursectl.reflections.source import RepoRequest
 from tests.fake_github import FakeGitHub
 
 PACIFIC = ZoneInfo("America/Los_Angeles")

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from coursectl.course.model import WordRange
 from coursectl.errors import UserError
-from coursectl.github_api import GitHubClient, GitHubSource, RateLimitStop, resolve_token
-from coursectl.model import WordRange
+from coursectl.integrations.github import GitHubClient, GitHubSource, RateLimitStop, resolve_token
 from coursectl.reflections.check import ReflectionRecord, classify
-from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest
+from coursectl.reflections.source import FileSnapshot, RepoFetch, RepoRequest
 from tests.fake_github import FakeGitHub
 
 PACIFIC = ZoneInfo("America/Los_Angeles")

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 
 from coursectl.cli import app
 from coursectl.course import load_course
+from coursectl.course.matching import NO_MATCH, RosterIndex
+from coursectl.course.model import LateRule
 from coursectl.gradebook.compute import InputPaths, build_gradebook, late_multiplier
-from coursectl.gradebook.matching import NO_MATCH, RosterIndex
-from coursectl.gradebook.render import round2
-from coursectl.model import LateRule
+from coursectl.gradebook.sheets import round2
 
 SAMPLE = Path("exports/sample")
 GRADES = SAMPLE / "gradescope" / "LLM_101_Spring_2026_grades.csv"

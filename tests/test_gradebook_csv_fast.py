@@ -34,7 +34,7 @@ from coursectl.gradebook.csvio import (
     plain_grid,
     read_table,
 )
-from coursectl.gradebook.sources import _lateness, _numbers
+from coursectl.gradebook.inputs import _lateness, _numbers
 
 MESSY = ["a", "1", "2.5", " ", "\t", ",", '"', "\r", "\n", "é", "\u00a0", "=", "\x00", ";", "#"]
 PLAIN = ["a", "1", "2.5", " ", "é", "\u00a0", "=", "-", "#", "'", "x y"]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coursectl.errors import UserError
-from coursectl.gradescope_api import (
+from coursectl.integrations.gradescope import (
     Credentials,
     GradescopeClient,
     resolve_credentials,
@@ -314,7 +314,7 @@ def test_missing_extra_names_the_pip_command() -> None:
         "import sys\n"
         "sys.modules['gradescopeapi'] = None  # as if the extra were not installed\n"
         "from coursectl.errors import UserError\n"
-        "try:\n    import coursectl.gradescope_api\n"
+        "try:\n    import coursectl.integrations.gradescope\n"
         "except UserError as exc:\n    print(exc)\n"
     )
     result = subprocess.run(

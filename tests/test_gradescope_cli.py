@@ -23,7 +23,7 @@ from typer.testing import CliRunner, Result
 
 from coursectl.cli import app
 from coursectl.course import load_course
-from coursectl.roster import read_roster
+from coursectl.course.roster import read_roster
 from tests.conftest import Golden
 from tests.fake_gradescope import (
     FakeAssignment,
@@ -584,7 +584,7 @@ def test_each_subcommand_has_help_example_and_readme_section() -> None:
     # isinstance(command, click.Group) is False): check the gradescope commands here.
     import typer.main
 
-    from coursectl.commands.gradescope import app as gradescope_app
+    from coursectl.commands.gradescope_command import app as gradescope_app
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     group = typer.main.get_command(gradescope_app)

@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coursectl.gradescope_sync import (
+from coursectl.course.model import GradingPolicy, Schedule
+from coursectl.course.roster import Student
+from coursectl.platforms.records import Assignment, Member
+from coursectl.platforms.sync import (
     ExtensionRow,
     check_dates,
     describe_shift,
@@ -19,9 +22,6 @@ from coursectl.gradescope_sync import (
     section_key,
     zone_mismatches,
 )
-from coursectl.gradescope_types import Assignment, Member
-from coursectl.model import GradingPolicy, Schedule
-from coursectl.roster import Student
 
 LA = ZoneInfo("America/Los_Angeles")
 

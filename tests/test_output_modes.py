@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coursectl.atomic import atomic_write_bytes, atomic_write_parts, atomic_write_text
 from coursectl.cli import app
+from coursectl.files import atomic_write_bytes, atomic_write_parts, atomic_write_text
 
 
 @pytest.fixture

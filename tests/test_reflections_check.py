@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from coursectl.course.model import ReflectionDeliverable, WordRange
+from coursectl.course.roster import Student
 from coursectl.errors import UserError
-from coursectl.model import ReflectionDeliverable, WordRange
 from coursectl.reflections.check import (
     STATUSES,
     check_reflections,
@@ -18,8 +19,7 @@ from coursectl.reflections.check import (
     format_duration,
     plan_requests,
 )
-from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest
-from coursectl.roster import Student
+from coursectl.reflections.source import FileSnapshot, RepoFetch, RepoRequest
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DUE = datetime(2026, 3, 6, 23, 59, tzinfo=PACIFIC)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coursectl.model import WordRange
+from coursectl.course.model import WordRange
 from coursectl.reflections.check import classify
 from coursectl.reflections.local import READ_LIMIT, LocalSource
-from coursectl.reflections.types import RepoRequest
+from coursectl.reflections.source import RepoRequest
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DUE = datetime(2026, 3, 6, 23, 59, tzinfo=PACIFIC)

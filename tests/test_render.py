@@ -12,7 +12,7 @@ import pytest
 
 from coursectl.course import load_course
 from coursectl.errors import UserError
-from coursectl.render import (
+from coursectl.pages.views import (
     clock,
     day_plain,
     day_short,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from coursectl.course import load_course
-from coursectl.render import render_week
+from coursectl.pages.views import render_week
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

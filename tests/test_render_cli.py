@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from coursectl.cli import app
 from coursectl.course import load_course
-from coursectl.render import render_reminder, render_week
+from coursectl.pages.views import render_reminder, render_week
 from tests.conftest import REPO_ROOT
 
 
@@ -119,6 +119,6 @@ def test_template_error_from_inside_the_course_folder_names_the_relative_file(
     result = runner.invoke(app, ["render", "week", "7", "--course", "."])
     assert result.exit_code == 1
     assert _errors(result.output) == [
-        f"error: templates/week.md.j2:{number}: 'coursectl.render.WeekPage object' has no "
+        f"error: templates/week.md.j2:{number}: 'coursectl.pages.views.WeekPage object' has no "
         "attribute 'sumary'; check the name against the README's Templates section"
     ]

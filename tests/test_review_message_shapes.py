@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from coursectl.cli import app
+from coursectl.course.roster import Student
 from coursectl.reviews import template_shapes
 from coursectl.reviews.outputs import AuthorView, Message, _jsonl_chunks
-from coursectl.roster import Student
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = (REPO / "templates" / "review-message.md.j2").read_text(encoding="utf-8")

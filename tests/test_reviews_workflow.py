@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from coursectl.course import load_course
+from coursectl.course.roster import Student
 from coursectl.errors import UserError
 from coursectl.reviews.allocation import make_constraints
 from coursectl.reviews.assign import AssignOptions, assign_reviews, pseudonym, verify
 from coursectl.reviews.manifest import load_manifest, manifest_path
 from coursectl.reviews.outputs import csv_cell
 from coursectl.reviews.submitted import read_submitted
-from coursectl.roster import Student
 
 
 def student(sid: str, email: str) -> Student:

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursectl.roster import _read_clean_roster, _read_roster_rows, read_roster
+from coursectl.course.roster import _read_clean_roster, _read_roster_rows, read_roster
 
 COLUMNS = ["sid", "name", "email", "github", "section"]
 FLAWS = [

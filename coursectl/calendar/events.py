@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Event
 
-from coursectl.errors import UserError
-from coursectl.model import (
+from coursectl.course.model import (
     PLATFORM_NAMES,
     Break,
     Deliverable,
@@ -26,6 +25,7 @@ from coursectl.model import (
     Schedule,
     Weekday,
 )
+from coursectl.errors import UserError
 
 DEFAULT_ALARMS = (timedelta(hours=24), timedelta(hours=1))
 UID_DOMAIN = "coursectl"

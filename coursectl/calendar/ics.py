@@ -19,8 +19,8 @@ from coursectl.calendar.events import (
     course_events,
 )
 from coursectl.calendar.record import PublicationRecord
-from coursectl.calendar.timezone import vtimezone
-from coursectl.model import Schedule
+from coursectl.calendar.vtimezone import vtimezone
+from coursectl.course.model import Schedule
 
 PRODID = "-//coursectl//coursectl calendar//EN"
 

@@ -100,7 +100,7 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 # Typer's UsageError, found through typer.BadParameter (public in every typer): newer typer
 # bundles its own copy of click, older typer re-exports click's. Formatting the line lives in
-# coursectl/usage_errors.py, imported only when there is an error (start-up time).
+# coursectl/commands/usage_errors.py, imported only when there is an error (start-up time).
 _USAGE_ERROR: type[Exception] = sys.modules[typer.BadParameter.__module__].UsageError
 
 
@@ -125,7 +125,7 @@ class OneLineUsageErrors(typer.core.TyperGroup):
 
 
 def _exit_with_usage_line(exc: Exception, command_path: str) -> NoReturn:
-    from coursectl.usage_errors import shows_help, usage_error_line
+    from coursectl.commands.usage_errors import shows_help, usage_error_line
 
     if shows_help(exc):
         raise exc

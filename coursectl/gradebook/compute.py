@@ -33,10 +33,21 @@ from pathlib import Path
 import numpy as np
 
 from coursectl.course import Course
+from coursectl.course.adjustments import Adjustment, read_adjustments
+from coursectl.course.matching import RosterIndex
+from coursectl.course.model import (
+    Deliverable,
+    GradingPolicy,
+    LateRule,
+    PeerReviewDeliverable,
+    PolicyCategory,
+    ReflectionDeliverable,
+    SelfAssessmentDeliverable,
+    SurveyDeliverable,
+    grace_for,
+)
 from coursectl.errors import Problem, UserError
-from coursectl.gradebook.adjustments import Adjustment, read_adjustments
-from coursectl.gradebook.matching import RosterIndex
-from coursectl.gradebook.sources import (
+from coursectl.gradebook.inputs import (
     BoolArray,
     DisplayFn,
     FloatArray,
@@ -50,17 +61,6 @@ from coursectl.gradebook.sources import (
     read_review_allocation,
     read_reviews_done,
     reflection_file,
-)
-from coursectl.model import (
-    Deliverable,
-    GradingPolicy,
-    LateRule,
-    PeerReviewDeliverable,
-    PolicyCategory,
-    ReflectionDeliverable,
-    SelfAssessmentDeliverable,
-    SurveyDeliverable,
-    grace_for,
 )
 
 DAY = 86400.0

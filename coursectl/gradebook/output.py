@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursectl.atomic import atomic_write_text
 from coursectl.errors import Problem, UserError
-from coursectl.gitstate import GitState, git_state
+from coursectl.files import GitState, atomic_write_text, git_state
 from coursectl.gradebook.compute import Gradebook
-from coursectl.gradebook.render import STUDENT_COLUMNS, canvas_csv, gradebook_csv
+from coursectl.gradebook.sheets import STUDENT_COLUMNS, canvas_csv, gradebook_csv
 
 GRADEBOOK_FILE = "gradebook.csv"
 CANVAS_FILE = "gradebook-canvas.csv"

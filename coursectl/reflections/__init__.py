@@ -1,4 +1,4 @@
 """Weekly reflections: fetch each student's file (GitHub or a folder), count words, judge it.
 
-`types` is the contract between the sources (`local`, `github_api`) and the pure checker (`check`).
+`source` is the contract between the sources (`local`, `integrations.github`) and the pure checker (`check`).
 """

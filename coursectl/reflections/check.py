@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from coursectl.errors import UserError
-from coursectl.model import (
+from coursectl.course.model import (
     REFLECTION_STATUSES,
     Grace,
     GradingPolicy,
@@ -22,9 +21,10 @@ from coursectl.model import (
     WordRange,
     grace_for,
 )
-from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest, TimeSource
+from coursectl.course.roster import Student
+from coursectl.errors import UserError
+from coursectl.reflections.source import FileSnapshot, RepoFetch, RepoRequest, TimeSource
 from coursectl.reflections.wordcount import count_words
-from coursectl.roster import Student
 
 Status = ReflectionStatus
 STATUSES = REFLECTION_STATUSES

@@ -1,7 +1,7 @@
 """`check-reflections --comment`: which students get a feedback issue, and its text.
 
 Pure apart from reading the template and the record of issues already opened: the GitHub side
-(`coursectl.github_api.open_feedback_issues`) opens the issues; the command wires the two.
+(`coursectl.integrations.github.open_feedback_issues`) opens the issues; the command wires the two.
 A student is written to when the graded version is outside the word range (too-short,
 too-long, empty) or late — never twice for the same deliverable: the record in
 `.coursectl/feedback-issues.json` and, on GitHub, an existing issue with the same title both
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coursectl.course.model import ReflectionDeliverable
+from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
-from coursectl.model import ReflectionDeliverable
 from coursectl.reflections.check import ReflectionRecord, ReflectionReport, format_duration
-from coursectl.roster import Student
 
 TEMPLATE = "templates/reflection-feedback.md.j2"
 RECORD = ".coursectl/feedback-issues.json"

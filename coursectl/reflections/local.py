@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coursectl.reflections.check import MAX_FILE_BYTES
-from coursectl.reflections.types import FileSnapshot, RepoFetch, RepoRequest
+from coursectl.reflections.source import FileSnapshot, RepoFetch, RepoRequest
 
 # Reading stops one byte past the checker's limit: enough for it to call the file too big to be
 # a reflection, and a stray video in a student folder never fills memory.

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 import numpy as np
 
 from coursectl.course import Course
+from coursectl.course.model import PeerReviewDeliverable
+from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
-from coursectl.model import PeerReviewDeliverable
 from coursectl.reviews import allocation as alloc
 from coursectl.reviews.manifest import (
     REVIEWS_DIR,
@@ -39,7 +40,6 @@ from coursectl.reviews.manifest import (
     protect_folder,
     reviews_dir,
 )
-from coursectl.roster import Student
 
 if TYPE_CHECKING:
     from coursectl.reviews.manifest import Positions
@@ -78,7 +78,7 @@ class AssignOutcome:
 
 def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
     """Allocate (or show, or amend) the peer reviews for one deliverable and write the outputs."""
-    from coursectl.atomic import exclusive
+    from coursectl.files import exclusive
 
     deliverable = peer_review(course, options.deliverable_id)
     # One run at a time per course folder: rounds read each other's manifests, and two runs

@@ -18,8 +18,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coursectl.atomic import atomic_write_text
 from coursectl.errors import Problem, UserError
+from coursectl.files import atomic_write_text
 
 if TYPE_CHECKING:
     import numpy as np

@@ -26,15 +26,16 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from coursectl.atomic import (
+from coursectl.course import Course
+from coursectl.course.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
+from coursectl.course.roster import Student
+from coursectl.errors import Problem, UserError, decode_error_line
+from coursectl.files import (
     atomic_write_bytes,
     atomic_write_parts,
     atomic_write_text,
     check_target,
 )
-from coursectl.course import Course
-from coursectl.errors import Problem, UserError, decode_error_line
-from coursectl.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.reviews.assign import CSV_FILE, MESSAGES_FILE, pseudonym
 from coursectl.reviews.manifest import (
     PAIRS_FILE,
@@ -45,7 +46,6 @@ from coursectl.reviews.manifest import (
     pairs_cache_bytes,
     protect_folder,
 )
-from coursectl.roster import Student
 
 if TYPE_CHECKING:
     from coursectl.reviews.manifest import Positions

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coursectl.course.matching import NO_MATCH, RosterIndex, gradescope_names, normal_title
+from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
-from coursectl.gradebook.matching import NO_MATCH, RosterIndex, gradescope_names, normal_title
-from coursectl.roster import Student
 
 if TYPE_CHECKING:
-    from coursectl.model import Deliverable, Schedule
+    from coursectl.course.model import Deliverable, Schedule
 
 MAX_REPORTED = 10
 MAX_POINTS_SUFFIX = " - Max Points"

@@ -30,8 +30,8 @@ import jinja2
 import numpy as np
 from jinja2 import nodes
 
+from coursectl.course.roster import Student
 from coursectl.reviews.manifest import joined_row_bytes, positions_of
-from coursectl.roster import Student
 
 if TYPE_CHECKING:
     from coursectl.reviews.manifest import Positions

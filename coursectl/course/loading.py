@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from coursectl.errors import Problem, UserError
-from coursectl.model import (
+from coursectl.course.model import (
     DELIVERABLE_KINDS,
     ExamDeliverable,
     GradingPolicy,
@@ -27,8 +26,9 @@ from coursectl.model import (
     Schedule,
     SelfAssessmentDeliverable,
 )
-from coursectl.roster import Student, read_roster
-from coursectl.yamlsource import PathKey, SourceMap, load_yaml
+from coursectl.course.roster import Student, read_roster
+from coursectl.course.yamlsource import PathKey, SourceMap, load_yaml
+from coursectl.errors import Problem, UserError
 
 COURSE_ENV = "COURSECTL_COURSE"
 SCHEDULE_FILE = "schedule.yaml"
@@ -214,7 +214,7 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
         problems += found
     if policy is not None and students:
         # The git-ignored adjustments file names students and deliverables: check it too.
-        from coursectl.gradebook.adjustments import read_adjustments
+        from coursectl.course.adjustments import read_adjustments
 
         sids = {s.sid for s in students}
         for name in (policy.gradebook.adjustments, policy.gradebook.extensions):
@@ -292,7 +292,7 @@ def _rubric_warnings(
 ) -> list[Problem]:
     """A peer review naming no rubric gets rubrics/peer-review.yaml in its messages; without
     that file the messages silently go out without one."""
-    from coursectl.model import PeerReviewDeliverable
+    from coursectl.course.model import PeerReviewDeliverable
 
     if not rubrics or DEFAULT_PEER_REVIEW_RUBRIC in rubrics:
         return []  # a course without any rubric chose that (assign-reviews still says so)

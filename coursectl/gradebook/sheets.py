@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from coursectl.course.model import SelfAssessmentDeliverable
 from coursectl.gradebook.compute import Gradebook, ItemResult
 from coursectl.gradebook.csvio import csv_text
-from coursectl.model import SelfAssessmentDeliverable
 
 STUDENT_COLUMNS = ("sid", "name", "email", "github", "section")
 # The nudge keeps 1.005 (stored as 1.00499999...) rounding up, as a TA doing it by hand would.

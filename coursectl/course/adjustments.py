@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from coursectl.course.model import Schedule
 from coursectl.errors import Problem, decode_error_line
-from coursectl.model import Schedule
 
 ACTIONS = ("excused", "extension")
 COLUMNS = ("sid", "deliverable", "action")
@@ -167,8 +167,8 @@ def _extension_seconds(until: str, due: datetime, schedule: Schedule) -> float |
     equal to the due date is kept (Gradescope writes that for an extension of the late due date
     only); one before it is an error, not an extension of nothing.
     """
+    from coursectl.course.times import parse_moment
     from coursectl.errors import UserError
-    from coursectl.timeparse import parse_moment
 
     if not until:
         return "an extension needs until: a due time ('2026-03-08 23:59') or a length ('48h')"

@@ -22,8 +22,22 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from coursectl.course.adjustments import parse_duration
+from coursectl.course.matching import (
+    NO_MATCH,
+    RosterIndex,
+    describe_row,
+    gradescope_names,
+)
+from coursectl.course.matching import normal_title as _normal
+from coursectl.course.model import (
+    REFLECTION_STATUSES,
+    Deliverable,
+    ReflectionDeliverable,
+    Schedule,
+    SurveyDeliverable,
+)
 from coursectl.errors import Problem, UserError
-from coursectl.gradebook.adjustments import parse_duration
 from coursectl.gradebook.csvio import (
     Table,
     decode,
@@ -31,20 +45,6 @@ from coursectl.gradebook.csvio import (
     read_table,
     reject_other_separators,
     require,
-)
-from coursectl.gradebook.matching import (
-    NO_MATCH,
-    RosterIndex,
-    describe_row,
-    gradescope_names,
-)
-from coursectl.gradebook.matching import normal_title as _normal
-from coursectl.model import (
-    REFLECTION_STATUSES,
-    Deliverable,
-    ReflectionDeliverable,
-    Schedule,
-    SurveyDeliverable,
 )
 
 FloatArray = npt.NDArray[np.float64]

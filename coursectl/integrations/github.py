@@ -53,10 +53,10 @@ from github import Auth, Github, GithubException
 
 from coursectl.errors import UserError
 from coursectl.reflections.check import MAX_FILE_BYTES
-from coursectl.reflections.types import FileSnapshot, Outcome, RepoFetch, RepoRequest
+from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
 
 if TYPE_CHECKING:
-    from coursectl.reflections.sources import SourceOptions
+    from coursectl.reflections.source import SourceOptions
 
 TOKEN_ENV = "GITHUB_TOKEN"
 DEFAULT_API_URL = "https://api.github.com"
@@ -102,7 +102,7 @@ def _checked_api_url(api_url: str | None) -> str:
     course.github.api_url is checked when schedule.yaml loads, so a bad one here came from
     --api-url.
     """
-    from coursectl.model import api_url_mistake
+    from coursectl.course.model import api_url_mistake
 
     if api_url is None:
         return DEFAULT_API_URL
@@ -428,7 +428,7 @@ class FetchCache:
     def save(self) -> None:
         if self.path is None:
             return
-        from coursectl.atomic import atomic_write_text
+        from coursectl.files import atomic_write_text
 
         with self._lock:
             text = json.dumps(
@@ -1327,7 +1327,7 @@ def _next_link(header: str) -> str | None:
 
 
 def make_reflection_source(options: SourceOptions) -> GitHubSource:
-    """The source `--source github` uses (called by coursectl.reflections.sources)."""
+    """The source `--source github` uses (called by coursectl.commands.reflection_sources)."""
     token = resolve_token(api_url=options.api_url)
     client = GitHubClient(token, options.api_url, seconds_between_writes=None)
     return GitHubSource(client, options.cache_dir, workers=WORKERS, settled=options.settled)

@@ -134,12 +134,12 @@ def calendar(
             )
         return
 
-    from coursectl.atomic import atomic_write_bytes, atomic_write_text
     from coursectl.calendar.events import Audience
-    from coursectl.calendar.files import check_replaceable, default_path, file_name
+    from coursectl.calendar.feeds import check_replaceable, default_path, file_name
     from coursectl.calendar.ics import generate_all
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
+    from coursectl.files import atomic_write_bytes, atomic_write_text
 
     loaded = load_course(course, roster=False)
     schedule = loaded.schedule
@@ -240,13 +240,13 @@ def publish(
 
     Example: COURSECTL_CALDAV_PASSWORD=... coursectl calendar publish --url https://dav.example.edu/ta/llm101/ --user ta
     """
-    from coursectl.atomic import atomic_write_text
-    from coursectl.caldav_api import CalDAVCollection
     from coursectl.calendar.ics import generate
     from coursectl.calendar.publish import apply_plan, plan_publication
     from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
     from coursectl.errors import UserError
+    from coursectl.files import atomic_write_text
+    from coursectl.integrations.caldav import CalDAVCollection
 
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")

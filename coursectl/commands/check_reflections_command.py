@@ -15,9 +15,9 @@ if TYPE_CHECKING:  # imported for real inside the command: `coursectl --help` st
     from rich.console import Console
 
     from coursectl.course import Course
-    from coursectl.model import ReflectionDeliverable, WordRange
+    from coursectl.course.model import ReflectionDeliverable, WordRange
     from coursectl.reflections.check import ReflectionReport
-    from coursectl.reflections.types import RepoFetch, RepoRequest
+    from coursectl.reflections.source import RepoFetch, RepoRequest
 
 # Exit code when --fail-on matched (0: run completed, 1: the run itself failed).
 FAIL_ON_EXIT = 3
@@ -114,10 +114,11 @@ def check_reflections(
     From GitHub (token from GITHUB_TOKEN or `gh auth token`), with feedback issues:
     coursectl check-reflections 7 --source github --comment
     """
+    from coursectl.commands.reflection_sources import make_source
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.reflections.check import STATUSES, check_reflections, find_reflection
-    from coursectl.reflections.sources import SourceOptions, make_source
+    from coursectl.reflections.source import SourceOptions
 
     if comment and source != "github":
         raise UserError("--comment opens issues on GitHub; use it with --source github")
@@ -185,9 +186,7 @@ def check_reflections(
         if out is None:
             typer.echo(text, nl=False)
         else:
-            from coursectl.atomic import atomic_write_text
-            from coursectl.gitstate import GitState, git_state
-            from coursectl.outfiles import extension_warning
+            from coursectl.files import GitState, atomic_write_text, extension_warning, git_state
 
             warning = extension_warning(out, fmt)  # JSON into week-07.csv, as render warns
             if warning:
@@ -266,8 +265,12 @@ def _comment(
     """Open the feedback issues, recording each one as soon as it is open."""
     import json
 
-    from coursectl.atomic import atomic_write_text
-    from coursectl.github_api import IssueResult, make_feedback_client, open_feedback_issues
+    from coursectl.files import atomic_write_text
+    from coursectl.integrations.github import (
+        IssueResult,
+        make_feedback_client,
+        open_feedback_issues,
+    )
     from coursectl.reflections.check import plan_requests
     from coursectl.reflections.feedback import RECORD, TEMPLATE, load_record, plan_feedback
 

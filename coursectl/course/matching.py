@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from coursectl.roster import Student
+from coursectl.course.roster import Student
 
 if TYPE_CHECKING:
-    from coursectl.model import Schedule
+    from coursectl.course.model import Schedule
 
 NO_MATCH = -1
 

@@ -46,7 +46,7 @@ def _build(course: Path, inputs: Path | None, strict: bool) -> Gradebook:
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.gradebook.compute import InputPaths, build_gradebook
-    from coursectl.gradebook.sources import DisplayFn
+    from coursectl.gradebook.inputs import DisplayFn
 
     if inputs is not None and not inputs.is_dir():
         raise UserError(
@@ -107,7 +107,7 @@ def gradebook(
         return
     from rich.console import Console
 
-    from coursectl.gitstate import GitState
+    from coursectl.files import GitState
     from coursectl.gradebook.output import output_paths, plan_files, render_output, write_outputs
 
     formats = ["csv", "canvas"] if output_format is OutputFormat.both else [output_format.value]
@@ -158,9 +158,9 @@ def explain(
 
     Example: coursectl gradebook explain 9100038 --inputs exports/sample
     """
+    from coursectl.course.matching import NO_MATCH, RosterIndex
     from coursectl.errors import UserError
-    from coursectl.gradebook.matching import NO_MATCH, RosterIndex
-    from coursectl.gradebook.render import explain as explain_student
+    from coursectl.gradebook.sheets import explain as explain_student
 
     book = _build(course, inputs, strict=False)
     policy = book.course.policy

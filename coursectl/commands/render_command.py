@@ -11,7 +11,7 @@ import typer
 from coursectl.commands._common import CourseDir, report_user_errors
 
 if TYPE_CHECKING:
-    from coursectl.render import Format
+    from coursectl.pages.views import Format
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -35,9 +35,8 @@ ForceOption = Annotated[
 
 
 def _emit(text: str, out: Path | None, force: bool, fmt: Format = "md") -> None:
-    from coursectl.atomic import atomic_write_text
-    from coursectl.outfiles import extension_warning
-    from coursectl.render import check_replaceable, output_file
+    from coursectl.files import atomic_write_text, extension_warning
+    from coursectl.pages.views import check_replaceable, output_file
 
     out = output_file(out)
     if out is None:
@@ -76,7 +75,7 @@ def week(
     Example: coursectl render week 7 --format html --out build/week-07.html
     """
     from coursectl.course import load_course
-    from coursectl.render import format_for, output_file, render_week
+    from coursectl.pages.views import format_for, output_file, render_week
 
     chosen = format_for(output_file(out), fmt)
     _emit(render_week(load_course(course, roster=False), number, chosen), out, force, chosen)
@@ -99,6 +98,6 @@ def reminder(
     Example: coursectl render reminder pp1-peer-reviews
     """
     from coursectl.course import load_course
-    from coursectl.render import render_reminder
+    from coursectl.pages.views import render_reminder
 
     _emit(render_reminder(load_course(course, roster=False), deliverable), out, force)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from coursectl.calendar.events import Audience, slug
 from coursectl.calendar.ics import PRODID
+from coursectl.course.model import Schedule
 from coursectl.errors import UserError
-from coursectl.model import Schedule
 
 BUILD_DIR = Path("build") / "calendar"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from coursectl.course.model import Schedule
 from coursectl.errors import UserError
-from coursectl.model import Schedule
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from coursectl.course import Course
-from coursectl.errors import Problem, UserError, decode_error_line
-from coursectl.model import (
+from coursectl.course.model import (
     PLATFORM_NAMES,
     Deliverable,
     ExamDeliverable,
@@ -37,7 +36,8 @@ from coursectl.model import (
     SelfAssessmentDeliverable,
     SurveyDeliverable,
 )
-from coursectl.outfiles import display_path as _display
+from coursectl.errors import Problem, UserError, decode_error_line
+from coursectl.files import display_path as _display
 
 TEMPLATES_DIR = "templates"
 Format = Literal["md", "html"]

@@ -1,4 +1,7 @@
-"""Atomic output: a failed run leaves the previous file intact.
+"""Files coursectl writes: atomic replacement, output paths and formats, and whether git would
+publish a file.
+
+Atomic output: a failed run leaves the previous file intact.
 
 File modes: a replaced file keeps its mode (a calendar a TA made world-readable for a web
 server stays so); a new file gets the mode `open()` would give it (0666 less the umask), or
@@ -12,8 +15,10 @@ import errno
 import os
 import secrets
 import stat
+import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 
 PUBLIC_MODE = 0o666  # the kernel takes the umask (or a folder's default ACL) off this
@@ -157,3 +162,78 @@ def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+# --- output paths and formats: what every `--out` file shares
+# The formats coursectl writes, by the extensions that name them, and how a TA calls them.
+EXTENSION_FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".json": "json",
+}
+FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "csv": "CSV", "json": "JSON"}
+
+
+def display_path(path: Path) -> str:
+    """A path as a TA would type it: relative to the current folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def extension_warning(out: Path | None, fmt: str) -> str | None:
+    """A one-line warning when the --out file's extension names another format than `fmt`
+    (one of FORMAT_NAMES); None when they agree or the extension is one we do not know."""
+    if out is None:
+        return None
+    named = EXTENSION_FORMATS.get(out.suffix.lower())
+    if named is None or named == fmt:
+        return None
+    return (
+        f"{display_path(out)}: writing {FORMAT_NAMES.get(fmt, fmt)} into a {out.suffix} file; "
+        f"name it .{fmt} or change --format"
+    )
+
+
+# --- whether git would publish a file: outputs naming students must stay out of commits (FERPA)
+
+
+class GitState(Enum):
+    TRACKED = "tracked"  # committed or staged: grades would go into history
+    NOT_IGNORED = "not-ignored"  # `git add .` would pick it up
+    IGNORED = "ignored"
+    NO_GIT = "no-git"
+
+
+def git_state(path: Path) -> GitState:
+    """What git would do with `path` (which may not exist yet)."""
+    folder = path.parent if path.parent.exists() else Path.cwd()
+    try:
+        inside = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return GitState.NO_GIT
+        absolute = str(path.resolve())
+        tracked = subprocess.run(
+            ["git", "-C", str(folder), "ls-files", "--error-unmatch", absolute],
+            capture_output=True,
+            check=False,
+        )
+        if tracked.returncode == 0:
+            return GitState.TRACKED
+        ignored = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "-q", "--no-index", absolute],
+            capture_output=True,
+            check=False,
+        )
+        return GitState.IGNORED if ignored.returncode == 0 else GitState.NOT_IGNORED
+    except OSError:  # git not installed
+        return GitState.NO_GIT

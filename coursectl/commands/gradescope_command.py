@@ -1,6 +1,6 @@
 """`coursectl gradescope ...`: roster sync, due-date drift and extensions, through gradescopeapi.
 
-Wiring only: options, one call into coursectl.gradescope_sync, rendering. gradescopeapi (the
+Wiring only: options, one call into coursectl.platforms.sync, rendering. gradescopeapi (the
 optional extra) and the core modules are imported inside the commands, so `coursectl --help`
 never loads them.
 """
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from coursectl.course import Course
-    from coursectl.gradescope_api import GradescopeClient
+    from coursectl.integrations.gradescope import GradescopeClient
 
 app = typer.Typer(
     help="Keep Gradescope in step with the course: roster, due dates and extensions.\n\n"
@@ -73,7 +73,11 @@ def _connect(
 ) -> tuple[GradescopeClient, str]:
     """Log in and name the Gradescope course, or raise a UserError saying what to set."""
     from coursectl.errors import UserError
-    from coursectl.gradescope_api import GradescopeClient, gradescope_url, resolve_credentials
+    from coursectl.integrations.gradescope import (
+        GradescopeClient,
+        gradescope_url,
+        resolve_credentials,
+    )
 
     address = gradescope_url(url)  # before asking for a password it could not use
     settings = course.schedule.course.gradescope
@@ -128,10 +132,10 @@ def roster(
     from rich.console import Console
     from rich.table import Table
 
-    from coursectl.atomic import atomic_write_bytes, atomic_write_text
     from coursectl.course import load_course
     from coursectl.errors import UserError
-    from coursectl.gradescope_sync import diff_roster, roster_csv
+    from coursectl.files import atomic_write_bytes, atomic_write_text
+    from coursectl.platforms.sync import diff_roster, roster_csv
 
     loaded = load_course(course)
     client, gs_course = _connect(loaded, course_id, email, url)
@@ -186,7 +190,7 @@ def roster(
     if not diff.changes:
         console.print(f"{roster_path} already matches Gradescope; nothing written")
         return
-    from coursectl.gitstate import GitState, git_state
+    from coursectl.files import GitState, git_state
 
     if git_state(roster_path) is GitState.TRACKED:
         # The shipped synthetic roster is committed: real students written there reach git.
@@ -243,10 +247,10 @@ def check_dates(
 
     from coursectl.course import load_course
     from coursectl.errors import UserError
-    from coursectl.gradescope_sync import (
+    from coursectl.platforms.sync import (
         check_dates as compare,
     )
-    from coursectl.gradescope_sync import (
+    from coursectl.platforms.sync import (
         describe_shift,
         plan_date_edits,
         zone_mismatches,
@@ -377,9 +381,9 @@ def extensions(
     from rich.console import Console
     from rich.table import Table
 
-    from coursectl.atomic import atomic_write_text
     from coursectl.course import load_course
-    from coursectl.gradescope_sync import extension_rows, extensions_csv, match_assignments
+    from coursectl.files import atomic_write_text
+    from coursectl.platforms.sync import extension_rows, extensions_csv, match_assignments
 
     loaded = load_course(course)
     zone = loaded.schedule.tz

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 
@@ -75,3 +76,21 @@ class ReflectionSource(Protocol):
         that repo's outcome ("error" with a reason), never an exception for the whole run.
         """
         ...
+
+
+SourceName = Literal["local", "github"]
+SOURCE_NAMES: tuple[SourceName, ...] = ("local", "github")
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """Everything a source may need; each source reads only its own fields."""
+
+    local_dir: Path | None = None  # --source local DIR
+    use_mtime: bool = False  # local, exported folders: trust file modification times
+    api_url: str | None = None  # github: GitHub Enterprise API URL (None: api.github.com)
+    cache_dir: Path | None = None  # github: where ETags and final results are kept
+    workers: int = 4  # concurrent repositories
+    # github: an on-time version for which this is True settles the student's status (later
+    # pushes cannot change it), so it is not fetched again once the cutoff has passed.
+    settled: Callable[[FileSnapshot], bool] | None = None

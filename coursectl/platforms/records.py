@@ -1,6 +1,6 @@
 """What coursectl knows about a Gradescope course: plain dataclasses, no gradescopeapi needed.
 
-`coursectl.gradescope_api` fills them from Gradescope; `coursectl.gradescope_sync` compares
+`coursectl.integrations.gradescope` fills them from Gradescope; `coursectl.platforms.sync` compares
 them with the course files. Keeping them here lets the comparisons run (and be tested)
 without the optional gradescopeapi dependency.
 """

@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
 from coursectl.errors import UserError
-from coursectl.gradescope_types import Assignment, Extension, Member
+from coursectl.platforms.records import Assignment, Extension, Member
 
 INSTALL_HINT = "pip install 'coursectl[gradescope]'"
 

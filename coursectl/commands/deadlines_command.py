@@ -34,9 +34,9 @@ def deadlines(
     from rich.table import Table
 
     from coursectl.course import load_course
-    from coursectl.deadlines import describe_time_left, list_deadlines
-    from coursectl.model import PLATFORM_NAMES
-    from coursectl.timeparse import parse_moment
+    from coursectl.course.deadlines import describe_time_left, list_deadlines
+    from coursectl.course.model import PLATFORM_NAMES
+    from coursectl.course.times import parse_moment
 
     schedule = load_course(course, roster=False).schedule
     moment = parse_moment(now, schedule.tz) if now else datetime.now(schedule.tz)

@@ -10,7 +10,7 @@ from coursectl.errors import UserError
 
 def parse_moment(text: str, zone: ZoneInfo, option: str = "--now") -> datetime:
     """ISO date-time, with or without a weekday and offset; naive times are in the course's zone."""
-    from coursectl.model import _parse_local_datetime
+    from coursectl.course.model import _parse_local_datetime
 
     try:
         moment = _parse_local_datetime(text)

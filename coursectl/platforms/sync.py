@@ -1,6 +1,6 @@
 """Comparing Gradescope with the course files: roster differences, due-date drift, extensions.
 
-Pure functions over data: the Gradescope side comes in as `coursectl.gradescope_types`, the
+Pure functions over data: the Gradescope side comes in as `coursectl.platforms.records`, the
 course side as the loaded model and roster. No network, no printing.
 """
 
@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from coursectl.gradescope_types import Assignment, Extension, Member
-from coursectl.model import Deliverable, GradingPolicy, Schedule
-from coursectl.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
+from coursectl.course.model import Deliverable, GradingPolicy, Schedule
+from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
+from coursectl.platforms.records import Assignment, Extension, Member
 
 # ---------------------------------------------------------------------------- roster
 
@@ -187,7 +187,7 @@ def diff_roster(
 
 
 def roster_csv(students: Iterable[Student], with_team: bool) -> str:
-    """The roster file's text: the columns coursectl.roster reads, in its order."""
+    """The roster file's text: the columns coursectl.course.roster reads, in its order."""
     columns = [*REQUIRED_COLUMNS, *(OPTIONAL_COLUMNS if with_team else ())]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
