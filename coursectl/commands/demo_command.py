@@ -28,8 +28,10 @@ def demo(
         bool, typer.Option("--force", help="Replace the folder of an earlier demo.")
     ] = False,
 ) -> None:
-    """Run the weekly job (validate, deadlines, calendars, reflections, reviews, course page,
-    gradebook) offline on a copy of the course in ./coursectl-demo.
+    """Run the weekly job offline on a copy of the course in ./coursectl-demo.
+
+    The steps: validate, deadlines, calendars, reflections, peer reviews, the course page and
+    the gradebook, each printed as the command a TA types.
 
     Example: coursectl demo
     """
