@@ -13,6 +13,7 @@ from coursectl.commands import (
     calendar_command,
     check_reflections_command,
     deadlines_command,
+    demo_command,
     gradebook_command,
     gradescope_command,
     render_command,
@@ -31,6 +32,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+app.command("demo")(demo_command.demo)
 app.command("validate")(validate_command.validate)
 app.command("deadlines")(deadlines_command.deadlines)
 app.command("assign-reviews")(assign_reviews_command.assign_reviews)

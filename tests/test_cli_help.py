@@ -1,4 +1,5 @@
-"""Every command a TA can run has help text and a README section with an example."""
+"""Every command a TA can run has help text with an example, a line in the README's command
+table and a section with an example in docs/commands.md."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from coursectl.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
+REFERENCE = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
 
 
 def _is_group(command: Any) -> bool:
@@ -46,14 +48,38 @@ def test_every_command_has_help() -> None:
         assert first_line.endswith("."), f"{name}: help should be one sentence: {first_line!r}"
 
 
-def test_every_command_has_a_readme_section_with_an_example() -> None:
+def test_every_command_has_a_reference_section_with_an_example() -> None:
     for name, command in COMMANDS:
         if _is_group(command) and not command.invoke_without_command:
             continue  # a group is documented through its subcommands
-        heading = re.search(rf"^#+ `coursectl {re.escape(name)}[` ]", README, re.MULTILINE)
-        assert heading, f"README has no section for `coursectl {name}`"
-        section = README[heading.end() :].split("\n#", 1)[0]
+        heading = re.search(rf"^## `coursectl {re.escape(name)}[` ]", REFERENCE, re.MULTILINE)
+        assert heading, f"docs/commands.md has no section for `coursectl {name}`"
+        section = REFERENCE[heading.end() :].split("\n#", 1)[0]
         assert f"coursectl {name}" in section and "```" in section, f"no example for {name}"
+
+
+def test_every_command_is_in_the_readme_table_linking_its_reference() -> None:
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    for name, command in COMMANDS:
+        if _is_group(command) and not command.invoke_without_command:
+            continue
+        anchor = "coursectl-" + name.replace(" ", "-")
+        assert f"| [`coursectl {name}`](docs/commands.md#{anchor}) |" in table, (
+            f"README's command table has no row for `coursectl {name}`"
+        )
+
+
+def test_readme_links_resolve() -> None:
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README):
+        assert (REPO / target).exists(), f"README links to {target}, which does not exist"
+    # Every anchor into the reference names one of its headings.
+    headings = {
+        re.sub(r"[^a-z0-9 -]", "", line.lstrip("# ").lower()).replace(" ", "-")
+        for line in REFERENCE.splitlines()
+        if line.startswith("## ")
+    }
+    for anchor in re.findall(r"docs/commands\.md#([\w-]+)", README):
+        assert anchor in headings, f"README links to docs/commands.md#{anchor}: no such heading"
 
 
 def test_every_command_help_has_an_example() -> None:
@@ -101,6 +127,6 @@ def test_readme_check_reflections_out_is_where_gradebook_reads() -> None:
 
     policy = yaml.safe_load((REPO / "rubrics" / "grading-policy.yaml").read_text(encoding="utf-8"))
     folder = policy["gradebook"]["reflections"]
-    outs = re.findall(r"coursectl check-reflections 7 [^&\n]*--out (\S+)", README)
-    assert outs, "README lost its check-reflections --out example"
+    outs = re.findall(r"coursectl check-reflections 7 [^&\n]*--out (\S+)", REFERENCE)
+    assert outs, "docs/commands.md lost its check-reflections --out example"
     assert all(out == f"{folder}/week-07.csv" for out in outs), outs

@@ -579,14 +579,16 @@ def test_missing_course_id(runner: CliRunner, scenario: Scenario) -> None:
     )  # drift, not an error
 
 
-def test_each_subcommand_has_help_example_and_readme_section() -> None:
+def test_each_subcommand_has_help_example_and_reference_section() -> None:
     # tests/test_cli_help.py does not descend into sub-apps (typer vendors click, so its
     # isinstance(command, click.Group) is False): check the gradescope commands here.
     import typer.main
 
     from coursectl.commands.gradescope_command import app as gradescope_app
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "commands.md").read_text(
+        encoding="utf-8"
+    )
     group = typer.main.get_command(gradescope_app)
     commands = group.commands  # type: ignore[attr-defined]
     assert set(commands) == {"roster", "check-dates", "extensions"}
@@ -594,7 +596,7 @@ def test_each_subcommand_has_help_example_and_readme_section() -> None:
         first_line = (command.help or "").strip().splitlines()[0]
         assert first_line.endswith("."), name
         assert f"Example: coursectl gradescope {name}" in (command.help or "")
-        section = readme.split(f"### `coursectl gradescope {name}`", 1)[1].split("\n#", 1)[0]
+        section = readme.split(f"## `coursectl gradescope {name}`", 1)[1].split("\n#", 1)[0]
         assert f"coursectl gradescope {name}" in section and "```sh" in section
         # The password is never a command-line argument (it would land in shell history and ps).
         assert not any("password" in p.name.lower() for p in command.params), name

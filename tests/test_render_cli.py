@@ -120,5 +120,5 @@ def test_template_error_from_inside_the_course_folder_names_the_relative_file(
     assert result.exit_code == 1
     assert _errors(result.output) == [
         f"error: templates/week.md.j2:{number}: 'coursectl.pages.views.WeekPage object' has no "
-        "attribute 'sumary'; check the name against the README's Templates section"
+        "attribute 'sumary'; check the name against docs/commands.md, Templates"
     ]

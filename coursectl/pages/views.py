@@ -610,7 +610,7 @@ def render_template(templates: Path, name: str, context: object) -> str:
                 file,
                 line,
                 None,
-                f"{exc.message}; check the name against the README's Templates section",
+                f"{exc.message}; check the name against docs/commands.md, Templates",
             )
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
