@@ -151,12 +151,9 @@ def _read_checked_roster(root: Path, schedule: Schedule) -> tuple[list[Student],
     return students, problems + unknown_sections(schedule, students, roster_name)
 
 
-def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list[Problem]]:
-    """Load everything in the course folder and check it against `rules.RULES`; never raises
-    for bad input.
-
-    With `roster=False` the roster is neither read nor checked (see `Course.students`).
-    """
+def read_course_files(root: Path, roster: bool = True) -> tuple[CourseFiles | None, list[Problem]]:
+    """Parse schedule.yaml, rubrics/ and (with `roster`) the roster, each checked on its own:
+    what the rules look at (None when schedule.yaml did not load), and each file's problems."""
     if not root.is_dir():
         return None, [
             Problem(
@@ -183,15 +180,27 @@ def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list
     if roster:
         roster_path = root / schedule.course.roster
         students, found = read_roster(roster_path, display_path(roster_path))
-        problems += found  # unknown sections: rules.roster_sections_exist
+        problems += found
     files = CourseFiles(root, schedule, smap, rubrics, rubric_ids, policy, policy_map, students)
+    return files, problems
+
+
+def inspect_course(root: Path, roster: bool = True) -> tuple[Course | None, list[Problem]]:
+    """Load everything in the course folder and check it with `rules.RULES`; never raises for
+    bad input.
+
+    With `roster=False` the roster is neither read nor checked (see `Course.students`).
+    """
+    files, problems = read_course_files(root, roster)
+    if files is None:
+        return None, problems
     problems += problems_of(files)
     course = Course(
         root=root,
-        schedule=schedule,
-        rubrics=rubrics,
-        policy=policy,
-        roster_students=students,
+        schedule=files.schedule,
+        rubrics=files.rubrics,
+        policy=files.policy,
+        roster_students=files.students,
         warnings=warnings_of(files),
     )
     return course, sorted(

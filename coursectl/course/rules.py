@@ -69,11 +69,11 @@ def unique_ids(course: CourseFiles) -> list[Problem]:
             seen = first.setdefault(value, index)
             if seen != index:
                 what = "week number" if key == "weeks" else "id"
+                first_line = smap.locate((key, seen))[0]
                 problems.append(
                     smap.problem(
                         (key, index),
-                        f"duplicate {what} '{value}' (first on line {smap.locate((key, seen))[0]}); "
-                        "make it unique",
+                        f"duplicate {what} '{value}' (first on line {first_line}); make it unique",
                     )
                 )
     return problems
