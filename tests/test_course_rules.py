@@ -1,0 +1,469 @@
+"""One test per rule in coursectl.course.rules: a small course in tmp that breaks it gets its
+message, the course it was made from gets nothing. Each test names the rule it covers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from coursectl.course import rules
+from coursectl.course.loading import read_course_files
+from coursectl.course.rules import RULES, WARNINGS, Rule, rule_summaries
+
+# Term Mon 2026-03-02..Fri 03-27; spring break is the whole second calendar week, so course
+# week 2 starts Mon 03-16. Every rule holds for it.
+SCHEDULE = """\
+course:
+  code: TEST 1
+  name: Rules course
+  term: Spring 2026
+  timezone: America/Los_Angeles
+  start: Mon 2026-03-02
+  end: Fri 2026-03-27
+  roster: roster.csv
+  github:
+    org: test-org
+meetings:
+  - id: lecture
+    kind: lecture
+    title: Lecture
+    days: [MO, WE]
+    start: "10:00"
+    end: "11:20"
+  - id: section-a
+    kind: section
+    section: A
+    title: Section A
+    days: [TU]
+    start: "09:00"
+    end: "09:50"
+breaks:
+  - id: spring-break
+    title: Spring break
+    start: Mon 2026-03-09
+    end: Fri 2026-03-13
+weeks:
+  - number: 1
+    title: One
+    lectures:
+      - {number: 1, date: Mon 2026-03-02, title: First}
+      - {number: 2, date: Wed 2026-03-04, title: Second}
+    section:
+      date: Tue 2026-03-03
+      title: Section one
+  - number: 2
+    title: Two
+    lectures:
+      - {number: 3, date: Mon 2026-03-16, title: Third}
+deliverables:
+  - id: pp1
+    kind: portfolio-piece
+    title: Portfolio Piece 1
+    week: 1
+    due: Fri 2026-03-06 23:59
+    platform: gradescope
+  - id: pp1-peer-reviews
+    kind: peer-review
+    title: PP1 peer reviews
+    week: 2
+    due: Wed 2026-03-18 23:59
+    platform: gradescope
+    reviews: pp1
+    rubric: peer-review
+  - id: exam-1
+    kind: exam
+    title: Exam 1
+    week: 2
+    start: Wed 2026-03-18 10:00
+    due: Wed 2026-03-18 11:20
+    platform: in-class
+  - id: reflection-1
+    kind: reflection
+    title: Reflection
+    week: 2
+    due: Fri 2026-03-20 23:59
+    platform: github
+    path: reflections/week-01.md
+"""
+
+RUBRIC = """\
+id: peer-review
+title: Peer review rubric
+criteria:
+  - name: What worked well
+    description: 2-3 specific observations
+"""
+
+POLICY = """\
+title: Test policy
+categories:
+  - id: portfolio
+    title: Portfolio
+    weight: 60
+    items:
+      - {deliverable: pp1, weight: 80}
+      - {deliverable: pp1-peer-reviews, weight: 20, rule: completion}
+  - id: reflections
+    title: Reflections
+    weight: 40
+    items:
+      - {kind: reflection, weight: 100, rule: completion}
+gradebook:
+  canvas_ids:
+    pp1: "510001"
+"""
+
+ROSTER = """\
+sid,name,email,github,section
+1001,Ada Example,ada@example.edu,ada-example,A
+1002,Bo Example,bo@example.edu,bo-example,A
+"""
+
+ADJUSTMENTS = "sid,deliverable,action,until,note\n1001,pp1,excused,,ill\n"
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"{old!r} is not once in the text"
+    return text.replace(old, new)
+
+
+def line(text: str, needle: str) -> int:
+    """The 1-based line the first `needle` is on."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def write(
+    folder: Path,
+    schedule: str = SCHEDULE,
+    policy: str | None = POLICY,
+    rubric: str | None = RUBRIC,
+    roster: str | None = ROSTER,
+    adjustments: str | None = ADJUSTMENTS,
+) -> None:
+    """The course's files in `folder`; a file given as None is not there."""
+    (folder / "rubrics").mkdir(parents=True, exist_ok=True)
+    (folder / "grades").mkdir(exist_ok=True)
+    (folder / "schedule.yaml").write_text(schedule, encoding="utf-8")
+    for name, text in (
+        ("roster.csv", roster),
+        ("grades/adjustments.csv", adjustments),
+        ("rubrics/peer-review.yaml", rubric),
+        ("rubrics/grading-policy.yaml", policy),
+    ):
+        if text is None:
+            (folder / name).unlink(missing_ok=True)
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
+
+
+def check(rule: Rule, folder: Path) -> list[str]:
+    """`rule` on the course in `folder`, as lines; the files themselves must have no problem."""
+    files, problems = read_course_files(folder)
+    assert files is not None and problems == []
+    return [str(p) for p in rule(files)]
+
+
+def run(rule: Rule, folder: Path, schedule: str = SCHEDULE, **files: str | None) -> list[str]:
+    """`rule` on a course written to `folder` (under the current folder, so messages name its
+    files as a TA would type them): `write`'s files, with the ones given replaced."""
+    write(folder, schedule, **files)
+    return check(rule, folder)
+
+
+@pytest.fixture
+def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "course"
+
+
+def at(needle: str, text: str = SCHEDULE, file: str = "course/schedule.yaml") -> str:
+    return f"{file}:{line(text, needle)}"
+
+
+# ---------------------------------------------------------------------------- schedule.yaml
+
+
+def test_unique_ids(course: Path) -> None:
+    assert run(rules.unique_ids, course) == []
+    broken = edit(SCHEDULE, "id: exam-1", "id: pp1")
+    again = at("- id: pp1\n    kind: exam", broken)
+    assert run(rules.unique_ids, course, broken) == [
+        f"{again}:5: duplicate id 'pp1' (first on line {line(broken, '- id: pp1')}); make it unique"
+    ]
+
+
+def test_unique_ids_for_week_numbers(course: Path) -> None:
+    broken = edit(SCHEDULE, "number: 2\n", "number: 1\n")
+    again = line(broken, "  - number: 1\n    title: Two")
+    assert run(rules.unique_ids, course, broken) == [
+        f"course/schedule.yaml:{again}:5: duplicate week number '1' (first on line "
+        f"{line(broken, '- number: 1')}); make it unique"
+    ]
+
+
+def test_breaks_in_term(course: Path) -> None:
+    assert run(rules.breaks_in_term, course) == []
+    broken = edit(SCHEDULE, "end: Fri 2026-03-13", "end: Fri 2026-04-03")
+    assert run(rules.breaks_in_term, course, broken) == [
+        f"{at('- id: spring-break')}:5: break 'spring-break' (2026-03-09..2026-04-03) is outside "
+        "the term (2026-03-02..2026-03-27); fix its dates or the term"
+    ]
+
+
+def test_meetings_end_after_start(course: Path) -> None:
+    assert run(rules.meetings_end_after_start, course) == []
+    broken = edit(SCHEDULE, '    end: "09:50"\n', '    end: "09:50"\n    last: Fri 2026-02-27\n')
+    assert run(rules.meetings_end_after_start, course, broken) == [
+        f"{at('- id: section-a')}:5: meeting 'section-a' ends (2026-02-27) before it starts "
+        "(2026-03-02)"
+    ]
+
+
+def test_times_exist(course: Path) -> None:
+    assert run(rules.times_exist, course) == []
+    broken = edit(SCHEDULE, "due: Fri 2026-03-06 23:59", "due: Sun 2026-03-08 02:30")
+    assert run(rules.times_exist, course, broken) == [
+        f"{at('due: Sun 2026-03-08', broken)}:10: 'pp1': Sun 2026-03-08 02:30 does not exist in "
+        "America/Los_Angeles (clocks jump from 02:00 to 03:00 that night); write 03:00 or 01:59"
+    ]
+
+
+def test_deadlines_outside_breaks(course: Path) -> None:
+    assert run(rules.deadlines_outside_breaks, course) == []
+    broken = edit(SCHEDULE, "due: Fri 2026-03-06 23:59", "due: Wed 2026-03-11 23:59")
+    assert run(rules.deadlines_outside_breaks, course, broken) == [
+        f"{at('due: Wed 2026-03-11', broken)}:10: 'pp1' is due Wed 2026-03-11, inside 'Spring "
+        "break' (2026-03-09..2026-03-13); move the deadline out of the break"
+    ]
+
+
+def test_deadlines_in_term(course: Path) -> None:
+    assert run(rules.deadlines_in_term, course) == []
+    broken = edit(SCHEDULE, "due: Fri 2026-03-20 23:59", "due: Fri 2026-04-03 23:59")
+    assert run(rules.deadlines_in_term, course, broken) == [
+        f"{at('due: Fri 2026-04-03', broken)}:10: 'reflection-1' is due 2026-04-03, outside the "
+        "term (2026-03-02..2026-03-27)"
+    ]
+
+
+def test_reviews_name_a_submission(course: Path) -> None:
+    assert run(rules.reviews_name_a_submission, course) == []
+    unknown = edit(SCHEDULE, "reviews: pp1", "reviews: pp9")
+    assert run(rules.reviews_name_a_submission, course, unknown) == [
+        f"{at('reviews: pp9', unknown)}:14: 'pp1-peer-reviews' reviews unknown deliverable "
+        "'pp9'; use one of the deliverable ids"
+    ]
+    meta = SCHEDULE + (
+        "  - id: meta\n    kind: peer-review\n    title: Meta\n    due: Fri 2026-03-20 23:59\n"
+        "    platform: gradescope\n    reviews: pp1-peer-reviews\n    rubric: peer-review\n"
+    )
+    assert run(rules.reviews_name_a_submission, course, meta) == [
+        f"{at('reviews: pp1-peer-reviews', meta)}:14: 'meta' reviews 'pp1-peer-reviews', which "
+        "is itself a peer review; name the deliverable whose submissions are reviewed, e.g. 'pp1'"
+    ]
+
+
+def test_rubrics_exist(course: Path) -> None:
+    assert run(rules.rubrics_exist, course) == []
+    where = at("rubric: peer-review")
+    assert run(rules.rubrics_exist, course, rubric=None) == [
+        f"{where}:13: 'pp1-peer-reviews' names rubric 'peer-review', but "
+        "course/rubrics/peer-review.yaml is missing (no rubric there has id 'peer-review'); "
+        "add the file or fix the id"
+    ]
+    assert run(rules.rubrics_exist, course, rubric=edit(RUBRIC, "id: peer-review", "id: peer")) == [
+        f"{where}:13: 'pp1-peer-reviews' names rubric 'peer-review', but "
+        "course/rubrics/peer-review.yaml has id 'peer'; make the two agree"
+    ]
+
+
+def test_rubrics_exist_without_a_rubrics_folder(course: Path) -> None:
+    write(course, rubric=None, policy=None)
+    (course / "rubrics").rmdir()
+    assert check(rules.rubrics_exist, course) == [
+        f"{at('rubric: peer-review')}:13: 'pp1-peer-reviews' names rubric 'peer-review', but "
+        "there is no course/rubrics/ folder; create course/rubrics/peer-review.yaml"
+    ]
+
+
+def test_exams_on_one_day(course: Path) -> None:
+    assert run(rules.exams_on_one_day, course) == []
+    broken = edit(SCHEDULE, "start: Wed 2026-03-18 10:00", "start: Tue 2026-03-17 10:00")
+    assert run(rules.exams_on_one_day, course, broken) == [
+        f"{at('start: Tue 2026-03-17', broken)}:12: exam 'exam-1' starts and ends on different days"
+    ]
+
+
+def test_deliverable_weeks_exist(course: Path) -> None:
+    assert run(rules.deliverable_weeks_exist, course) == []
+    broken = edit(SCHEDULE, "    week: 1\n", "    week: 7\n")
+    assert run(rules.deliverable_weeks_exist, course, broken) == [
+        f"{at('week: 7', broken)}:11: 'pp1' names week 7, which schedule.yaml does not have"
+    ]
+
+
+def test_github_org_set(course: Path) -> None:
+    assert run(rules.github_org_set, course) == []
+    broken = edit(SCHEDULE, "  github:\n    org: test-org\n", "")
+    assert run(rules.github_org_set, course, broken) == [
+        f"{at('platform: github', broken)}:15: platform github needs course.github.org in "
+        "schedule.yaml"
+    ]
+
+
+def test_lecture_numbers_unique(course: Path) -> None:
+    assert run(rules.lecture_numbers_unique, course) == []
+    broken = edit(SCHEDULE, "{number: 3,", "{number: 2,")
+    assert run(rules.lecture_numbers_unique, course, broken) == [
+        f"{at('{number: 2, date: Mon', broken)}:18: two lectures numbered 2 (first on line "
+        f"{line(broken, '{number: 2,')}); renumber one"
+    ]
+
+
+def test_class_days_outside_breaks(course: Path) -> None:
+    assert run(rules.class_days_outside_breaks, course) == []
+    broken = edit(SCHEDULE, "date: Tue 2026-03-03", "date: Tue 2026-03-10")
+    assert run(rules.class_days_outside_breaks, course, broken) == [
+        f"{at('date: Tue 2026-03-10', broken)}:13: week 1's discussion section on 2026-03-10 "
+        "falls in 'Spring break'"
+    ]
+
+
+def test_class_days_in_their_week(course: Path) -> None:
+    assert run(rules.class_days_in_their_week, course) == []
+    broken = edit(SCHEDULE, "date: Wed 2026-03-04", "date: Wed 2026-03-18")
+    assert run(rules.class_days_in_their_week, course, broken) == [
+        f"{at('date: Wed 2026-03-18', broken)}:27: Lecture 2 on 2026-03-18 is in course week 2, "
+        "not week 1"
+    ]
+
+
+# ---------------------------------------------------------------------------- grading policy
+
+POLICY_FILE = "course/rubrics/grading-policy.yaml"
+
+
+def test_category_weights_total_100(course: Path) -> None:
+    assert run(rules.category_weights_total_100, course) == []
+    assert run(rules.category_weights_total_100, course, policy=None) == []
+    broken = edit(POLICY, "weight: 40", "weight: 30")
+    assert run(rules.category_weights_total_100, course, policy=broken) == [
+        f"{at('  - id: portfolio', broken, POLICY_FILE)}:3: category weights add up to 90, not "
+        "100; fix them"
+    ]
+
+
+def test_item_weights_total_100(course: Path) -> None:
+    assert run(rules.item_weights_total_100, course) == []
+    broken = edit(POLICY, "weight: 80", "weight: 70")
+    assert run(rules.item_weights_total_100, course, policy=broken) == [
+        f"{at('      - {deliverable: pp1,', broken, POLICY_FILE)}:7: item weights in 'portfolio' "
+        "add up to 90, not 100"
+    ]
+
+
+def test_policy_items_exist(course: Path) -> None:
+    assert run(rules.policy_items_exist, course) == []
+    broken = edit(
+        edit(POLICY, "{deliverable: pp1,", "{deliverable: pp2,"), "kind: reflection", "kind: essay"
+    )
+    assert run(rules.policy_items_exist, course, policy=broken) == [
+        f"{at('pp2', broken, POLICY_FILE)}:23: unknown deliverable 'pp2'; use an id from "
+        "schedule.yaml",
+        f"{at('essay', broken, POLICY_FILE)}:16: no deliverable of kind 'essay' in schedule.yaml",
+    ]
+
+
+def test_gradebook_deliverables_exist(course: Path) -> None:
+    assert run(rules.gradebook_deliverables_exist, course) == []
+    broken = edit(POLICY, 'pp1: "510001"', 'pp7: "510001"')
+    assert run(rules.gradebook_deliverables_exist, course, policy=broken) == [
+        f"{at('pp7', broken, POLICY_FILE)}:10: unknown deliverable 'pp7' in canvas_ids; use an id "
+        "from schedule.yaml"
+    ]
+
+
+def test_gradebook_files_private(course: Path) -> None:
+    assert run(rules.gradebook_files_private, course) == []
+    broken = POLICY + "  confirmations: rubrics/confirmations\n"
+    assert run(rules.gradebook_files_private, course, policy=broken) == [
+        f"{at('confirmations', broken, POLICY_FILE)}:18: 'rubrics/confirmations' must be a path "
+        "inside the course folder and outside rubrics/ (it names students: keep it in a "
+        "git-ignored folder such as grades/)"
+    ]
+
+
+# ---------------------------------------------------------------------------- roster
+
+
+def test_roster_sections_exist(course: Path) -> None:
+    assert run(rules.roster_sections_exist, course) == []
+    broken = ROSTER + "1003,Cy Example,cy@example.edu,cy-example,Z\n"
+    assert run(rules.roster_sections_exist, course, roster=broken) == [
+        "course/roster.csv:4: unknown section 'Z' for 1003; use one of A"
+    ]
+
+
+def test_adjustments_name_known_students(course: Path) -> None:
+    assert run(rules.adjustments_name_known_students, course) == []
+    broken = ADJUSTMENTS + "9999,pp1,excused,,\n"
+    [message] = run(rules.adjustments_name_known_students, course, adjustments=broken)
+    assert message.startswith("course/grades/adjustments.csv:3: ") and "9999" in message
+
+
+# ---------------------------------------------------------------------------- warnings
+
+
+def test_lectures_on_meeting_days(course: Path) -> None:
+    assert run(rules.lectures_on_meeting_days, course) == []
+    broken = edit(SCHEDULE, "date: Mon 2026-03-16", "date: Tue 2026-03-17")
+    assert run(rules.lectures_on_meeting_days, course, broken) == [
+        f"{at('date: Tue 2026-03-17', broken)}:27: Lecture 3 is on Tue 2026-03-17, a day no "
+        "lecture meets ('lecture' meets MO, WE); the calendar has no lecture then: fix the date "
+        "unless it is a one-off"
+    ]
+
+
+def test_deliverable_week_is_due_week(course: Path) -> None:
+    assert run(rules.deliverable_week_is_due_week, course) == []
+    broken = edit(SCHEDULE, "    week: 1\n", "    week: 2\n")
+    assert run(rules.deliverable_week_is_due_week, course, broken) == [
+        f"{at('    week: 2', broken)}:11: 'pp1' says week 2 but is due Fri 2026-03-06, in course "
+        "week 1; `deadlines --week 2` lists it: fix week: or due unless that is meant"
+    ]
+
+
+def test_default_peer_review_rubric(course: Path) -> None:
+    assert run(rules.default_peer_review_rubric, course) == []
+    broken = edit(SCHEDULE, "    rubric: peer-review\n", "")
+    other = edit(RUBRIC, "id: peer-review", "id: other")
+    assert run(rules.default_peer_review_rubric, course, broken, rubric=None) == []  # no rubrics
+    (course / "rubrics" / "other.yaml").write_text(other, encoding="utf-8")
+    assert run(rules.default_peer_review_rubric, course, broken, rubric=None) == [
+        f"{at('- id: pp1-peer-reviews', broken)}:5: 'pp1-peer-reviews' names no rubric and "
+        "rubrics/peer-review.yaml is missing: its review messages would go out without a "
+        "rubric; restore the file or set rubric:"
+    ]
+
+
+# ---------------------------------------------------------------------------- the lists
+
+
+def test_every_rule_has_a_one_line_docstring_and_a_test() -> None:
+    tests = [name for name in dir(sys.modules[__name__]) if name.startswith("test_")]
+    for rule in [*RULES, *WARNINGS]:
+        doc = (rule.__doc__ or "").strip()
+        assert doc and "\n" not in doc, f"{rule.__name__}: give it a one-line docstring"
+        assert any(rule.__name__ in test for test in tests), f"{rule.__name__} has no test"
+
+
+def test_rule_summaries_name_every_rule_errors_first() -> None:
+    summaries = rule_summaries()
+    assert [s.name for s in summaries] == [r.__name__ for r in [*RULES, *WARNINGS]]
+    assert [s.kind for s in summaries] == ["error"] * len(RULES) + ["warning"] * len(WARNINGS)
+    assert (
+        summaries[0].summary
+        == "Meeting, break and deliverable ids and week numbers are each used once."
+    )
