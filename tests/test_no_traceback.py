@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ OFFLINE = {
 }
 
 ARGS: dict[str, list[str]] = {
+    "demo": ["--out", str(Path(tempfile.mkdtemp(prefix="coursectl-demo-test-")) / "demo")],
     "validate": [],
     "deadlines": [],
     "assign-reviews": ["pp1-peer-reviews"],
