@@ -150,9 +150,6 @@ class Gradebook:
     notices: list[Problem] = field(default_factory=list)
     unconfirmed: dict[str, list[str]] = field(default_factory=dict)  # self-assessment id -> sids
 
-    def position(self, sid: str) -> int | None:
-        return next((i for i, s in enumerate(self.course.students) if s.sid == sid), None)
-
 
 def _policy(course: Course) -> GradingPolicy:
     if course.policy is None:

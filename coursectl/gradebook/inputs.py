@@ -13,9 +13,10 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -68,36 +69,6 @@ class Observed:
     late_seconds: FloatArray  # NaN: unknown
     status: ObjectArray | None = None  # Gradescope Status or check-reflections status
     words: ObjectArray | None = None
-
-    @classmethod
-    def empty(cls, deliverable: str, source: str, size: int) -> Observed:
-        return cls(
-            deliverable,
-            source,
-            np.zeros(size, dtype=np.int64),
-            np.zeros(size, dtype=bool),
-            np.full(size, np.nan),
-            np.full(size, np.nan),
-            np.full(size, np.nan),
-        )
-
-
-@dataclass
-class Sources:
-    """Everything read, keyed by deliverable id."""
-
-    gradescope: dict[str, Observed] = field(default_factory=dict)
-    reflections: dict[str, Observed] = field(default_factory=dict)
-    reviews_assigned: dict[str, tuple[str, IntArray]] = field(
-        default_factory=dict
-    )  # source, count per student
-    reviews_done: dict[str, tuple[str, IntArray, IntArray]] = field(
-        default_factory=dict
-    )  # source, done, line
-    confirmations: dict[str, Observed] = field(
-        default_factory=dict
-    )  # score = TA score; status = note
-    notices: list[Problem] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- matching rows
@@ -188,9 +159,8 @@ def report_absent(
         )
 
 
-def _scatter(
-    size: int, positions: IntArray, values: npt.NDArray[np.generic], fill: object
-) -> npt.NDArray[np.generic]:
+def _scatter(size: int, positions: IntArray, values: npt.NDArray[Any], fill: object) -> Any:
+    """Each row's value at its student's roster position; `fill` for students without a row."""
     out = np.full(size, fill, dtype=values.dtype if values.dtype != object else object)
     keep = positions != NO_MATCH
     out[positions[keep]] = values[keep]
@@ -323,16 +293,11 @@ def read_download_grades(
         observed = Observed(
             deliverable_id,
             display,
-            _scatter(
-                size,
-                positions,
-                table.line_array(),
-                0,
-            ),  # type: ignore[arg-type]
-            _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
-            _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
-            _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
-            _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
+            _scatter(size, positions, table.line_array(), 0),
+            _scatter(size, positions, submitted, False),
+            _scatter(size, positions, score, np.nan),
+            _scatter(size, positions, max_points, np.nan),
+            _scatter(size, positions, late, np.nan),
         )
         observed.status = np.where(
             observed.submitted, np.where(np.isnan(observed.score), "ungraded", "graded"), "missing"
@@ -384,12 +349,12 @@ def read_assignment_scores(
     return Observed(
         deliverable.id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
-        _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
-        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, status, None),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
+        _scatter(size, positions, submitted, False),
+        _scatter(size, positions, score, np.nan),
+        _scatter(size, positions, max_points, np.nan),
+        _scatter(size, positions, late, np.nan),
+        _scatter(size, positions, status, None),
     )
 
 
@@ -711,18 +676,18 @@ def read_reflections(
     observed = Observed(
         deliverable.id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
         _scatter(
             size,
             positions,
             is_in(status_text, ("ok", "late", "too-short", "too-long", "empty")),
             False,
-        ),  # type: ignore[arg-type]
+        ),
         np.full(size, np.nan),
         np.full(size, np.nan),
-        _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, status_text.astype(object), None),  # type: ignore[arg-type]
-        _scatter(size, positions, _column_raw(table, "words"), None),  # type: ignore[arg-type]
+        _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),
+        _scatter(size, positions, status_text.astype(object), None),
+        _scatter(size, positions, _column_raw(table, "words"), None),
     )
     report_absent(observed, roster, notices, f"'{deliverable.id}'")
     return observed
@@ -866,12 +831,12 @@ def read_confirmations(
     return Observed(
         deliverable_id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
-        _scatter(size, positions, ~np.isnan(score), False),  # type: ignore[arg-type]
-        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
+        _scatter(size, positions, ~np.isnan(score), False),
+        _scatter(size, positions, score, np.nan),
         np.full(size, max_score),
         np.full(size, np.nan),
-        _scatter(size, positions, np.asarray(_column(table, "note"), dtype=object), None),  # type: ignore[arg-type]
+        _scatter(size, positions, np.asarray(_column(table, "note"), dtype=object), None),
     )
 
 
