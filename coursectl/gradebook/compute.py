@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coursectl.course import Course
+from coursectl.course import Course, load_course
 from coursectl.course.adjustments import Adjustment, read_adjustments
 from coursectl.course.matching import RosterIndex
 from coursectl.course.model import (
@@ -302,6 +302,20 @@ def build_gradebook(
     total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
     counted_weight = (category_weights[:, None] * shares).sum(axis=0)
     return Gradebook(course, results, categories, total, counted_weight, notices, unconfirmed)
+
+
+def gradebook_for(course_dir: Path, inputs: Path | None = None, strict: bool = False) -> Gradebook:
+    """Load the course in `course_dir` and build its gradebook from the policy's paths, or from
+    the one folder `inputs`; with `strict`, unmatched rows and missing students are errors."""
+    if inputs is not None and not inputs.is_dir():
+        raise UserError(
+            f"error: {inputs}: no such folder; pass --inputs a folder such as exports/sample"
+        )
+    course = load_course(course_dir)
+    book = build_gradebook(course, InputPaths.for_course(course, inputs), DisplayFn())
+    if strict and book.notices:
+        raise UserError(book.notices)
+    return book
 
 
 def _blank(item: GradeItem, size: int, points: float, describe: Callable[[int], str]) -> ItemResult:
