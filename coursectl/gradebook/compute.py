@@ -491,7 +491,7 @@ def _reflection(
 
 def _word_counts(words: ObjectArray | None, size: int, rows: IntArray) -> FloatArray:
     """The report's word counts in `rows` (only 'late' rows need them) as numbers; NaN
-    elsewhere and where blank or not a number (a loop over every row cost 0.1 s per 10^5)."""
+    elsewhere and where blank or not a number."""
     counts = np.full(size, np.nan)
     if words is None:
         return counts
