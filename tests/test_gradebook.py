@@ -68,7 +68,7 @@ def one_error(code: int, stderr: str, pattern: str) -> None:
 
 
 def test_sample_gradebook_matches_goldens(here: Path, runner: CliRunner, golden: object) -> None:
-    code, out, err = run(runner, *build("--format", "both"))
+    code, out, err = run(runner, *build("--files", "both"))
     assert code == 0, err
     golden.check("gradebook/gradebook.csv", (here / "grades/gradebook.csv").read_text())  # type: ignore[attr-defined]
     golden.check(

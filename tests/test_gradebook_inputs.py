@@ -214,30 +214,3 @@ def test_explain_shows_the_late_penalty_as_the_arithmetic_it_is(
     out = run(runner, "gradebook", "explain", "9100038", "--inputs", str(SAMPLE))[1]
     line = next(x for x in out.splitlines() if x.strip().startswith("pp1 ("))
     assert "-> 90.00%, 5 late days, more than the 3 allowed -> 0.00%;" in line
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a,b\n1,2\n",
-        "a,b\n1,2",
-        "a,b\n1,2\n,,\n",
-        "a,b\r\n1,2\r\n,\r\n",
-        "a,b\n\n1,2\n",
-        "a,b\n1,2\n\n",
-        'a,b\n"",""\n1,2\n',
-        "a\tb\n1\t2\n\t\n",
-        "a,b\n 1,2\n",
-    ],
-)
-def test_empty_row_scan_agrees_with_the_line_filter(text: str) -> None:
-    """The one-regex shortcut must send every file with an empty row to the line filter."""
-    from coursectl.gradebook.csvio import _without_empty_rows
-
-    separator = "\t" if "\t" in text else ","
-    lines = text.split("\n")
-    kept = [lines[0]] + [
-        line for line in lines[1:] if line.replace(separator, "").replace('"', "").strip()
-    ]
-    expected = text if len(kept) == len(lines) else "\n".join(kept) + "\n"
-    assert _without_empty_rows(text, separator) == expected

@@ -130,3 +130,82 @@ def test_out_csv_file_with_both_formats_is_one_error(runner: CliRunner, here: Pa
         "gradebook-canvas.csv); give --out a folder"
     ]
     assert not (here / "x.csv").exists()
+
+
+# ----------------------------------------------------------------------------- --files and --format
+
+
+def test_files_option_chooses_the_files(runner: CliRunner, here: Path) -> None:
+    code, stdout, stderr = gradebook(runner, "--out", "grades", "--files", "both")
+    assert code == 0, stderr
+    assert sorted(p.name for p in (here / "grades").iterdir()) == [
+        "gradebook-canvas.csv",
+        "gradebook.csv",
+    ]
+    assert "note:" not in stderr
+    assert "wrote grades/gradebook.csv" in stdout
+    code, stdout, stderr = gradebook(runner, "--out", "-", "--files", "canvas")
+    assert code == 0, stderr
+    assert next(csv.reader(io.StringIO(stdout)))[0] == "Student"
+    code, _, stderr = gradebook(runner, "--out", "-", "--files", "both")
+    assert error_lines(stderr) == [
+        "error: --out -: --files both writes two files (gradebook.csv and "
+        "gradebook-canvas.csv); give --out a folder"
+    ]
+
+
+@pytest.mark.parametrize("old", ["csv", "canvas", "both"])
+def test_old_format_spelling_still_writes_the_files_with_a_note(
+    runner: CliRunner, here: Path, old: str
+) -> None:
+    code, _, stderr = gradebook(runner, "--out", "grades", "--format", old)
+    assert code == 0, stderr
+    names = {"csv": ["gradebook.csv"], "canvas": ["gradebook-canvas.csv"]}
+    expected = names.get(old, ["gradebook-canvas.csv", "gradebook.csv"])
+    assert sorted(p.name for p in (here / "grades").iterdir()) == expected
+    notes = [line for line in stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: --format {old} is now --files {old} (--format is table or json); "
+        "the old spelling goes in the next release"
+    ]
+
+
+def test_old_format_spelling_with_files_is_one_error(runner: CliRunner, here: Path) -> None:
+    code, _, stderr = gradebook(runner, "--format", "both", "--files", "csv")
+    assert code == 1
+    assert error_lines(stderr) == [
+        "error: --format both is the old spelling of --files; give only --files"
+    ]
+    assert not (here / "grades" / "gradebook.csv").exists()
+
+
+def test_format_json_prints_the_summary_on_standard_output(runner: CliRunner, here: Path) -> None:
+    import json
+
+    code, stdout, stderr = gradebook(
+        runner, "--out", "grades", "--files", "both", "--format", "json"
+    )
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["students"] == 48
+    assert summary["items"] >= summary["items_with_data"] > 0
+    assert summary["written"] == ["grades/gradebook.csv", "grades/gradebook-canvas.csv"]
+    warnings = [line for line in stderr.splitlines() if line.startswith("warning: ")]
+    assert summary["warnings"] == [line.removeprefix("warning: ") for line in warnings]
+    rows = list(csv.DictReader((here / "grades" / "gradebook.csv").open(encoding="utf-8")))
+    unconfirmed = summary["unconfirmed"]["midcourse-self-assessment"]
+    assert unconfirmed == [
+        r["sid"]
+        for r in rows
+        if r["midcourse-self-assessment TA"] == "" and r["midcourse-self-assessment proposed"]
+    ]
+
+
+def test_format_json_with_out_dash_is_one_error(runner: CliRunner, here: Path) -> None:
+    code, stdout, stderr = gradebook(runner, "--out", "-", "--format", "json")
+    assert code == 1
+    assert error_lines(stderr) == [
+        "error: --out -: --format json prints the summary on standard output; "
+        "give --out a folder or a .csv file"
+    ]
+    assert stdout == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +14,6 @@ from coursectl.commands._common import CourseDir, report_user_errors
 
 if TYPE_CHECKING:
     from coursectl.errors import Problem
-    from coursectl.gradebook.compute import Gradebook
 
 app = typer.Typer(
     no_args_is_help=False,
@@ -23,7 +22,16 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(StrEnum):
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    # The old spelling of --files, kept for one release.
+    csv = "csv"
+    canvas = "canvas"
+    both = "both"
+
+
+class Files(StrEnum):
     csv = "csv"
     canvas = "canvas"
     both = "both"
@@ -42,26 +50,48 @@ InputsDir = Annotated[
 ]
 
 
-def _build(course: Path, inputs: Path | None, strict: bool) -> Gradebook:
-    from coursectl.course import load_course
-    from coursectl.errors import UserError
-    from coursectl.gradebook.compute import InputPaths, build_gradebook
-    from coursectl.gradebook.inputs import DisplayFn
-
-    if inputs is not None and not inputs.is_dir():
-        raise UserError(
-            f"error: {inputs}: no such folder; pass --inputs a folder such as exports/sample"
-        )
-    loaded = load_course(course)
-    book = build_gradebook(loaded, InputPaths.for_course(loaded, inputs), DisplayFn())
-    if strict and book.notices:
-        raise UserError(book.notices)
-    return book
-
-
 def _warn(notices: list[Problem]) -> None:
     for notice in notices:
         print(f"warning: {notice}", file=sys.stderr)
+
+
+def _files_asked(summary: SummaryFormat, files: Files | None) -> tuple[list[str], str]:
+    """The files to write and the option that said so (an old `--format csv|canvas|both`
+    still works, with a note)."""
+    from coursectl.errors import UserError
+
+    chosen, option = files or Files.csv, "--files"
+    if summary not in (SummaryFormat.table, SummaryFormat.json):
+        if files is not None:
+            raise UserError(
+                f"--format {summary.value} is the old spelling of --files; give only --files"
+            )
+        chosen, option = Files(summary.value), "--format"
+        print(
+            f"note: --format {summary.value} is now --files {summary.value} (--format is table or "
+            "json); the old spelling goes in the next release",
+            file=sys.stderr,
+        )
+    return (["csv", "canvas"] if chosen is Files.both else [chosen.value]), option
+
+
+def _print_table(summary: dict[str, Any], err: bool) -> None:
+    def say(line: str) -> None:
+        typer.echo(line, err=err)
+
+    say(
+        f"{summary['students']} students, {summary['items_with_data']} of {summary['items']} "
+        f"items with data, {len(summary['warnings'])} warning(s)"
+    )
+    if summary["items_with_data"] == 0:
+        say(
+            "no source has data yet: see README 'coursectl gradebook' for where the exports go, "
+            "or try the shipped scenario with --inputs exports/sample"
+        )
+    for deliverable_id, sids in summary["unconfirmed"].items():
+        say(f"not confirmed by a TA yet in {deliverable_id} ({len(sids)}): {', '.join(sids)}")
+    for path in summary["written"]:
+        say(f"wrote {path}")
 
 
 @app.callback(invoke_without_command=True)
@@ -75,14 +105,27 @@ def gradebook(
         typer.Option(
             "--out",
             "-o",
-            help="Output folder (default: grades/ in the course, git-ignored); with one "
-            "--format also a file ending in .csv, or '-' for standard output.",
+            help="Output folder (default: grades/ in the course, git-ignored); with one of "
+            "--files csv/canvas also a file ending in .csv, or '-' for standard output.",
         ),
     ] = None,
-    output_format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="csv: gradebook.csv; canvas: Canvas import CSV; both."),
-    ] = OutputFormat.csv,
+    files: Annotated[
+        Files | None,
+        typer.Option(
+            "--files",
+            help="csv: gradebook.csv (default); canvas: the Canvas import CSV; both.",
+            show_default=False,
+        ),
+    ] = None,
+    summary_format: Annotated[
+        SummaryFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="The summary: table, or json on standard output. (csv, canvas, both: the old "
+            "spelling of --files.)",
+        ),
+    ] = SummaryFormat.table,
     force: Annotated[
         bool,
         typer.Option(
@@ -97,54 +140,44 @@ def gradebook(
 ) -> None:
     """Build the gradebook from Gradescope exports, reflections, peer reviews and self-assessments.
 
-    Writes grades/gradebook.csv, or with --format canvas the Canvas import CSV.
+    Writes grades/gradebook.csv, or with --files canvas the Canvas import CSV.
 
     Unmatched rows and students without rows are listed as warnings, never dropped.
 
-    Example: coursectl gradebook --inputs exports/sample --format both
+    Example: coursectl gradebook --inputs exports/sample --files both
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.console import Console
+    import json
 
-    from coursectl.files import GitState
-    from coursectl.gradebook.output import output_paths, plan_files, render_output, write_outputs
+    from coursectl.errors import UserError
+    from coursectl.gradebook.output import STDOUT, make_gradebook
 
-    formats = ["csv", "canvas"] if output_format is OutputFormat.both else [output_format.value]
-    targets = output_paths(out, course / "grades", formats)  # a bad --out fails before the work
-    book = _build(course, inputs, strict)
-    _warn(book.notices)
-    to_stdout = [fmt for fmt, path in targets.items() if path is None]
-    files = {fmt: path for fmt, path in targets.items() if path is not None}
-    planned = plan_files(book, files)
-    for item in planned:
-        if item.git is GitState.NOT_IGNORED:
-            print(
-                f"warning: {item.path}: not git-ignored; grades here could be committed (FERPA): "
-                "add it to .gitignore or write to grades/",
-                file=sys.stderr,
-            )
-    written = write_outputs(planned, force)
-    for fmt in to_stdout:
-        sys.stdout.write(render_output(book, fmt))
-        sys.stdout.flush()
-    console = Console(stderr=bool(to_stdout))  # standard output holds the CSV
-    counted = sum(1 for r in book.items if not all(r.state == "pending"))
-    console.print(
-        f"{len(book.course.students)} students, {counted} of {len(book.items)} items with data, "
-        f"{len(book.notices)} warning(s)"
-    )
-    if counted == 0:
-        console.print(
-            "no source has data yet: see README 'coursectl gradebook' for where the exports go, "
-            "or try the shipped scenario with --inputs exports/sample"
+    wanted, option = _files_asked(summary_format, files)
+    as_json = summary_format is SummaryFormat.json
+    to_stdout = out is not None and str(out) == STDOUT
+    if as_json and to_stdout:
+        raise UserError(
+            "--out -: --format json prints the summary on standard output; "
+            "give --out a folder or a .csv file"
         )
-    for deliverable_id, sids in book.unconfirmed.items():
-        console.print(
-            f"not confirmed by a TA yet in {deliverable_id} ({len(sids)}): {', '.join(sids)}"
+    outcome = make_gradebook(course, inputs, out, wanted, force=force, strict=strict, option=option)
+    _warn(outcome.book.notices)
+    for path in outcome.not_ignored:
+        print(
+            f"warning: {path}: not git-ignored; grades here could be committed (FERPA): "
+            "add it to .gitignore or write to grades/",
+            file=sys.stderr,
         )
-    for path in written:
-        console.print(f"wrote {path}")
+    if outcome.refused:
+        raise UserError(outcome.refused)
+    sys.stdout.write(outcome.stdout)
+    sys.stdout.flush()
+    summary = outcome.summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        _print_table(summary, err=to_stdout)  # standard output holds the CSV
 
 
 @app.command("explain")
@@ -158,19 +191,8 @@ def explain(
 
     Example: coursectl gradebook explain 9100038 --inputs exports/sample
     """
-    from coursectl.course.matching import NO_MATCH, RosterIndex
-    from coursectl.errors import UserError
-    from coursectl.gradebook.sheets import explain as explain_student
+    from coursectl.gradebook.output import explain_student
 
-    book = _build(course, inputs, strict=False)
-    policy = book.course.policy
-    roster = RosterIndex.build(
-        book.course.students, policy.gradebook.email_aliases if policy else []
-    )
-    position, _ = roster.match(student, student, student)
-    if position == NO_MATCH:
-        raise UserError(
-            f"error: no roster student with sid, email or GitHub name '{student}'; check the roster"
-        )
+    book, text = explain_student(course, inputs, student)
     _warn(book.notices)
-    typer.echo(explain_student(book, position), nl=False)
+    typer.echo(text, nl=False)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coursectl.course import Course
+from coursectl.course import Course, load_course
 from coursectl.course.adjustments import Adjustment, read_adjustments
 from coursectl.course.matching import RosterIndex
 from coursectl.course.model import (
@@ -149,9 +149,6 @@ class Gradebook:
     counted_weight: FloatArray  # percent of the course grade that has data
     notices: list[Problem] = field(default_factory=list)
     unconfirmed: dict[str, list[str]] = field(default_factory=dict)  # self-assessment id -> sids
-
-    def position(self, sid: str) -> int | None:
-        return next((i for i, s in enumerate(self.course.students) if s.sid == sid), None)
 
 
 def _policy(course: Course) -> GradingPolicy:
@@ -305,6 +302,20 @@ def build_gradebook(
     total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
     counted_weight = (category_weights[:, None] * shares).sum(axis=0)
     return Gradebook(course, results, categories, total, counted_weight, notices, unconfirmed)
+
+
+def gradebook_for(course_dir: Path, inputs: Path | None = None, strict: bool = False) -> Gradebook:
+    """Load the course in `course_dir` and build its gradebook from the policy's paths, or from
+    the one folder `inputs`; with `strict`, unmatched rows and missing students are errors."""
+    if inputs is not None and not inputs.is_dir():
+        raise UserError(
+            f"error: {inputs}: no such folder; pass --inputs a folder such as exports/sample"
+        )
+    course = load_course(course_dir)
+    book = build_gradebook(course, InputPaths.for_course(course, inputs), DisplayFn())
+    if strict and book.notices:
+        raise UserError(book.notices)
+    return book
 
 
 def _blank(item: GradeItem, size: int, points: float, describe: Callable[[int], str]) -> ItemResult:
@@ -480,7 +491,7 @@ def _reflection(
 
 def _word_counts(words: ObjectArray | None, size: int, rows: IntArray) -> FloatArray:
     """The report's word counts in `rows` (only 'late' rows need them) as numbers; NaN
-    elsewhere and where blank or not a number (a loop over every row cost 0.1 s per 10^5)."""
+    elsewhere and where blank or not a number."""
     counts = np.full(size, np.nan)
     if words is None:
         return counts

@@ -13,10 +13,10 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -70,51 +70,20 @@ class Observed:
     status: ObjectArray | None = None  # Gradescope Status or check-reflections status
     words: ObjectArray | None = None
 
-    @classmethod
-    def empty(cls, deliverable: str, source: str, size: int) -> Observed:
-        return cls(
-            deliverable,
-            source,
-            np.zeros(size, dtype=np.int64),
-            np.zeros(size, dtype=bool),
-            np.full(size, np.nan),
-            np.full(size, np.nan),
-            np.full(size, np.nan),
-        )
-
-
-@dataclass
-class Sources:
-    """Everything read, keyed by deliverable id."""
-
-    gradescope: dict[str, Observed] = field(default_factory=dict)
-    reflections: dict[str, Observed] = field(default_factory=dict)
-    reviews_assigned: dict[str, tuple[str, IntArray]] = field(
-        default_factory=dict
-    )  # source, count per student
-    reviews_done: dict[str, tuple[str, IntArray, IntArray]] = field(
-        default_factory=dict
-    )  # source, done, line
-    confirmations: dict[str, Observed] = field(
-        default_factory=dict
-    )  # score = TA score; status = note
-    notices: list[Problem] = field(default_factory=list)
-
 
 # ----------------------------------------------------------------------------- matching rows
 
 
-def _column(table: Table, name: str) -> list[str]:
+def _column(table: Table, name: str | None) -> list[str]:
     """A column's cells, stripped (blank where the file has no such column)."""
-    if not table.has(name):
+    if name is None or not table.has(name):
         return [""] * table.rows
     return [cell.strip() for cell in table.column(name).tolist()]
 
 
 def _lowered(table: Table, column: str) -> ObjectArray:
-    """A status-like column, stripped and lower-cased (each distinct value once)."""
-    codes, values = _by_value(table, column)
-    return np.asarray([v.lower() for v in values], dtype=object)[codes]
+    """A status-like column, stripped and lower-cased."""
+    return np.array([cell.lower() for cell in _column(table, column)], dtype=object)
 
 
 def _column_raw(table: Table, column: str) -> ObjectArray:
@@ -124,46 +93,10 @@ def _column_raw(table: Table, column: str) -> ObjectArray:
     return table.column(column)
 
 
-def _factorized(cells: ObjectArray) -> tuple[IntArray, ObjectArray]:
-    """Codes (numbering the values in order of first appearance) and the distinct cells.
-
-    A column of one value (every Max Points column) is recognised by one comparison and skips
-    pd.factorize's hash table (1 ms a column of 10^4 fresh strings).
-    """
-    if len(cells) and (cells == cells[0]).all():
-        return np.zeros(len(cells), dtype=np.int64), cells[:1]
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
-
-
-def _by_value(table: Table, column: str) -> tuple[IntArray, list[str]]:
-    """Codes and distinct stripped values of a column: parse each distinct value once."""
-    codes, uniques = _factorized(table.column(column))
-    return codes, [str(u).strip() for u in uniques]
-
-
 def is_in(cells: ObjectArray, allowed: Iterable[object]) -> BoolArray:
-    """np.isin for a column of strings: one set look-up per cell through map() (np.isin
-    compares object arrays element by element for each allowed value, ~2x slower)."""
-    found = map(frozenset(allowed).__contains__, cells.tolist())
-    return np.fromiter(found, dtype=bool, count=len(cells))
-
-
-def _positions_by_sid(table: Table, roster: RosterIndex, column: str | None) -> IntArray:
-    """Roster position of each row whose sid cell is exactly a roster sid, else NO_MATCH.
-
-    One dict.get per raw cell through map() (0.5 ms at 10^4 rows, a tenth of stripping three
-    columns and pd.Series.map); a cell with spaces around it misses here and is matched in the
-    full order by the caller, as is every unknown sid.
-    """
-    cells = table.column(column).tolist() if column and table.has(column) else [""] * table.rows
-    found = list(map(roster.by_sid.get, cells, repeat(NO_MATCH, len(cells))))
-    return np.array(found, dtype=np.int64)
-
-
-def _cell(table: Table, column: str | None, row: int) -> str:
-    """One cell, stripped; blank where there is no such column."""
-    return str(table.column(column)[row]).strip() if column and table.has(column) else ""
+    """Whether each cell is one of `allowed` (cells may be None)."""
+    allowed = set(allowed)
+    return np.array([cell in allowed for cell in cells.tolist()], dtype=bool)
 
 
 def match_rows(
@@ -177,16 +110,16 @@ def match_rows(
     what: str,
 ) -> IntArray:
     """Roster position of every row (NO_MATCH for unmatched rows, each reported)."""
-    size = table.rows
-    # Fast path by sid; the few rows without a known sid go through the full order.
-    positions = _positions_by_sid(table, roster, sid_col)
-    for unmatched in np.flatnonzero(positions == NO_MATCH).tolist():
-        row = int(unmatched)
-        sid, email = _cell(table, sid_col, row), _cell(table, email_col, row)
-        github = _cell(table, github_col, row)
+    positions = np.full(table.rows, NO_MATCH, dtype=np.int64)
+    first_line: dict[int, int] = {}
+    names = [_column(table, c) for c in name_cols]
+    identities = zip(
+        _column(table, sid_col), _column(table, email_col), _column(table, github_col), strict=True
+    )
+    for row, (sid, email, github) in enumerate(identities):
         position, _ = roster.match(sid, email, github)
         if position == NO_MATCH:
-            name = " ".join(cell for cell in (_cell(table, c, row) for c in name_cols) if cell)
+            name = " ".join(cell for cell in (column[row] for column in names) if cell)
             notices.append(
                 table.problem(
                     row,
@@ -195,24 +128,18 @@ def match_rows(
                     "or leave it if they dropped",
                 )
             )
-        positions[row] = position
-    matched = positions[positions != NO_MATCH]
-    if len(matched) and np.bincount(matched).max() > 1:  # np.unique: a hash table, 2 ms
-        first_line: dict[int, int] = {}
-        for index in range(size):
-            row, position = index, int(positions[index])
-            if position == NO_MATCH:
-                continue
-            if position in first_line:
-                student = roster.students[position]
-                raise UserError(
-                    table.problem(
-                        row,
-                        f"{student.sid} ({student.name}) has a second row here (first on line "
-                        f"{first_line[position]}) in {what}; keep one row per student",
-                    )
+            continue
+        if position in first_line:
+            student = roster.students[position]
+            raise UserError(
+                table.problem(
+                    row,
+                    f"{student.sid} ({student.name}) has a second row here (first on line "
+                    f"{first_line[position]}) in {what}; keep one row per student",
                 )
-            first_line[position] = table.line(row)
+            )
+        first_line[position] = table.line(row)
+        positions[row] = position
     return positions
 
 
@@ -232,9 +159,8 @@ def report_absent(
         )
 
 
-def _scatter(
-    size: int, positions: IntArray, values: npt.NDArray[np.generic], fill: object
-) -> npt.NDArray[np.generic]:
+def _scatter(size: int, positions: IntArray, values: npt.NDArray[Any], fill: object) -> Any:
+    """Each row's value at its student's roster position; `fill` for students without a row."""
     out = np.full(size, fill, dtype=values.dtype if values.dtype != object else object)
     keep = positions != NO_MATCH
     out[positions[keep]] = values[keep]
@@ -242,77 +168,40 @@ def _scatter(
 
 
 def _numbers(table: Table, column: str, what: str) -> FloatArray:
-    """Floats of a column; blank is NaN; anything else that is not a number is an error.
-
-    Each distinct cell is parsed once (a score column holds a few dozen): pd.to_numeric over
-    every cell cost ~5 ms a column, 0.3 s for the benchmark's 56 columns.
-    """
-    codes, uniques = _factorized(table.column(column))
-    parsed = np.asarray(pd.to_numeric(uniques, errors="coerce"), dtype=np.float64)
-    # Codes number the values in order of first appearance: the first bad code is the first
-    # bad row.
-    for code in np.flatnonzero(np.isnan(parsed)).tolist():
-        cell = str(uniques[code]).strip()
+    """Floats of a column; blank is NaN; anything else that is not a number is an error."""
+    cells = table.column(column)
+    parsed = pd.to_numeric(pd.Series(cells, dtype=str), errors="coerce")
+    values = np.asarray(parsed, dtype=np.float64)
+    for row in np.flatnonzero(np.isnan(values)).tolist():
+        cell = str(cells[row]).strip()
         if cell:
             raise UserError(
                 table.problem(
-                    int(np.argmax(codes == code)),
-                    f"{what} '{cell}' in column '{column}' is not a number; fix or blank it",
+                    row, f"{what} '{cell}' in column '{column}' is not a number; fix or blank it"
                 )
             )
-    return parsed[codes]
+    return values
 
 
 _HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
-# Hours of up to 300 digits: float() of a longer one is inf where the int arithmetic overflows.
-_HMS_LINES = re.compile(r"(?:\d{1,300}:\d{1,2}:\d{1,2}\n)*")
-
-
-def _hms_seconds(values: list[str]) -> FloatArray | None:
-    """Seconds of every H:M:S value ('' = 0) at once, or None when one is not H:M:S.
-
-    One regex over the values joined by line breaks and one float() per number (a regex match
-    and three int() per value cost ~0.1 s for the benchmark's 26 lateness columns); float()
-    reads the digits `\\d` accepts as int() does, and the sum is the same float arithmetic.
-    """
-    filled = [index for index, value in enumerate(values) if value]
-    seconds = np.zeros(len(values))
-    if not filled:
-        return seconds
-    joined = "\n".join([values[index] for index in filled])
-    if joined.count("\n") != len(filled) - 1 or not _HMS_LINES.fullmatch(joined + "\n"):
-        return None
-    parts = np.array(list(map(float, joined.replace("\n", ":").split(":")))).reshape(-1, 3)
-    seconds[filled] = parts[:, 0] * 3600.0 + parts[:, 1] * 60.0 + parts[:, 2]
-    return seconds
 
 
 def _lateness(table: Table, column: str) -> FloatArray:
     """Seconds from Gradescope's H:M:S lateness (hours may exceed 24); blank is on time."""
-    # Most cells are blank or on time: only the others are parsed, with no hash table of the
-    # column (pd.factorize of 10^4 fresh strings was most of the 4 ms a column).
-    cells = table.column(column)
-    others = np.flatnonzero((cells != "0:00:00") & (cells != ""))
-    parsed = _hms_seconds([str(cell).strip() for cell in cells[others].tolist()])
-    if parsed is not None:
-        seconds = np.zeros(len(cells))
-        seconds[others] = parsed
-        return seconds
-    codes, values = _by_value(table, column)
-    seconds = np.zeros(len(values) + 1)
-    for index, value in enumerate(values):
+    seconds = np.zeros(table.rows)
+    for row, value in enumerate(_column(table, column)):
+        if not value:
+            continue
         match = _HMS.match(value)
-        if match:
-            hours, minutes, secs = (int(g) for g in match.groups())
-            seconds[index] = hours * 3600.0 + minutes * 60.0 + secs
-        elif value:
-            row = int(np.flatnonzero(codes == index)[0])
+        if match is None:
             raise UserError(
                 table.problem(
                     row, f"lateness '{value}' in column '{column}' is not H:M:S (e.g. 225:07:02)"
                 )
             )
-    return seconds[codes]
+        hours, minutes, secs = (int(g) for g in match.groups())
+        seconds[row] = hours * 3600.0 + minutes * 60.0 + secs
+    return seconds
 
 
 # ----------------------------------------------------------------------------- Gradescope
@@ -404,16 +293,11 @@ def read_download_grades(
         observed = Observed(
             deliverable_id,
             display,
-            _scatter(
-                size,
-                positions,
-                table.line_array(),
-                0,
-            ),  # type: ignore[arg-type]
-            _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
-            _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
-            _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
-            _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
+            _scatter(size, positions, table.line_array(), 0),
+            _scatter(size, positions, submitted, False),
+            _scatter(size, positions, score, np.nan),
+            _scatter(size, positions, max_points, np.nan),
+            _scatter(size, positions, late, np.nan),
         )
         observed.status = np.where(
             observed.submitted, np.where(np.isnan(observed.score), "ungraded", "graded"), "missing"
@@ -465,12 +349,12 @@ def read_assignment_scores(
     return Observed(
         deliverable.id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
-        _scatter(size, positions, submitted, False),  # type: ignore[arg-type]
-        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, max_points, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, late, np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, status, None),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
+        _scatter(size, positions, submitted, False),
+        _scatter(size, positions, score, np.nan),
+        _scatter(size, positions, max_points, np.nan),
+        _scatter(size, positions, late, np.nan),
+        _scatter(size, positions, status, None),
     )
 
 
@@ -697,14 +581,15 @@ def _json_table(path: Path, display: str, deliverable_id: str) -> Table:
                 "expected a list of records (one per student), as check-reflections --format json writes",
             )
         )
-    frame = pd.DataFrame(
-        [{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data],
-        dtype=str,
-    ).fillna("")
+    records = [{str(k): "" if v is None else str(v).strip() for k, v in r.items()} for r in data]
+    names = dict.fromkeys(name for record in records for name in record)
+    columns = {
+        name: np.array([record.get(name, "") for record in records], dtype=object) for name in names
+    }
     lines = _record_lines(text)
-    if len(lines) != len(frame):  # a list nested deeper than one key: fall back to record numbers
-        lines = list(range(1, len(frame) + 1))
-    return Table.from_frame(display, frame, lines)
+    if len(lines) != len(records):  # a list nested deeper than one key: record numbers instead
+        lines = list(range(1, len(records) + 1))
+    return Table(display, columns, len(records), lines)
 
 
 def _check_csv_deliverable(table: Table, deliverable_id: str, notices: list[Problem]) -> None:
@@ -776,38 +661,33 @@ def read_reflections(
         "this file",
     )
     late = np.zeros(table.rows)
-    if table.has("late_by"):
-        codes, values = _by_value(table, "late_by")
-        seconds = np.zeros(len(values))
-        for index, text in enumerate(values):
-            parsed = parse_duration(text)
-            if parsed is None:
-                row = int(np.flatnonzero(codes == index)[0])
-                raise UserError(
-                    table.problem(
-                        row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
-                    )
+    for row, text in enumerate(_column(table, "late_by")):
+        parsed = parse_duration(text)
+        if parsed is None:
+            raise UserError(
+                table.problem(
+                    row, f"late_by '{text}' is not a length of time; write H:M:S, e.g. 26:03:00"
                 )
-            seconds[index] = parsed
-        late = seconds[codes]
+            )
+        late[row] = parsed
     late_rows = status_text == "late"
     size = len(roster.students)
     lines = table.line_array()
     observed = Observed(
         deliverable.id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
         _scatter(
             size,
             positions,
             is_in(status_text, ("ok", "late", "too-short", "too-long", "empty")),
             False,
-        ),  # type: ignore[arg-type]
+        ),
         np.full(size, np.nan),
         np.full(size, np.nan),
-        _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),  # type: ignore[arg-type]
-        _scatter(size, positions, status_text.astype(object), None),  # type: ignore[arg-type]
-        _scatter(size, positions, _column_raw(table, "words"), None),  # type: ignore[arg-type]
+        _scatter(size, positions, np.where(late_rows, late, 0.0), np.nan),
+        _scatter(size, positions, status_text.astype(object), None),
+        _scatter(size, positions, _column_raw(table, "words"), None),
     )
     report_absent(observed, roster, notices, f"'{deliverable.id}'")
     return observed
@@ -840,13 +720,8 @@ def read_review_allocation(
             ["reviewer_sid", "author_sid"],
             "use the CSV that 'coursectl assign-reviews' writes",
         )
-        if table.has("assignment"):
-            codes, named = _by_value(table, "assignment")
-            other = [code for code, name in enumerate(named) if name not in (deliverable_id, "")]
-            if other:
-                # Codes number the values in order of first appearance: the first row of the
-                # first such code is the first such row.
-                row = int(np.argmax(codes == other[0]))
+        for row, named in enumerate(_column(table, "assignment")):
+            if named not in (deliverable_id, ""):
                 raise UserError(
                     table.problem(
                         row,
@@ -865,12 +740,17 @@ def _matched_reviews(
     table: Table, roster: RosterIndex, notices: list[Problem]
 ) -> tuple[list[int], list[int], list[str]]:
     """Rows, reviewers' roster positions and author sids of the review rows whose reviewer is
-    on the roster; the others become notices. Reviewers are looked up by sid for the whole
-    column at once (a match call per row cost 0.14 s for the benchmark's 36,684 reviews)."""
-    positions = _positions_by_sid(table, roster, "reviewer_sid")
-    for row in np.flatnonzero(positions == NO_MATCH).tolist():
-        sid = _cell(table, "reviewer_sid", row)
-        email = _cell(table, "reviewer_email", row)
+    on the roster; the others become notices."""
+    rows: list[int] = []
+    positions: list[int] = []
+    authors: list[str] = []
+    reviewers = zip(
+        _column(table, "reviewer_sid"),
+        _column(table, "reviewer_email"),
+        _column(table, "author_sid"),
+        strict=True,
+    )
+    for row, (sid, email, author) in enumerate(reviewers):
         position, _ = roster.match(sid, email)
         if position == NO_MATCH:
             notices.append(
@@ -879,10 +759,11 @@ def _matched_reviews(
                     f"reviewer {describe_row(sid, email)} matches no roster student; not counted",
                 )
             )
-        positions[row] = position
-    rows = np.flatnonzero(positions != NO_MATCH)
-    authors = _column(table, "author_sid")
-    return rows.tolist(), positions[rows].tolist(), [authors[row] for row in rows.tolist()]
+            continue
+        rows.append(row)
+        positions.append(position)
+        authors.append(author)
+    return rows, positions, authors
 
 
 def read_reviews_done(
@@ -950,12 +831,12 @@ def read_confirmations(
     return Observed(
         deliverable_id,
         display,
-        _scatter(size, positions, lines, 0),  # type: ignore[arg-type]
-        _scatter(size, positions, ~np.isnan(score), False),  # type: ignore[arg-type]
-        _scatter(size, positions, score, np.nan),  # type: ignore[arg-type]
+        _scatter(size, positions, lines, 0),
+        _scatter(size, positions, ~np.isnan(score), False),
+        _scatter(size, positions, score, np.nan),
         np.full(size, max_score),
         np.full(size, np.nan),
-        _scatter(size, positions, np.asarray(_column(table, "note"), dtype=object), None),  # type: ignore[arg-type]
+        _scatter(size, positions, np.asarray(_column(table, "note"), dtype=object), None),
     )
 
 

@@ -1,18 +1,19 @@
-"""Writing the gradebook's files atomically, knowing whether git would publish them, and
-refusing to replace a file coursectl did not write."""
+"""One gradebook run: building it, writing its files atomically, knowing whether git would
+publish them, and refusing to replace a file coursectl did not write."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from coursectl.course.matching import NO_MATCH, RosterIndex
 from coursectl.errors import Problem, UserError
 from coursectl.files import GitState, atomic_write_text, git_state
-from coursectl.gradebook.compute import Gradebook
-from coursectl.gradebook.sheets import STUDENT_COLUMNS, canvas_csv, gradebook_csv
+from coursectl.gradebook.compute import Gradebook, gradebook_for
+from coursectl.gradebook.sheets import STUDENT_COLUMNS, canvas_csv, explain, gradebook_csv
 
 GRADEBOOK_FILE = "gradebook.csv"
 CANVAS_FILE = "gradebook-canvas.csv"
@@ -31,7 +32,7 @@ class Planned:
 
 
 def output_paths(
-    out: Path | None, default_folder: Path, formats: list[str]
+    out: Path | None, default_folder: Path, formats: list[str], option: str = "--files"
 ) -> dict[str, Path | None]:
     """Where each format is written; None means standard output.
 
@@ -44,7 +45,7 @@ def output_paths(
     if single_file and len(formats) > 1:
         written = " and ".join(FILE_NAMES[fmt] for fmt in formats)
         raise UserError(
-            f"--out {out}: --format both writes two files ({written}); give --out a folder"
+            f"--out {out}: {option} both writes two files ({written}); give --out a folder"
         )
     if str(out) == STDOUT:
         return {formats[0]: None}
@@ -56,18 +57,6 @@ def output_paths(
 def render_output(book: Gradebook, fmt: str) -> str:
     """The text of one output format ('csv' or 'canvas')."""
     return canvas_csv(book) if fmt == "canvas" else gradebook_csv(book)
-
-
-def plan_files(book: Gradebook, targets: Mapping[str, Path]) -> list[Planned]:
-    """Render every requested output for its file (nothing written yet)."""
-    return [
-        Planned(path, render_output(book, fmt), git_state(path)) for fmt, path in targets.items()
-    ]
-
-
-def plan_outputs(book: Gradebook, out_dir: Path, formats: list[str]) -> list[Planned]:
-    """Render every requested output into the folder `out_dir` (nothing written yet)."""
-    return plan_files(book, {fmt: out_dir / FILE_NAMES[fmt] for fmt in formats})
 
 
 def _head_rows(path: Path) -> list[list[str]] | None:
@@ -121,35 +110,95 @@ def _replaceable(item: Planned) -> bool:
         return False
 
 
-def write_outputs(planned: list[Planned], force: bool) -> list[Path]:
-    """Write all files, or none when one would land in a file git tracks or replace a file
-    coursectl did not write (unless forced)."""
-    if force:
-        refused: list[Problem] = []
-    else:
-        refused = [
-            Problem(
-                str(p.path),
-                None,
-                None,
-                "git tracks this file: grades written here would be committed (FERPA); "
-                "write to grades/ (git-ignored) with --out, or pass --force",
-            )
-            for p in planned
-            if p.git is GitState.TRACKED
-        ]
-        refused += [
-            Problem(
-                str(p.path),
-                None,
-                None,
-                "exists and was not written by coursectl gradebook; pass --force to replace it",
-            )
-            for p in planned
-            if p.git is not GitState.TRACKED and not _replaceable(p)
-        ]
+def _refused(planned: list[Planned]) -> list[Problem]:
+    """Files that would land in a file git tracks or replace a file coursectl did not write."""
+    refused = [
+        Problem(
+            str(p.path),
+            None,
+            None,
+            "git tracks this file: grades written here would be committed (FERPA); "
+            "write to grades/ (git-ignored) with --out, or pass --force",
+        )
+        for p in planned
+        if p.git is GitState.TRACKED
+    ]
+    refused += [
+        Problem(
+            str(p.path),
+            None,
+            None,
+            "exists and was not written by coursectl gradebook; pass --force to replace it",
+        )
+        for p in planned
+        if p.git is not GitState.TRACKED and not _replaceable(p)
+    ]
+    return refused
+
+
+@dataclass
+class Outcome:
+    """What one `coursectl gradebook` run did. When `refused` is not empty nothing was written."""
+
+    book: Gradebook
+    written: list[Path]
+    not_ignored: list[Path]  # outputs git does not ignore (grades could be committed)
+    refused: list[Problem]
+    stdout: str  # the CSV asked for with --out -, else ""
+
+    def summary(self) -> dict[str, Any]:
+        """The run in numbers: what `--format json` prints and the table shows."""
+        book = self.book
+        return {
+            "students": len(book.course.students),
+            "items": len(book.items),
+            "items_with_data": sum(1 for r in book.items if not all(r.state == "pending")),
+            "warnings": [str(notice) for notice in book.notices],
+            "unconfirmed": book.unconfirmed,
+            "written": [str(path) for path in self.written],
+        }
+
+
+def make_gradebook(
+    course_dir: Path,
+    inputs: Path | None,
+    out: Path | None,
+    files: list[str],
+    *,
+    force: bool = False,
+    strict: bool = False,
+    option: str = "--files",
+) -> Outcome:
+    """Build the gradebook and write the files asked for ('csv', 'canvas') atomically: all of
+    them, or none when one is refused (unless `force`). `out` as in `output_paths`; `option`
+    names the files option in its messages."""
+    targets = output_paths(out, course_dir / "grades", files, option)  # before the work
+    book = gradebook_for(course_dir, inputs, strict)
+    planned = [
+        Planned(path, render_output(book, fmt), git_state(path))
+        for fmt, path in targets.items()
+        if path is not None
+    ]
+    not_ignored = [p.path for p in planned if p.git is GitState.NOT_IGNORED]
+    refused = [] if force else _refused(planned)
     if refused:
-        raise UserError(refused)
+        return Outcome(book, [], not_ignored, refused, "")
     for item in planned:
         atomic_write_text(item.path, item.text, private=True)  # grades: FERPA
-    return [p.path for p in planned]
+    stdout = "".join(render_output(book, fmt) for fmt, path in targets.items() if path is None)
+    return Outcome(book, [p.path for p in planned], not_ignored, [], stdout)
+
+
+def explain_student(course_dir: Path, inputs: Path | None, student: str) -> tuple[Gradebook, str]:
+    """The gradebook and how one student's numbers were computed (sid, email or GitHub name)."""
+    book = gradebook_for(course_dir, inputs)
+    policy = book.course.policy
+    roster = RosterIndex.build(
+        book.course.students, policy.gradebook.email_aliases if policy else []
+    )
+    position, _ = roster.match(student, student, student)
+    if position == NO_MATCH:
+        raise UserError(
+            f"error: no roster student with sid, email or GitHub name '{student}'; check the roster"
+        )
+    return book, explain(book, position)
