@@ -36,7 +36,7 @@ WEEKLY_JOB: tuple[tuple[str, ...], ...] = (
         "7",
     ),
     ("render", "week", "7", "--out", "build/week-07.html"),
-    ("gradebook", "--inputs", "exports/sample", "--format", "both"),
+    ("gradebook", "--inputs", "exports/sample", "--files", "both"),
     ("gradebook", "explain", "9100038", "--inputs", "exports/sample"),
 )
 
