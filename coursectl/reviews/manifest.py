@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -136,16 +135,15 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
 def _check_consistent(manifest: Manifest) -> None:
     """The shape every later step relies on; a hand-edited manifest that breaks it would
     otherwise fail deep inside --add/--drop with a KeyError."""
-    # Whole columns at once (set of types, one superset check): 10^5 reviewers in ~20 ms.
-    if set(map(type, manifest.students)) - {str}:
+    if not all(isinstance(sid, str) for sid in manifest.students):
         raise TypeError("students must be sids")
     students = set(manifest.students)
     allocation = manifest.allocation
     if not isinstance(allocation, dict) or set(allocation) != students:
         raise ValueError("its allocation's reviewers are not its students")
-    if set(map(type, allocation.values())) - {list}:
+    if not all(isinstance(authors, list) for authors in allocation.values()):
         raise TypeError("each reviewer's authors must be a list")
-    if not students.issuperset(chain.from_iterable(allocation.values())):
+    if not all(students.issuperset(authors) for authors in allocation.values()):
         raise ValueError("a reviewer's authors are not among its students")
 
 
