@@ -297,11 +297,16 @@ class _Group:
         return self.team_names[code] if self.team_names else str(code)
 
     def is_forbidden(self, reviewer: int, author: int) -> bool:
-        code = reviewer * self.m + author
-        position = int(np.searchsorted(self.forbidden_codes, code))
-        return (
-            position < self.forbidden_codes.shape[0] and int(self.forbidden_codes[position]) == code
-        )
+        return bool(self.forbidden(np.array([reviewer * self.m + author]))[0])
+
+    def forbidden(self, codes: IntArray) -> NDArray[np.bool_]:
+        """Which pair codes (reviewer * m + author) are forbidden: a binary search in the
+        sorted codes."""
+        if self.forbidden_codes.shape[0] == 0:
+            return np.zeros(codes.shape, dtype=bool)
+        position = np.searchsorted(self.forbidden_codes, codes)
+        position = np.minimum(position, self.forbidden_codes.shape[0] - 1)
+        return np.asarray(self.forbidden_codes[position] == codes)
 
     def allowed_matrix(self) -> NDArray[np.bool_]:
         """allowed[r, a]: r may review a as far as pairwise rules go (small groups only)."""
@@ -387,7 +392,7 @@ def _violations(authors: IntArray, group: _Group) -> IntArray:
     bad = (team_r == group.team[author]) & (team_r != NO_TEAM)
     bad |= reviewer == author
     if group.forbidden_codes.shape[0]:
-        bad |= np.isin(reviewer * m + author, group.forbidden_codes)
+        bad |= group.forbidden(reviewer * m + author)
     # The ring and strict swaps never create these, but kicks may leave them for a later pass.
     if k > 1:
         ordered = np.sort(authors, axis=1)
@@ -764,7 +769,7 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
     blocked_out = np.bincount(reviewer, minlength=m)
     blocked_in = np.bincount(author, minlength=m)
     reverse = author * m + reviewer
-    both = np.isin(reverse, group.forbidden_codes)
+    both = group.forbidden(reverse)
     blocked_both = np.bincount(reviewer[both], minlength=m)
     partners = m - team_sizes(group.team)
     can_review = partners - blocked_out
