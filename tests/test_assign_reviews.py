@@ -791,8 +791,7 @@ def test_missing_default_rubric_is_warned(runner: CliRunner, course_dir: Path) -
 def test_a_leading_newline_survives_the_per_reviewer_path(
     runner: CliRunner, course_dir: Path
 ) -> None:
-    """A filter sends the template down the per-reviewer path; it must render the template
-    exactly as written, first newline included (as the per-shape path and jinja2 do)."""
+    """Each message is the template rendered exactly as written, first newline included."""
     (course_dir / "templates" / "review-message.md.j2").write_text(
         "\nbody {{ reviewer.name | upper }}\n"
     )
