@@ -710,17 +710,15 @@ def test_review_files_are_private(runner: CliRunner, course_dir: Path) -> None:
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
 
 
-@pytest.mark.parametrize("blocked", ["reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz"])
+@pytest.mark.parametrize("blocked", ["reviews.csv", "messages.jsonl", "manifest.json"])
 def test_a_failed_commit_leaves_all_three_files_of_the_previous_round(
     runner: CliRunner, course_dir: Path, blocked: str
 ) -> None:
     """An output replaced by a folder: the new round fails before any file is replaced, so
-    the messages never describe another allocation than the CSV and manifest. (A folder at
-    pairs.npz failed in the middle of the commit, after the other three had been replaced,
-    and left a staging file.)"""
+    the messages never describe another allocation than the CSV and manifest."""
     assert run(runner, course_dir, PP1, "--seed", "7")[0] == 0
     folder = course_dir / "reviews" / PP1
-    names = ("reviews.csv", "messages.jsonl", "manifest.json", "pairs.npz")
+    names = ("reviews.csv", "messages.jsonl", "manifest.json")
     before = {name: (folder / name).read_bytes() for name in names if name != blocked}
     (folder / blocked).unlink()
     (folder / blocked).mkdir()
@@ -793,8 +791,7 @@ def test_missing_default_rubric_is_warned(runner: CliRunner, course_dir: Path) -
 def test_a_leading_newline_survives_the_per_reviewer_path(
     runner: CliRunner, course_dir: Path
 ) -> None:
-    """A filter sends the template down the per-reviewer path; it must render the template
-    exactly as written, first newline included (as the per-shape path and jinja2 do)."""
+    """Each message is the template rendered exactly as written, first newline included."""
     (course_dir / "templates" / "review-message.md.j2").write_text(
         "\nbody {{ reviewer.name | upper }}\n"
     )
@@ -840,3 +837,57 @@ def test_a_submission_link_that_cannot_be_filled_in_is_one_line(
     assert "Traceback" not in out + err
     assert f"submission_link '{pattern}'" in err
     assert not (course_dir / "reviews" / PP1 / "reviews.csv").exists()
+
+
+def messages_of(runner: CliRunner, course: Path) -> bytes:
+    result = runner.invoke(
+        app, ["assign-reviews", "pp1-peer-reviews", "--seed", "11", "--course", str(course)]
+    )
+    assert result.exit_code == 0, result.stderr
+    return (course / "reviews" / "pp1-peer-reviews" / "messages.jsonl").read_bytes()
+
+
+def test_a_template_mistake_is_one_line_and_writes_nothing(
+    runner: CliRunner, course_dir: Path
+) -> None:
+    (course_dir / "templates" / "review-message.md.j2").write_text("Hi {{ reviewer.name }\n")
+    result = runner.invoke(app, ["assign-reviews", "pp1-peer-reviews", "--course", str(course_dir)])
+    assert result.exit_code == 1
+    assert "review-message.md.j2:1: template error" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    folder = course_dir / "reviews" / "pp1-peer-reviews"
+    assert not (folder / "reviews.csv").exists() and not (folder / "manifest.json").exists()
+    assert not list(course_dir.rglob(".*.tmp"))
+
+
+def test_a_failed_check_replaces_nothing(runner: CliRunner, course_dir: Path) -> None:
+    """The allocation check runs before anything is replaced; when it fails, the previous
+    round's CSV, messages and manifest stay as they were and no staging file is left."""
+    from coursectl.course import load_course
+    from coursectl.errors import UserError
+    from coursectl.reviews import outputs
+    from coursectl.reviews.assign import peer_review
+    from coursectl.reviews.manifest import load_manifest, manifest_path
+
+    messages_of(runner, course_dir)  # a first round, written normally
+    folder = course_dir / "reviews" / "pp1-peer-reviews"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    course = load_course(course_dir)
+    path = manifest_path(course_dir, "pp1-peer-reviews")
+    manifest = load_manifest(path)
+    manifest.seed += 1  # a different manifest, so a write would show
+
+    def failing_check(positions: object) -> None:
+        raise UserError("internal check failed for 'pp1-peer-reviews', nothing was written")
+
+    with pytest.raises(UserError, match="nothing was written"):
+        outputs.write_outputs(
+            course,
+            peer_review(course, "pp1-peer-reviews"),
+            manifest,
+            path,
+            [],
+            True,
+            check=failing_check,
+        )
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

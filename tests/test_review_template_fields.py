@@ -11,8 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from coursectl.reviews.outputs import AuthorView
-from coursectl.reviews.template_shapes import student_field_mistakes
+from coursectl.reviews.messages import AuthorView, student_field_mistakes
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "review-message.md.j2"
 

@@ -7,10 +7,6 @@ manifest under `<course>/reviews/<deliverable>/`. It returns what happened; it n
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import itertools
 import re
 import secrets
 import zlib
@@ -18,9 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -28,6 +23,7 @@ from coursectl.course import Course
 from coursectl.course.model import PeerReviewDeliverable
 from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
+from coursectl.files import exclusive
 from coursectl.reviews import allocation as alloc
 from coursectl.reviews.manifest import (
     REVIEWS_DIR,
@@ -40,14 +36,10 @@ from coursectl.reviews.manifest import (
     protect_folder,
     reviews_dir,
 )
-
-if TYPE_CHECKING:
-    from coursectl.reviews.manifest import Positions
+from coursectl.reviews.messages import DEFAULT_RUBRIC, rubric_for
+from coursectl.reviews.outputs import CSV_FILE, write_outputs
 
 T = TypeVar("T")
-
-CSV_FILE = "reviews.csv"
-MESSAGES_FILE = "messages.jsonl"
 
 
 @dataclass(frozen=True)
@@ -78,8 +70,6 @@ class AssignOutcome:
 
 def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
     """Allocate (or show, or amend) the peer reviews for one deliverable and write the outputs."""
-    from coursectl.files import exclusive
-
     deliverable = peer_review(course, options.deliverable_id)
     # One run at a time per course folder: rounds read each other's manifests, and two runs
     # writing one round would remove each other's staging files.
@@ -95,8 +85,6 @@ def assign_reviews(course: Course, options: AssignOptions) -> AssignOutcome:
 def _assign_reviews(
     course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions
 ) -> AssignOutcome:
-    from coursectl.reviews.outputs import write_outputs
-
     path = manifest_path(course.root, deliverable.id)
     replacing = options.force and not (options.add or options.drop)
     saved = load_manifest(path, _display(course, path)) if path.exists() and not replacing else None
@@ -136,7 +124,7 @@ def _assign_reviews(
             path,
             changes,
             options.messages,
-            check=lambda positions: verify(saved, constraints, positions),
+            check=lambda manifest: verify(manifest, constraints),
         )
         return AssignOutcome(
             "changed",
@@ -163,8 +151,8 @@ def _assign_reviews(
             f"{_display(course, existing_csv)} exists without its manifest; "
             "move it away or re-run with --force"
         )
-    manifest, constraints, positions = _allocate(course, deliverable, options, notes)
-    # verify() runs inside write_outputs, beside the message rendering, before anything is written.
+    manifest, constraints = _allocate(course, deliverable, options, notes)
+    # verify() runs inside write_outputs, before anything is written.
     written = write_outputs(
         course,
         deliverable,
@@ -172,8 +160,7 @@ def _assign_reviews(
         path,
         [],
         options.messages,
-        check=lambda positions: verify(manifest, constraints, positions),
-        positions=positions,
+        check=lambda manifest: verify(manifest, constraints),
     )
     return AssignOutcome(
         "allocated",
@@ -277,9 +264,8 @@ def _check_same_settings(
 
 def _allocate(
     course: Course, deliverable: PeerReviewDeliverable, options: AssignOptions, notes: list[str]
-) -> tuple[Manifest, alloc.ReviewConstraints, alloc.IntArray]:
-    """A new round: its manifest, the rules it was made under, and its allocation as positions
-    in `manifest.students` (manifest.allocation_positions, without the round trip via sids)."""
+) -> tuple[Manifest, alloc.ReviewConstraints]:
+    """A new round: its manifest and the rules it was made under."""
     if options.seed is not None and options.seed < 0:
         raise UserError(f"--seed {options.seed}: use a number >= 0")
     k = options.reviews if options.reviews is not None else deliverable.reviews_per_student
@@ -293,7 +279,7 @@ def _allocate(
     else:
         source, taking_part, non_submitters = "roster", list(course.students), []
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
-    sids_in_order = list(map(attrgetter("sid"), taking_part))
+    sids_in_order = [s.sid for s in taking_part]
     rounds, forbidden = _earlier_pairs(course, deliverable.id, sids_in_order)
     constraints = _constraints(k, taking_part, options.within_section, forbidden)
     # The deliverable joins the seed: the same --seed for two rounds still shuffles differently.
@@ -316,25 +302,20 @@ def _allocate(
         non_submitters=non_submitters,
         allocation=_by_sid(authors, sids_in_order),
     )
-    return manifest, constraints, authors
+    return manifest, constraints
 
 
-def verify(
-    manifest: Manifest, constraints: alloc.ReviewConstraints, positions: Positions | None = None
-) -> None:
+def verify(manifest: Manifest, constraints: alloc.ReviewConstraints) -> None:
     """The independent check before anything is written: the saved form of the allocation
-    (sids, as the manifest holds it) against rules rebuilt from roster and rounds. `positions`
-    (the allocator's array, from which most outputs are made) must be that same allocation:
-    messages rendered per reviewer read the sids."""
+    (sids, as the manifest holds it, from which every output is made) against rules rebuilt
+    from roster and rounds."""
     saved = allocation_positions(manifest)
     if saved is None or saved.shape != (len(manifest.students), constraints.k):
         problems = [
             "the saved allocation does not give every student taking part k authors among them"
         ]
-    elif positions is not None and not np.array_equal(saved, positions):
-        problems = ["the saved allocation is not the one the outputs are made from"]
     else:
-        problems = alloc.validate_allocation(np.asarray(saved, np.int64), constraints)
+        problems = alloc.validate_allocation(saved, constraints)
     if problems:
         raise UserError(
             f"internal check failed for '{manifest.deliverable}', nothing was written: "
@@ -348,27 +329,14 @@ def _earlier_pairs(
 ) -> tuple[list[str], alloc.IntArray]:
     """Pairs of this course's other rounds, as indices into `sids` (pairs with others dropped)."""
     rounds: list[str] = []
-    pairs = [np.empty((0, 2), dtype=np.int64)]
-    index = _sid_index(sids)
+    pairs: list[tuple[int, int]] = []
+    index = {sid: i for i, sid in enumerate(sids)}
     for earlier in other_rounds(course.root, deliverable_id):
         rounds.append(earlier.deliverable)
-        # That round's students -> positions here (-1: not taking part now), then its pairs.
-        here = index(earlier.students)
-        both = np.stack([here[earlier.reviewers], here[earlier.authors]], axis=1)
-        pairs.append(both[(both >= 0).all(axis=1)])
-    return rounds, np.concatenate(pairs)
-
-
-def _sid_index(sids: Sequence[str]) -> Callable[[Sequence[str]], alloc.IntArray]:
-    """sid -> position in `sids`, -1 if absent, for whole columns at once."""
-    index = dict(zip(sids, range(len(sids)), strict=True))
-
-    def lookup(values: Sequence[str]) -> alloc.IntArray:
-        # map over dict.get: no Python-level loop for the 10^5-row columns of earlier rounds.
-        found = map(index.get, values, itertools.repeat(-1))
-        return np.fromiter(found, dtype=np.int64, count=len(values))
-
-    return lookup
+        for reviewer, authors in earlier.allocation.items():
+            if reviewer in index:
+                pairs += [(index[reviewer], index[a]) for a in authors if a in index]
+    return rounds, np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _constraints(
@@ -377,17 +345,16 @@ def _constraints(
     return alloc.make_constraints(
         k,
         len(students),
-        teams=list(map(attrgetter("team"), students)),
-        sections=list(map(attrgetter("section"), students)),
+        teams=[s.team for s in students],
+        sections=[s.section for s in students],
         within_section=within_section,
         forbidden=forbidden,
-        student_names=list(map(attrgetter("sid"), students)),
+        student_names=[s.sid for s in students],
     )
 
 
 def _by_sid(authors: alloc.IntArray, sids: Sequence[str]) -> dict[str, list[str]]:
-    names = np.array(sids, dtype=object)
-    return dict(zip(sids, names[authors].tolist(), strict=True))
+    return {sid: [sids[a] for a in row] for sid, row in zip(sids, authors.tolist(), strict=True)}
 
 
 def _run(action: Callable[[], T], deliverable_id: str) -> T:
@@ -470,7 +437,7 @@ def _indices(manifest: Manifest) -> alloc.IntArray:
     positions = allocation_positions(manifest)
     # _check_rows and load_manifest's consistency check made every row k authors among them.
     assert positions is not None
-    return np.asarray(positions, dtype=np.int64)
+    return positions
 
 
 def _reciprocal_allowed(students: Sequence[Student], k: int, within_section: bool) -> bool:
@@ -516,16 +483,7 @@ def _record(
 # ---------------------------------------------------------------------------- shared helpers
 
 
-def pseudonym(key: str, sid: str) -> str:
-    """A stable name for an author in anonymous messages: keyed, so not guessable from the sid."""
-    digest = hmac.new(bytes.fromhex(key), sid.encode(), hashlib.sha256).digest()
-    code = base64.b32encode(digest).decode()[:10]
-    return f"Peer {code[:5]}-{code[5:]}"
-
-
 def _warnings(course: Course, deliverable: PeerReviewDeliverable, manifest: Manifest) -> list[str]:
-    from coursectl.reviews.outputs import DEFAULT_RUBRIC, rubric_for
-
     warnings = []
     if rubric_for(course, deliverable) is None:
         warnings.append(

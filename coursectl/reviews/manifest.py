@@ -8,24 +8,18 @@ reviewer-author pairs must not repeat.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from itertools import chain, repeat
-from json.encoder import encode_basestring
-from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from coursectl.errors import Problem, UserError
 from coursectl.files import atomic_write_text
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    Positions = NDArray[np.intp]
+Positions = NDArray[np.int64]
 
 REVIEWS_DIR = "reviews"
 MANIFEST_FILE = "manifest.json"
@@ -64,125 +58,31 @@ class Manifest:
     history: list[ManifestEvent] = field(default_factory=list)
     format: int = FORMAT
 
-    def to_json(self, positions: Positions | None = None) -> str:
-        """One key per line, one reviewer per line: readable, diffable, fast at 10^5 students.
-        `positions` (allocation_positions of this manifest) lets the allocation be assembled
-        from columns."""
-        # Shallow: dataclasses.asdict deep-copies 10^5 lists and takes seconds.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["history"] = [asdict(event) for event in self.history]
+    def to_json(self) -> str:
+        """One key per line, one reviewer per line: readable and diffable."""
         lines = []
-        for key, value in data.items():
-            if key == "allocation" and value:
-                allocation = _allocation_lines(value, self.students, positions)
-                lines.append(f' "allocation": {{\n{allocation}\n }}')
-            elif key == "history" and value:
-                inner = ",\n".join(f"  {_dump(event)}" for event in value)
-                lines.append(f' "history": [\n{inner}\n ]')
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "allocation" and value:
+                rows = ",\n".join(f"  {_dump(r)}: {_dump(a)}" for r, a in value.items())
+                lines.append(f' "allocation": {{\n{rows}\n }}')
+            elif f.name == "history" and value:
+                events = ",\n".join(f"  {_dump(asdict(event))}" for event in value)
+                lines.append(f' "history": [\n{events}\n ]')
             else:
-                lines.append(f" {_dump(key)}: {_dump(value)}")
+                lines.append(f" {_dump(f.name)}: {_dump(value)}")
         return "{\n" + ",\n".join(lines) + "\n}\n"
-
-    def pairs(self) -> tuple[list[str], list[str]]:
-        """Reviewer and author sid columns, one entry per review."""
-        reviewers = [reviewer for reviewer, authors in self.allocation.items() for _ in authors]
-        return reviewers, list(chain.from_iterable(self.allocation.values()))
-
-
-class _Quoted(dict[str, str]):
-    """sid -> its JSON string, each quoted once however often it appears."""
-
-    def __missing__(self, sid: str) -> str:
-        self[sid] = quoted = encode_basestring(sid)
-        return quoted
 
 
 def allocation_positions(manifest: Manifest) -> Positions | None:
     """The allocation as positions in `students`: row i holds students[i]'s authors. None when
-    a reviewer has not k authors or names one who is not among the students (the outputs then
-    take their plain, slower ways and the check before writing reports it)."""
-    return positions_of(manifest.students, manifest.allocation, manifest.k)
-
-
-def positions_of(
-    students: Sequence[str], allocation: Mapping[str, Sequence[str]], k: int
-) -> Positions | None:
-    """allocation_positions for any reviewer -> authors mapping."""
-    import numpy as np
-
-    rows = list(map(allocation.get, students, repeat(())))
-    if set(map(len, rows)) - {k}:
-        return None
-    position = dict(zip(students, range(len(students)), strict=True))
-    flat = np.fromiter(
-        map(position.get, chain.from_iterable(rows), repeat(-1)),
-        dtype=np.intp,
-        count=len(students) * k,
-    )
-    if (flat < 0).any():
-        return None
-    return flat.reshape(len(students), k)
-
-
-def _pairs_as_positions(manifest: Manifest) -> tuple[Any, Any]:
-    """Reviewer and author columns (one entry per review) as positions in `students`, in the
-    allocation's order, whatever the rows' lengths."""
-    import numpy as np
-
+    a reviewer has not k authors or names one who is not among the students."""
     position = {sid: i for i, sid in enumerate(manifest.students)}
-    reviewers, authors = manifest.pairs()
-    return (
-        np.fromiter(map(position.__getitem__, reviewers), np.int64, len(reviewers)),
-        np.fromiter(map(position.__getitem__, authors), np.int64, len(authors)),
-    )
-
-
-def joined_rows(columns: Sequence[Any], rows: int) -> str:
-    """Row i of every column, concatenated, for all rows: each column a numpy object array of
-    `rows` strings (or one string repeated). Assembled by numpy's indexing and one join: a
-    `str.format` call per row cost ~10x more at 10^5 rows."""
-    return "".join(_row_major(columns, rows))
-
-
-def joined_row_bytes(columns: Sequence[Any], rows: int) -> bytes:
-    """joined_rows for columns of bytes."""
-    return b"".join(_row_major(columns, rows))
-
-
-def _row_major(columns: Sequence[Any], rows: int) -> list[Any]:
-    import numpy as np
-
-    table = np.empty((rows, len(columns)), dtype=object)
-    for place, column in enumerate(columns):
-        table[:, place] = column
-    return table.ravel().tolist()
-
-
-def _allocation_lines(
-    allocation: dict[str, list[str]], students: list[str], positions: Positions | None
-) -> str:
-    """`  "reviewer": ["author", ...]` per reviewer, in the allocation's order."""
-    if positions is not None and len(allocation) and list(allocation) == students:
-        import numpy as np
-
-        quoted_sids = np.array(list(map(encode_basestring, students)), dtype=object)
-        columns: list[Any] = ["  ", quoted_sids, ": ["]
-        for place in range(positions.shape[1]):
-            columns += [", " if place else "", quoted_sids[positions[:, place]]]
-        return joined_rows([*columns, "],\n"], len(students))[: -len(",\n")]
-    quoted = _Quoted()
-    widths = set(map(len, allocation.values()))
-    if len(widths) != 1:
-        return ",\n".join(
-            f"  {quoted[reviewer]}: [{', '.join(map(quoted.__getitem__, authors))}]"
-            for reviewer, authors in allocation.items()
-        )
-    (k,) = widths
-    pattern = "  {}: [" + ", ".join(["{}"] * k) + "]"
-    by_place = [
-        map(quoted.__getitem__, map(itemgetter(place), allocation.values())) for place in range(k)
-    ]
-    return ",\n".join(map(pattern.format, map(quoted.__getitem__, allocation), *by_place))
+    rows = [manifest.allocation.get(sid, []) for sid in manifest.students]
+    if any(len(row) != manifest.k or not position.keys() >= set(row) for row in rows):
+        return None
+    table = [[position[author] for author in row] for row in rows]
+    return np.array(table, dtype=np.int64).reshape(len(rows), manifest.k)
 
 
 def _dump(value: Any) -> str:
@@ -235,16 +135,15 @@ def load_manifest(path: Path, display: str | None = None) -> Manifest:
 def _check_consistent(manifest: Manifest) -> None:
     """The shape every later step relies on; a hand-edited manifest that breaks it would
     otherwise fail deep inside --add/--drop with a KeyError."""
-    # Whole columns at once (set of types, one superset check): 10^5 reviewers in ~20 ms.
-    if set(map(type, manifest.students)) - {str}:
+    if not all(isinstance(sid, str) for sid in manifest.students):
         raise TypeError("students must be sids")
     students = set(manifest.students)
     allocation = manifest.allocation
     if not isinstance(allocation, dict) or set(allocation) != students:
         raise ValueError("its allocation's reviewers are not its students")
-    if set(map(type, allocation.values())) - {list}:
+    if not all(isinstance(authors, list) for authors in allocation.values()):
         raise TypeError("each reviewer's authors must be a list")
-    if not students.issuperset(chain.from_iterable(allocation.values())):
+    if not all(students.issuperset(authors) for authors in allocation.values()):
         raise ValueError("a reviewer's authors are not among its students")
 
 
@@ -263,88 +162,13 @@ def protect_folder(folder: Path) -> None:
         )
 
 
-# Beside each manifest: its pairs as integer arrays, so a later round need not parse 5 MB of
-# JSON and look up 200,000 sids (0.25 s at 10^5). Only a cache: it names the SHA-256 of the
-# manifest it was made from and is ignored when that differs (a hand-edited manifest wins).
-PAIRS_FILE = "pairs.npz"
-
-
-@dataclass(frozen=True)
-class RoundPairs:
-    """One saved round's reviewer-author pairs, as positions in its `students`."""
-
-    deliverable: str
-    students: list[str]
-    reviewers: Any  # numpy int array, one entry per review
-    authors: Any
-
-
-def manifest_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def pairs_cache_bytes(
-    manifest: Manifest, manifest_text: str, positions: Positions | None = None
-) -> bytes:
-    """The pairs file's content for a manifest about to be saved as `manifest_text`."""
-    import io
-
-    import numpy as np
-
-    if positions is None:
-        positions = allocation_positions(manifest)
-    if positions is not None:
-        count = len(manifest.students)
-        reviewers = np.repeat(np.arange(count, dtype=np.int32), positions.shape[1])
-        authors = positions.astype(np.int32).ravel()
-    else:  # rows of different lengths (the check before writing refuses those)
-        reviewers, authors = (column.astype(np.int32) for column in _pairs_as_positions(manifest))
-    buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        digest=np.array(manifest_digest(manifest_text)),
-        deliverable=np.array(manifest.deliverable),
-        students=np.array(manifest.students, dtype=str),
-        reviewers=reviewers,
-        authors=authors,
-    )
-    return buffer.getvalue()
-
-
-def _cached_pairs(path: Path) -> RoundPairs | None:
-    """The pairs cache beside manifest `path`, when it was made from exactly that file."""
-    import numpy as np
-
-    cache = path.with_name(PAIRS_FILE)
-    try:
-        with np.load(cache, allow_pickle=False) as data:
-            if str(data["digest"]) != manifest_digest(path.read_text(encoding="utf-8")):
-                return None
-            return RoundPairs(
-                str(data["deliverable"]),
-                data["students"].tolist(),
-                data["reviewers"],
-                data["authors"],
-            )
-    except (OSError, ValueError, KeyError, UnicodeDecodeError):
-        return None  # missing, damaged or from another manifest: read the manifest itself
-
-
-def other_rounds(course_root: Path, deliverable_id: str) -> list[RoundPairs]:
-    """The pairs of every other saved round of this course."""
-
+def other_rounds(course_root: Path, deliverable_id: str) -> list[Manifest]:
+    """Every other saved round of this course."""
     base = course_root / REVIEWS_DIR
-    rounds: list[RoundPairs] = []
     if not base.is_dir():
-        return rounds
-    for path in sorted(base.glob(f"*/{MANIFEST_FILE}")):
-        if path.parent.name == deliverable_id:
-            continue
-        cached = _cached_pairs(path)
-        if cached is not None:
-            rounds.append(cached)
-            continue
-        manifest = load_manifest(path)
-        reviewers, authors = _pairs_as_positions(manifest)
-        rounds.append(RoundPairs(manifest.deliverable, list(manifest.students), reviewers, authors))
-    return rounds
+        return []
+    return [
+        load_manifest(path)
+        for path in sorted(base.glob(f"*/{MANIFEST_FILE}"))
+        if path.parent.name != deliverable_id
+    ]
