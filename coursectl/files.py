@@ -16,7 +16,7 @@ import os
 import secrets
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -25,7 +25,7 @@ PUBLIC_MODE = 0o666  # the kernel takes the umask (or a folder's default ACL) of
 PRIVATE_MODE = 0o600
 
 
-def _check_target(path: Path) -> None:
+def check_target(path: Path) -> None:
     """Refuse a target that is not (or cannot become) a regular file, naming that path.
 
     Without this the CLI printed the temp file's name ("/tmp/.x.ab12.tmp: Is a directory") or a
@@ -87,23 +87,12 @@ def _create_temp(path: Path, mode: int) -> tuple[int, str]:
             continue
 
 
-check_target = _check_target  # for writers that stage files and rename them later
-
-
 def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write `data` to `path` through a temp file in the same folder and a rename.
 
     `private=True`: a new file is readable by its owner only (0600); for files naming students.
     """
-    atomic_write_parts(path, (data,), private=private)
-
-
-def atomic_write_parts(path: Path, parts: Iterable[bytes], *, private: bool = False) -> None:
-    """Write `parts` one after another to `path`, atomically as `atomic_write_bytes` does.
-
-    For outputs of 100 MB and more: the whole file never has to be one string in memory.
-    """
-    _check_target(path)
+    check_target(path)
     keep_mode = _existing_mode(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +104,7 @@ def atomic_write_parts(path: Path, parts: Iterable[bytes], *, private: bool = Fa
         with os.fdopen(fd, "wb") as handle:
             if keep_mode is not None:
                 os.fchmod(handle.fileno(), keep_mode)
-            for part in parts:
-                handle.write(part)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

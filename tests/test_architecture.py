@@ -31,9 +31,6 @@ PACKAGE = REPO / "coursectl"
 KERNEL = {"coursectl", "coursectl.errors", "coursectl.files"}
 JOBS = {"calendar", "reviews", "reflections", "gradebook", "pages", "platforms"}
 
-# TEMPORARY: coursectl/background.py is being deleted (issue 13); until then it sits with the
-# kernel so reviews/outputs.py may use it. The lead removes this entry at merge.
-TEMPORARY_KERNEL = {"coursectl.background"}
 
 # An outside service's SDK (top-level import name) -> the only modules that may import it.
 INTEGRATION = "coursectl.integrations"
@@ -121,7 +118,7 @@ def imports_of(name: str, source: str, is_package: bool, modules: set[str]) -> I
 
 
 def layer(module: str) -> str | None:
-    if module in KERNEL or module in TEMPORARY_KERNEL:
+    if module in KERNEL:
         return "kernel"
     if module in {"coursectl.cli", "coursectl.__main__"}:
         return "cli"
@@ -221,12 +218,6 @@ def test_no_two_modules_share_a_file_name() -> None:
             f"{other.relative_to(REPO)} and {path.relative_to(REPO)} share a file name; "
             "rename one (e.g. <package>_{name})"
         )
-
-
-def test_temporary_exceptions_still_exist() -> None:
-    # An entry for a module that is gone would silently allow it back under the same name.
-    for name in TEMPORARY_KERNEL:
-        assert name in read_package(), f"{name} is gone: remove it from TEMPORARY_KERNEL"
 
 
 # --- the checker catches what it is meant to catch
