@@ -53,6 +53,7 @@ from github import Auth, Github, GithubException
 
 from coursectl.errors import UserError
 from coursectl.reflections.check import MAX_FILE_BYTES
+from coursectl.reflections.feedback import Feedback, IssueResult
 from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
 
 if TYPE_CHECKING:
@@ -1336,24 +1337,12 @@ def make_reflection_source(options: SourceOptions) -> GitHubSource:
 # ---------------------------------------------------------------------------- feedback issues
 
 
-@dataclass(frozen=True)
-class IssueResult:
-    """What happened to one feedback issue: opened, already-there or failed (with why)."""
-
-    github: str
-    repo: str
-    outcome: str
-    url: str = ""
-    number: int | None = None
-    reason: str = ""
-
-
 def open_feedback_issues(
     client: GitHubClient,
-    feedback: Sequence[Any],
+    feedback: Sequence[Feedback],
     remember: Callable[[IssueResult], None],
 ) -> list[IssueResult]:
-    """Open one issue per item (`.repo`, `.title`, `.body`, `.github`) unless one with the same
+    """Open one issue per item unless one with the same
     title is already there; `remember` is called after each so a crash never causes a repeat.
 
     One at a time: GitHub asks for pauses between content-creating requests (the client's
@@ -1371,7 +1360,7 @@ def open_feedback_issues(
     return results
 
 
-def _open_one(client: GitHubClient, item: Any) -> IssueResult:
+def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
     url = f"/repos/{item.repo}/issues"
     try:
         page: str | None = url
