@@ -382,3 +382,61 @@ def test_out_whose_extension_names_another_format_is_warned(
         result = runner.invoke(app, [*base, *argv], env=WIDE)
         assert result.exit_code == 0, result.output
         assert "writing" not in result.stderr and "warning" not in result.stderr
+
+
+def test_status_filters_the_table_not_the_files(
+    runner: CliRunner, tmp_path: Path, monkeypatch: object
+) -> None:
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    base = ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    result = runner.invoke(app, [*base, "--status", "too-short, missing"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith(" 91")]
+    assert len(rows) == 6 and {row[2] for row in rows} == {"too-short", "missing"}
+    assert "6 of 48 students shown" in result.stdout
+    assert "ok 36" in result.stdout  # the counts are still the whole class's
+
+    result = runner.invoke(app, [*base, "--status", "missing", "--out", "w.csv"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "w.csv").read_text(encoding="utf-8").splitlines()) == 49
+
+
+def test_unknown_status_is_one_line_naming_the_valid_ones(runner: CliRunner) -> None:
+    base = ["check-reflections", "7", "-C", str(REPO), "--source", "local", str(SAMPLE)]
+    result = runner.invoke(app, [*base, "--status", "too-short,mising"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --status mising: unknown status; use any of "
+        "ok,too-short,too-long,missing,late,empty,no-repo,no-access,error\n"
+    )
+
+
+def test_80_columns_keep_long_logins_whole(runner: CliRunner, course_dir: Path) -> None:
+    """Every column shown (commit, submitted, late by) and GitHub's longest logins (39
+    characters): the ids are whole on one line, the table stays within 80 columns."""
+    roster = course_dir / "rosters" / "synthetic-roster.csv"
+    text = roster.read_text(encoding="utf-8")
+    longest = "a" * 19 + "-" + "b" * 19
+    text = text.replace("avery-quill-syn", longest).replace("blake-brigh-syn", "x" + longest[1:])
+    roster.write_text(text, encoding="utf-8")
+    clones = course_dir / "clones"
+    clone_with(
+        clones,
+        longest,
+        [
+            ("word " * 100, datetime(2026, 3, 6, 20, tzinfo=PACIFIC)),
+            ("word " * 350, datetime(2026, 3, 7, 20, tzinfo=PACIFIC)),
+        ],
+    )
+    result = runner.invoke(
+        app,
+        ["check-reflections", "7", "-C", str(course_dir), "--source", "local", str(clones)],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    rows = [line.split() for line in lines if line.startswith(" 91")]
+    assert rows[0][:3] == ["9100001", longest, "late"], result.stdout
+    assert rows[1][:3] == ["9100038", "x" + longest[1:], "no-repo"], result.stdout
+    assert "20:01:00" in rows[0]

@@ -19,8 +19,10 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
   (most recently updated first, with an ETag: a free 304 while nothing in the organisation
   changed); only those whose repository appeared on it are asked over GraphQL again. Where
   the owner is not one organisation, or its list cannot be read, GraphQL re-checks them.
-Rate-limit answers are waited out when the reset is near, otherwise the run stops with a message
-naming the reset time; 5xx answers, time-outs and cut-off bodies are retried with backoff.
+Retries are PyGithub's GithubRetry (urllib3 Retry): 5xx answers, time-outs and refused
+connections with backoff, Retry-After and rate limits waited out when the reset is near;
+otherwise the run stops with a message naming the reset time. Bodies cut short are sent again
+here (urllib3 has returned before the body is read).
 
 The token comes from GITHUB_TOKEN, else `gh auth token`; it is never an argument, never printed
 or logged.
@@ -32,27 +34,29 @@ import base64
 import hashlib
 import json
 import os
-import random
 import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from urllib3 import BaseHTTPResponse, Retry
 
 from coursectl.errors import UserError
 from coursectl.reflections.check import MAX_FILE_BYTES
+from coursectl.reflections.feedback import Feedback, IssueResult
 from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
 
 if TYPE_CHECKING:
@@ -80,20 +84,6 @@ LISTING_MAX_PAGES = 10  # read one after the other: past this, GraphQL is quicke
 
 
 # ---------------------------------------------------------------------------- token
-
-
-def _could_not_connect(exc: BaseException) -> bool:
-    """True when the request never reached a server (refused, no route, unknown host)."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, urllib3.exceptions.NewConnectionError):
-            return True
-        reason = getattr(seen, "reason", None)
-        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = reason if isinstance(reason, BaseException) else nested or seen.__context__
-    return False
 
 
 def _checked_api_url(api_url: str | None) -> str:
@@ -171,10 +161,35 @@ class Reply:
 
 @dataclass
 class ClientStats:
-    requests: int = 0  # HTTP exchanges, including 304s and failures
-    not_modified: int = 0  # 304s: free
-    retries: int = 0
-    waited: float = 0.0  # seconds spent waiting for a rate-limit reset
+    retries: int = 0  # requests sent again (urllib3's retries and answers cut off)
+
+
+class _Retry(GithubRetry):
+    """PyGithub's urllib3 Retry (5xx and time-outs with backoff, Retry-After, primary and
+    secondary rate limits), with its waits made through the client: capped at max_rate_wait
+    (past it the run stops naming the reset time) and replaceable in tests."""
+
+    def __init__(self, client: GitHubClient | None = None, **kwargs: Any) -> None:
+        self.client = client
+        super().__init__(**kwargs)
+
+    def new(self, **kwargs: Any) -> Self:
+        kwargs["client"] = self.client
+        return super().new(**kwargs)
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        retry = super().increment(*args, **kwargs)
+        if self.client is not None:
+            self.client.count_retry()
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        after = self.get_retry_after(response) if response is not None else None
+        wait = after if after is not None else self.get_backoff_time()
+        if self.client is None:
+            super().sleep(response)
+        elif wait > 0:
+            self.client.wait(wait, response.headers if response is not None else {})
 
 
 class GitHubClient:
@@ -214,22 +229,45 @@ class GitHubClient:
     def __repr__(self) -> str:  # never show the token
         return f"GitHubClient({self.api_url!r})"
 
-    def github(self) -> Github:
-        client: Github | None = getattr(self._local, "github", None)
+    def github(self, once: bool = False) -> Github:
+        """This thread's client; `once`: a 5xx or a time-out is not sent again (a POST that may
+        have taken effect), a rate limit still is (GitHub did nothing)."""
+        name = "once" if once else "github"
+        client: Github | None = getattr(self._local, name, None)
         if client is None:
+            retry = _Retry(
+                self,
+                total=self.attempts - 1,
+                backoff_factor=self.backoff,
+                backoff_jitter=self.backoff / 2,
+                max_rate_limit_wait=self.max_rate_wait,
+                raise_on_status=False,  # the last answer is returned, then reported
+                **({"status_forcelist": [], "read": 0} if once else {}),
+            )
             client = Github(
                 auth=Auth.Token(self._token),
                 base_url=self.api_url,
                 timeout=int(max(1, self.timeout)),
-                retry=None,  # retries and rate-limit waits are ours (bounded, reported)
+                retry=retry,
                 seconds_between_requests=None,
                 seconds_between_writes=self.seconds_between_writes,
                 per_page=100,
                 pool_size=2,
                 lazy=True,
             )
-            self._local.github = client
+            setattr(self._local, name, client)
         return client
+
+    def count_retry(self) -> None:
+        with self._lock:
+            self.stats.retries += 1
+
+    def wait(self, seconds: float, headers: Mapping[str, str]) -> None:
+        """Wait out a rate limit or a backoff; a rate limit that resets later stops the run."""
+        if seconds > self.max_rate_wait:
+            reset = datetime.now(UTC) + timedelta(seconds=seconds)
+            raise RateLimitStop(reset, headers.get("x-ratelimit-resource", "core"))
+        self._sleep(seconds)
 
     # ------------------------------------------------------------------ requests
 
@@ -247,18 +285,23 @@ class GitHubClient:
         headers = {"If-None-Match": etag} if etag else None
 
         def send(gh: Github) -> Reply:
-            status, got, text = gh.requester.requestJson(verb, url, params, headers, body)
+            try:
+                status, got, text = gh.requester.requestJson(verb, url, params, headers, body)
+            except RateLimitExceededExceedsMaxWait:
+                raise
+            except GithubException as exc:  # GithubRetry raises a 403 that is no rate limit
+                return Reply(exc.status, dict(exc.headers or {}), exc.data)
             data: Any = text
             if text and status != 304 and status < 500:
                 try:
                     data = json.loads(text)
                 except ValueError:
                     if status < 400:
-                        raise  # a success whose JSON is cut short: retried
+                        raise  # a success whose JSON is cut short: sent again
                     # An error page from a proxy in front of GitHub Enterprise: keep the text.
             return Reply(status, got, data)
 
-        return self._with_retries(send, "core", attempts=1 if once else None)
+        return self._call(send, "core", once)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The GraphQL answer {"data": ..., "errors": [...]}; per-alias errors are not raised."""
@@ -266,6 +309,8 @@ class GitHubClient:
         def send(gh: Github) -> Reply:
             try:
                 headers, data = gh.requester.graphql_query(query, variables)
+            except RateLimitExceededExceedsMaxWait:
+                raise
             except GithubException as exc:
                 partial = exc.data if isinstance(exc.data, dict) else None
                 if exc.status in (400, 404) and partial is not None and "data" in partial:
@@ -274,95 +319,77 @@ class GitHubClient:
                 return Reply(exc.status, dict(exc.headers or {}), exc.data)
             return Reply(200, headers, data)
 
-        reply = self._with_retries(send, "graphql")
+        reply = self._call(send, "graphql")
         answer = reply.data
         if reply.status != 200 or not isinstance(answer, dict):
             raise FetchFailed(f"GitHub GraphQL answered {reply.status}")
-        for error in answer.get("errors") or []:
-            if error.get("type") == "RATE_LIMITED":
-                self._rate_limited(reply.headers, "graphql")
+        if any(e.get("type") == "RATE_LIMITED" for e in answer.get("errors") or []):
+            reset = float(reply.headers.get("x-ratelimit-reset") or time.time() + 3600)
+            self._wait_for_reset(reset, "graphql")
         return answer
 
-    def _note_remaining(self, headers: dict[str, str], resource: str) -> None:
-        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
-            with self._lock:
-                self._exhausted[resource] = float(headers["x-ratelimit-reset"])
-
-    def _with_retries(
-        self,
-        send: Callable[[Github], Reply],
-        resource: str,
-        attempts: int | None = None,
-    ) -> Reply:
-        last = ""
-        waits = 0
-        attempt = 0
-        tries = attempts or self.attempts
-        while attempt < tries:
+    def _call(self, send: Callable[[Github], Reply], resource: str, once: bool = False) -> Reply:
+        """`send` through this thread's client. urllib3 (GithubRetry) retries 5xx, time-outs,
+        refused connections and rate limits; what it cannot see is retried here: an answer whose
+        body was cut short (requests reads the body after urllib3 has returned)."""
+        tries = 1 if once else self.attempts
+        said = f" ({tries} tries)" if tries > 1 else ""
+        for attempt in range(tries):
             if self.stop.is_set():
                 raise _Stopped
             with self._lock:
-                reset = self._exhausted.get(resource)
+                reset = self._exhausted.pop(resource, None)
             if reset is not None:
                 # The last answer said no requests are left: do not spend one to hear a 403.
-                self._rate_limited({"x-ratelimit-reset": str(reset)}, resource)
-                with self._lock:
-                    self._exhausted.pop(resource, None)
-            with self._lock:
-                self.stats.requests += 1
+                self._wait_for_reset(reset, resource)
             try:
-                reply = send(self.github())
-            except requests.Timeout:
-                last = f"no answer from GitHub within {self.timeout:g} s"
-            except requests.ConnectionError as exc:
-                if not _could_not_connect(exc):
-                    last = "GitHub's answer was cut off"  # the connection dropped mid-answer
-                elif attempt + 1 >= tries:
-                    # Nothing reached the server: every student would fail the same way, so say
-                    # it once instead of reporting each of them as a cut-off answer.
+                reply = send(self.github(once))
+            except RateLimitStop as stop:
+                self._halt(stop)
+            except RateLimitExceededExceedsMaxWait as exc:
+                headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+                reset = float(headers.get("x-ratelimit-reset") or time.time() + (exc.wait or 3600))
+                self._halt(
+                    RateLimitStop(
+                        datetime.fromtimestamp(reset, UTC),
+                        headers.get("x-ratelimit-resource", resource),
+                    )
+                )
+            except (requests.RequestException, ValueError) as exc:
+                retried = _retries_exhausted(exc)
+                if isinstance(retried, urllib3.exceptions.NewConnectionError):
+                    # Nothing reached the server: every student would fail the same way, so
+                    # say it once instead of reporting each of them.
                     self._halt(
                         UserError(
                             f"cannot connect to GitHub at {self.api_url}; check the network, "
                             "--api-url or course.github.api_url in schedule.yaml"
                         )
                     )
-                else:
-                    last = "could not connect to GitHub"
-            except (requests.RequestException, ValueError):
-                # A connection dropped mid-answer, or a JSON body cut short.
-                last = "GitHub's answer was cut off"
-            else:
-                self._note_remaining(reply.headers, resource)
-                if reply.status == 304:
-                    with self._lock:
-                        self.stats.not_modified += 1
-                if reply.status in (403, 429) and self._is_rate_limit(reply):
-                    waits += 1
-                    if waits > 3:
-                        raise FetchFailed("still rate limited after waiting for the reset")
-                    self._rate_limited(
-                        reply.headers, reply.headers.get("x-ratelimit-resource", resource)
+                if isinstance(retried, urllib3.exceptions.ReadTimeoutError):
+                    raise FetchFailed(
+                        f"no answer from GitHub within {self.timeout:g} s{said}"
+                    ) from None
+                if retried is not None or attempt + 1 == tries:
+                    raise FetchFailed(f"GitHub's answer was cut off{said}") from None
+                self.count_retry()
+                continue
+            if reply.headers.get("x-ratelimit-remaining") == "0":
+                with self._lock:
+                    self._exhausted[resource] = float(reply.headers["x-ratelimit-reset"])
+            if reply.status == 401:
+                self._halt(
+                    UserError(
+                        f"GitHub ({self.api_url}) refused the token (401 Bad credentials); "
+                        f"check {TOKEN_ENV} or run `gh auth login` again"
                     )
-                    with self._lock:  # waited for the reset: requests are available again
-                        self._exhausted.pop(resource, None)
-                    continue  # a wait is not a failed attempt
-                if reply.status == 401:
-                    self._halt(
-                        UserError(
-                            f"GitHub ({self.api_url}) refused the token (401 Bad credentials); "
-                            f"check {TOKEN_ENV} or run `gh auth login` again"
-                        )
-                    )
-                if reply.status < 500:
-                    return reply
-                last = f"GitHub answered {reply.status}"
-            with self._lock:
-                self.stats.retries += 1
-            attempt += 1
-            if attempt < tries:
-                # Exponential backoff with jitter so concurrent workers do not retry in step.
-                self._sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2))
-        raise FetchFailed(f"{last} ({tries} tries)" if tries > 1 else last)
+                )
+            if reply.status in (403, 429) and _is_rate_limit(reply):
+                raise FetchFailed("still rate limited after waiting for the reset")
+            if reply.status >= 500:
+                raise FetchFailed(f"GitHub answered {reply.status}{said}")
+            return reply
+        raise AssertionError("unreachable")
 
     def _halt(self, error: UserError) -> NoReturn:
         """Stop every worker; the source raises the first such error once results are saved."""
@@ -372,27 +399,33 @@ class GitHubClient:
         self.stop.set()
         raise _Stopped
 
-    @staticmethod
-    def _is_rate_limit(reply: Reply) -> bool:
-        headers = reply.headers
-        if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
-            return True
-        message = reply.data.get("message", "") if isinstance(reply.data, dict) else str(reply.data)
-        return "rate limit" in message.lower()
-
-    def _rate_limited(self, headers: dict[str, str], resource: str) -> None:
+    def _wait_for_reset(self, reset: float, resource: str) -> None:
         """Wait for the reset when it is near; otherwise stop every worker with a clear message."""
-        now = time.time()
-        if "retry-after" in headers:
-            reset = now + float(headers["retry-after"])
-        else:
-            reset = float(headers.get("x-ratelimit-reset") or now + 3600)
-        wait = max(0.0, reset - now) + 1  # GitHub's reset is in whole seconds
+        wait = max(0.0, reset - time.time()) + 1  # GitHub's reset is in whole seconds
         if wait > self.max_rate_wait:
             self._halt(RateLimitStop(datetime.fromtimestamp(reset, UTC), resource))
-        with self._lock:
-            self.stats.waited += wait
         self._sleep(wait)
+
+
+def _retries_exhausted(exc: BaseException) -> BaseException | None:
+    """What urllib3 last failed with, when it gave up retrying (else None)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, urllib3.exceptions.MaxRetryError):
+            return seen.reason
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = nested or seen.__context__
+    return None
+
+
+def _is_rate_limit(reply: Reply) -> bool:
+    headers = reply.headers
+    if headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers:
+        return True
+    message = reply.data.get("message", "") if isinstance(reply.data, dict) else str(reply.data)
+    return "rate limit" in message.lower()
 
 
 # ---------------------------------------------------------------------------- cache
@@ -1336,24 +1369,12 @@ def make_reflection_source(options: SourceOptions) -> GitHubSource:
 # ---------------------------------------------------------------------------- feedback issues
 
 
-@dataclass(frozen=True)
-class IssueResult:
-    """What happened to one feedback issue: opened, already-there or failed (with why)."""
-
-    github: str
-    repo: str
-    outcome: str
-    url: str = ""
-    number: int | None = None
-    reason: str = ""
-
-
 def open_feedback_issues(
     client: GitHubClient,
-    feedback: Sequence[Any],
+    feedback: Sequence[Feedback],
     remember: Callable[[IssueResult], None],
 ) -> list[IssueResult]:
-    """Open one issue per item (`.repo`, `.title`, `.body`, `.github`) unless one with the same
+    """Open one issue per item unless one with the same
     title is already there; `remember` is called after each so a crash never causes a repeat.
 
     One at a time: GitHub asks for pauses between content-creating requests (the client's
@@ -1371,7 +1392,7 @@ def open_feedback_issues(
     return results
 
 
-def _open_one(client: GitHubClient, item: Any) -> IssueResult:
+def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
     url = f"/repos/{item.repo}/issues"
     try:
         page: str | None = url

@@ -11,14 +11,15 @@ stop a second one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coursectl.course.loading import Course
 from coursectl.course.model import ReflectionDeliverable
 from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
-from coursectl.reflections.check import ReflectionRecord, ReflectionReport, format_duration
+from coursectl.reflections.check import ReflectionReport, format_duration
 
 TEMPLATE = "templates/reflection-feedback.md.j2"
 RECORD = ".coursectl/feedback-issues.json"
@@ -34,6 +35,18 @@ class Feedback:
     repo: str
     title: str
     body: str
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What happened to one feedback issue: opened, already-there or failed (with why)."""
+
+    github: str
+    repo: str
+    outcome: str
+    url: str = ""
+    number: int | None = None
+    reason: str = ""
 
 
 def issue_title(deliverable: ReflectionDeliverable) -> str:
@@ -127,5 +140,61 @@ def plan_feedback(
     return planned
 
 
-def feedback_candidates(report: ReflectionReport) -> list[ReflectionRecord]:
-    return [r for r in report.records if r.status in FEEDBACK_STATUSES]
+@dataclass
+class FeedbackRecord:
+    """The record of issues opened (`.coursectl/feedback-issues.json`), rewritten atomically
+    after each new one so that a crash midway never causes a second issue."""
+
+    path: Path
+    deliverable_id: str
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def already(self) -> dict[str, Any]:
+        return self.data.get(self.deliverable_id, {})
+
+    def remember(self, result: IssueResult) -> None:
+        from coursectl.files import atomic_write_text
+
+        self.data.setdefault(self.deliverable_id, {})[result.github] = {
+            "repo": result.repo,
+            "number": result.number,
+            "url": result.url,
+            "how": result.outcome,
+        }
+        text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
+        atomic_write_text(self.path, text, private=True)
+
+
+def plan_course_feedback(
+    course: Course, deliverable: ReflectionDeliverable, report: ReflectionReport
+) -> tuple[list[Feedback], FeedbackRecord]:
+    """The issues still to open for this week, and the record to note them in."""
+    from coursectl.reflections.check import plan_requests
+
+    github = course.schedule.course.github
+    requests, _ = plan_requests(course.students, deliverable, github.org if github else None)
+    record = FeedbackRecord(course.root / RECORD, deliverable.id, load_record(course.root / RECORD))
+    planned = plan_feedback(
+        report,
+        course.students,
+        deliverable,
+        {r.sid: r.repo for r in requests},
+        course.root / TEMPLATE,
+        {"course": course.schedule.course},
+        record.already,
+    )
+    return planned, record
+
+
+def feedback_summary(results: list[IssueResult], written_before: int) -> list[str]:
+    """One line of counts, then one line per issue that could not be opened."""
+    opened = sum(r.outcome == "opened" for r in results)
+    there = sum(r.outcome == "already-there" for r in results)
+    failed = [r for r in results if r.outcome == "failed"]
+    lines = [
+        f"feedback issues: {opened} opened, {there} already on GitHub, "
+        f"{written_before} written to before, {len(failed)} failed"
+    ]
+    lines += [f"  {r.github} ({r.repo}): {r.reason}" for r in failed]
+    return lines

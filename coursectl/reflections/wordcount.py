@@ -88,13 +88,18 @@ class _Counter:
         self._counts = False
 
     def text(self, text: str) -> None:
-        for char in text:
-            if char.isspace():
+        """Whitespace ends a piece; text without it at an edge joins the neighbouring piece."""
+        if not text:
+            return
+        if text[0].isspace():
+            self.boundary()
+        for index, piece in enumerate(text.split()):  # str.split: the same whitespace as isspace
+            if index:
                 self.boundary()
-            else:
-                self._open = True
-                if not self._counts and is_wordlike(char):
-                    self._counts = True
+            self._open = True
+            self._counts = self._counts or any(map(is_wordlike, piece))
+        if text[-1].isspace():
+            self.boundary()
 
     def code(self, text: str) -> None:
         """Code joins the surrounding piece (`` `x`, ``), and every piece of it counts."""
