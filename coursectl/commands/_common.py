@@ -37,7 +37,7 @@ CourseDir = Annotated[
 def _undecodable_file(exc: UnicodeDecodeError, arguments: Iterable[object]) -> str | None:
     """The file among the command's arguments (a path, or a list of paths) whose bytes hold
     the ones `exc` could not decode: the file a reader read without reporting the error."""
-    paths = []
+    paths: list[object] = []
     for value in arguments:
         paths += value if isinstance(value, list | tuple) else [value]
     data = bytes(exc.object)
