@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -73,9 +74,7 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            for line in exc.lines():
-                print(f"error: {line}" if not line.startswith("error") else line, file=sys.stderr)
-            raise typer.Exit(exc.exit_code) from None
+            _exit_with_user_error(exc)
         except KeyboardInterrupt:
             print(
                 "interrupted; outputs already written are complete, the rest was not written",
@@ -92,6 +91,34 @@ def report_user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _exit_with_user_error(exc: UserError) -> NoReturn:
+    for line in exc.lines():
+        print(f"error: {line}" if not line.startswith("error") else line, file=sys.stderr)
+    raise typer.Exit(exc.exit_code) from None
+
+
+def format_option(formats: type[StrEnum], help: str, unknown: str) -> Any:
+    """The one way a command declares --format/-f: a member of `formats` (case does not
+    matter, the shell completes them); any other value is a one-line error, `unknown` with
+    {value} filled in, e.g. "--format: '{value}' is not a format; use md or html"."""
+
+    def parse(value: str) -> StrEnum:
+        try:
+            return formats(str(value).lower())
+        except ValueError:
+            raise UserError(unknown.format(value=value)) from None
+
+    return typer.Option(
+        "--format",
+        "-f",
+        parser=parse,
+        metavar="[" + "|".join(formats) + "]",
+        autocompletion=lambda: list(formats),
+        help=help,
+        show_default=False,
+    )
 
 
 # Typer's UsageError, found through typer.BadParameter (public in every typer): newer typer
@@ -134,12 +161,16 @@ class OneLineUsageErrors(typer.core.TyperGroup):
             return super().make_context(info_name, args, parent, **extra)
         except _USAGE_ERROR as exc:
             _exit_with_usage_line(exc, info_name or "coursectl")
+        except UserError as exc:  # an option's own check (format_option) while parsing
+            _exit_with_user_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except _USAGE_ERROR as exc:
             _exit_with_usage_line(exc, ctx.command_path)
+        except UserError as exc:
+            _exit_with_user_error(exc)
 
 
 def _exit_with_usage_line(exc: Exception, command_path: str) -> NoReturn:

@@ -55,6 +55,9 @@ UrlOption = Annotated[
     ),
 ]
 
+# --out was --output here (every other command says --out): the old spelling still works.
+OldOutputOption = Annotated[Path | None, typer.Option("--output", hidden=True)]
+
 PROPOSED_ROSTER = Path(".coursectl/gradescope/roster-proposed.csv")
 EXTENSIONS_FILE = Path("grades/extensions.csv")
 
@@ -90,6 +93,15 @@ def _connect(
     return GradescopeClient.login(credentials, course.schedule.tz, base_url=address), resolved
 
 
+def _out(out: Path | None, output: Path | None) -> Path | None:
+    """--out, or its old spelling --output."""
+    from coursectl.errors import UserError
+
+    if out is not None and output is not None and out != output:
+        raise UserError("--output is the old name of --out; give --out once")
+    return out or output
+
+
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %b %d %H:%M}" if moment else "-"
 
@@ -103,15 +115,16 @@ def roster(
     course_id: CourseIdOption = None,
     email: EmailOption = None,
     url: UrlOption = None,
-    output: Annotated[
+    out: Annotated[
         Path | None,
         typer.Option(
-            "--output",
+            "--out",
             "-o",
             help=f"Where to write the proposed roster (default: {PROPOSED_ROSTER} in the course).",
             show_default=False,
         ),
     ] = None,
+    output: OldOutputOption = None,
     write: Annotated[
         bool,
         typer.Option("--write", help="Also replace the roster in rosters/ (a backup is kept)."),
@@ -174,7 +187,7 @@ def roster(
         console.print(f"warning: {line}")
     with_team = any(s.team for s in loaded.students)
     text = roster_csv(diff.proposed, with_team)
-    proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
+    proposed_path = _out(out, output) or loaded.path(str(PROPOSED_ROSTER))
     atomic_write_text(proposed_path, text, private=True)  # the roster: FERPA
     console.print(f"proposed roster: {proposed_path}")
     missing_github = [s for s in diff.proposed if not s.github]
@@ -360,15 +373,16 @@ def extensions(
     course_id: CourseIdOption = None,
     email: EmailOption = None,
     url: UrlOption = None,
-    output: Annotated[
+    out: Annotated[
         Path | None,
         typer.Option(
-            "--output",
+            "--out",
             "-o",
             help=f"CSV to write (default: {EXTENSIONS_FILE} in the course, git-ignored).",
             show_default=False,
         ),
     ] = None,
+    output: OldOutputOption = None,
 ) -> None:
     """Read the extensions granted on Gradescope and write them for the gradebook.
 
@@ -395,7 +409,7 @@ def extensions(
         if assignment is not None:
             found += client.extensions(gs_course, assignment.id)
     report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
-    target = output or loaded.path(str(EXTENSIONS_FILE))
+    target = _out(out, output) or loaded.path(str(EXTENSIONS_FILE))
     atomic_write_text(target, extensions_csv(report.rows, zone), private=True)
     console = Console(markup=False)  # names and titles are data, not markup
     if report.rows:
