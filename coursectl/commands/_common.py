@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -119,6 +119,34 @@ def format_option(formats: type[StrEnum], help: str, unknown: str) -> Any:
         help=help,
         show_default=False,
     )
+
+
+class TableFormat(StrEnum):
+    """What a command that prints a table can print instead: the same rows as JSON."""
+
+    table = "table"
+    json = "json"
+
+
+TableFormatOption = Annotated[
+    TableFormat,
+    format_option(
+        TableFormat,
+        "table (to read) or json (for scripts; the same rows).",
+        "--format: '{value}' is not a format; use table or json",
+    ),
+]
+
+
+def fit_ids(console: Any, table: Any, header: str, rows: Sequence[Any]) -> Any:
+    """`table` (a rich Table) with its column `header`, which shows each row's `.id`, kept as
+    wide as the longest id when the table is too wide for the console: rich then wraps the
+    other columns instead of cutting ids (an 80-column terminal shows them whole)."""
+    unbounded = console.options.update_width(sys.maxsize)
+    if rows and console.measure(table, options=unbounded).maximum > console.width:
+        column = next(c for c in table.columns if c.header == header)
+        column.width = max(len(row.id) for row in rows)
+    return table
 
 
 # Typer's UsageError, found through typer.BadParameter (public in every typer): newer typer
