@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -138,14 +138,14 @@ TableFormatOption = Annotated[
 ]
 
 
-def fit_ids(console: Any, table: Any, header: str, rows: Sequence[Any]) -> Any:
-    """`table` (a rich Table) with its column `header`, which shows each row's `.id`, kept as
-    wide as the longest id when the table is too wide for the console: rich then wraps the
-    other columns instead of cutting ids (an 80-column terminal shows them whole)."""
+def fit_ids(console: Any, table: Any, ids: Iterable[str], column: int = 0) -> Any:
+    """`table` (a rich Table) whose `column` shows `ids`, kept as wide as the longest id
+    when the table is too wide for the console: rich then wraps the other columns instead of
+    cutting or folding an id (an 80-column terminal shows each whole, on one line)."""
+    longest = max((len(i) for i in ids), default=0)
     unbounded = console.options.update_width(sys.maxsize)
-    if rows and console.measure(table, options=unbounded).maximum > console.width:
-        column = next(c for c in table.columns if c.header == header)
-        column.width = max(len(row.id) for row in rows)
+    if longest and console.measure(table, options=unbounded).maximum > console.width:
+        table.columns[column].width = longest
     return table
 
 

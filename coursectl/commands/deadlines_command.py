@@ -62,7 +62,7 @@ def deadlines(
     console = Console(highlight=False)
     if rows:
         title = f"{schedule.course.code} deadlines ({schedule.course.timezone})"
-        console.print(fit_ids(console, _table(title, rows), "deliverable (id)", rows))
+        console.print(fit_ids(console, _table(title, rows), [r.id for r in rows], column=2))
     else:
         console.print("no deadlines match" + (f" in week {week}" if week is not None else ""))
 
