@@ -6,6 +6,8 @@ command) are imported here, so `coursectl --help` starts as fast as any Typer ap
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from coursectl.commands import (
@@ -28,9 +30,37 @@ app = typer.Typer(
     no_args_is_help=True,
     cls=OneLineUsageErrors,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if not wanted:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"coursectl {version('coursectl')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        typer.echo("coursectl (version unknown: not installed; pip install -e .)")
+    raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print coursectl's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    pass
+
 
 app.command("demo")(demo_command.demo)
 app.command("validate")(validate_command.validate)

@@ -512,6 +512,41 @@ def test_extensions_written_for_the_gradebook(
     assert "3 extension(s) written" in result.output
 
 
+def test_out_is_the_option_and_output_still_works(
+    runner: CliRunner, scenario: Scenario, tmp_path: Path
+) -> None:
+    for spelling in ("--out", "-o", "--output"):
+        target = tmp_path / f"extensions{spelling}.csv"
+        result = run(runner, scenario, "extensions", spelling, str(target))
+        assert result.exit_code == 0, result.output
+        assert f"3 extension(s) written to {target}" in result.output
+        proposed = tmp_path / f"roster{spelling}.csv"
+        assert run(runner, scenario, "roster", spelling, str(proposed)).exit_code == 0
+        assert proposed.read_text(encoding="utf-8").startswith("sid,")
+    both = run(runner, scenario, "extensions", "--out", "a.csv", "--output", "b.csv")
+    assert both.exit_code == 1
+    assert both.output == "error: --output is the old name of --out; give --out once\n"
+    assert "--output" not in run(runner, scenario, "extensions", "--help").output
+
+
+@pytest.mark.parametrize("command", ["check-dates", "extensions", "roster"])
+def test_tables_fit_80_columns_and_keep_ids_whole(
+    runner: CliRunner, scenario: Scenario, command: str
+) -> None:
+    result = run(runner, scenario, command, COLUMNS="80")
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.output
+    assert "…" not in result.output
+    schedule = load_course(scenario.course_dir).schedule
+    shown = {
+        "check-dates": [d.id for d in schedule.deliverables if d.platform == "gradescope"],
+        "extensions": ["course-survey", "midcourse-self-assessment", "pp1-peer-reviews"],
+        "roster": [scenario.dropped_sid, scenario.email_sid, scenario.new_sid],
+    }[command]
+    for item in shown:
+        assert any(f"│ {item} " in line for line in lines), (item, result.output)
+
+
 # ---------------------------------------------------------------------------- failures and secrets
 
 

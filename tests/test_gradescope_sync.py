@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from coursectl.course.model import GradingPolicy, Schedule
 from coursectl.course.roster import Student
+from coursectl.errors import UserError
 from coursectl.platforms.records import Assignment, Member
 from coursectl.platforms.sync import (
     ExtensionRow,
@@ -19,6 +22,7 @@ from coursectl.platforms.sync import (
     expected_late_due,
     extensions_csv,
     plan_date_edits,
+    push_plan,
     section_key,
     zone_mismatches,
 )
@@ -163,6 +167,36 @@ def test_check_dates_by_id_then_title_to_the_minute() -> None:
     assert {a.id for a in report.unscheduled} == {"13", "14"}
     (edit,) = plan_date_edits(report)
     assert edit.assignment.id == "12" and edit.due == datetime(2026, 3, 6, 23, 59, tzinfo=LA)
+
+
+def test_dates_report_says_what_is_left_and_push_plan_refuses_another_zone() -> None:
+    sched = schedule(
+        survey("by-id", "2026-03-04 23:59", gradescope_id="11"),
+        survey("gone", "2026-03-06 23:59", gradescope_id="99"),
+        survey("by-title", "2026-03-06 23:59", title="Survey"),
+    )
+    eastern = datetime(2026, 3, 5, 2, 59, tzinfo=ZoneInfo("America/New_York"))
+    assignments = [
+        Assignment("11", "By id", None, eastern, None),  # 23:59 Pacific: same instant
+        Assignment("12", "Survey", None, datetime(2026, 3, 6, 20, 59, tzinfo=LA), None),
+        Assignment("13", "Practice", None, None, None),
+    ]
+    report = check_dates(sched, policy(None), assignments)
+    assert not report.clean
+    assert report.notes() == [
+        "missing: no Gradescope assignment with id 99 for 'gone'; "
+        "create it or fix gradescope_id in schedule.yaml",
+        "not in schedule.yaml: Gradescope assignment 13 'Practice'",
+    ]
+    assert report.summary() == "3 checked: 1 drift, 1 missing"
+    with pytest.raises(UserError, match=r"course 7 is not in America/Los_Angeles \('By id'"):
+        push_plan(report, assignments, LA, "7")
+    edits = push_plan(report, assignments[1:], LA, "7")
+    assert [e.assignment.id for e in edits] == ["12"]
+    assert report.after_push(edits) == (
+        "set the dates of 1 assignment(s) on Gradescope; they now match, but 1 deliverable(s) "
+        "are still missing there (see above)"
+    )
 
 
 def test_late_due_is_checked_only_when_the_policy_says() -> None:

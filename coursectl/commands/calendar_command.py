@@ -5,16 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from coursectl.commands._common import CourseDir, report_user_errors
-
-if TYPE_CHECKING:
-    from datetime import datetime, timedelta
-
-    from coursectl.calendar.events import Audience, CalendarOptions
 
 app = typer.Typer(
     no_args_is_help=False,
@@ -41,48 +36,6 @@ AlarmOption = Annotated[
     ),
 ]
 NoAlarmsOption = Annotated[bool, typer.Option("--no-alarms", help="No reminders in the calendar.")]
-
-
-def _now() -> datetime:
-    """DTSTAMP for new or changed events: now, or SOURCE_DATE_EPOCH for reproducible output."""
-    from datetime import UTC, datetime
-
-    from coursectl.errors import UserError
-
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC)
-        except ValueError:
-            raise UserError(
-                f"SOURCE_DATE_EPOCH: '{epoch}' is not a number of seconds since 1970"
-            ) from None
-    return datetime.now(UTC)
-
-
-def _options(alarm: list[str] | None, no_alarms: bool) -> CalendarOptions:
-    from coursectl.calendar.events import DEFAULT_ALARMS, CalendarOptions, parse_alarm
-    from coursectl.errors import UserError
-
-    if no_alarms and alarm:
-        raise UserError("--alarm and --no-alarms contradict each other; choose one")
-    if no_alarms:
-        return CalendarOptions(alarms=())
-    alarms: tuple[timedelta, ...] = (
-        tuple(parse_alarm(a) for a in alarm) if alarm else DEFAULT_ALARMS
-    )
-    return CalendarOptions(alarms=tuple(sorted(set(alarms), reverse=True)))
-
-
-def _audience(section: str | None, deadlines: bool) -> Audience:
-    from coursectl.calendar.events import Audience
-    from coursectl.errors import UserError
-
-    if section is not None and deadlines:
-        raise UserError("--section and --deadlines make different calendars; choose one")
-    if section is not None:
-        return Audience.for_section(section)
-    return Audience("deadlines") if deadlines else Audience()
 
 
 @app.callback(invoke_without_command=True)
@@ -134,67 +87,39 @@ def calendar(
             )
         return
 
-    from coursectl.calendar.events import Audience
-    from coursectl.calendar.feeds import check_replaceable, default_path, file_name
-    from coursectl.calendar.ics import generate_all
-    from coursectl.calendar.record import RECORD_PATH, load_record
+    from coursectl.calendar.feeds import build_feeds, choose_options, stamp_time
     from coursectl.course import load_course
     from coursectl.files import atomic_write_bytes, atomic_write_text
 
     loaded = load_course(course, roster=False)
-    schedule = loaded.schedule
-    options = _options(alarm, no_alarms)
-    if every:
-        if section is not None or deadlines:
-            raise UserError(
-                "--all already writes the section and deadlines calendars; drop --section/--deadlines"
-            )
-        if out == "-":
-            raise UserError("--all writes several files; give --out a folder, not '-'")
-        audiences = [
-            Audience(),
-            *(Audience.for_section(s) for s in schedule.sections()),
-            Audience("deadlines"),
-        ]
-        folder = Path(out) if out else None
-        targets: list[Path | None] = [
-            folder / file_name(schedule, a) if folder else default_path(loaded.root, schedule, a)
-            for a in audiences
-        ]
-    else:
-        audiences = [_audience(section, deadlines)]
-        targets = [
-            None
-            if out == "-"
-            else Path(out)
-            if out
-            else default_path(loaded.root, schedule, audiences[0])
-        ]
-    for target in targets:
-        if target is not None:
-            check_replaceable(target, force)
-
-    record_path = loaded.root / RECORD_PATH
-    record = load_record(record_path)
-    now = _now()
-    made = generate_all(schedule, audiences, options, record, now)
-    feeds = [item.feed() for item in made]  # everything built before anything is written
-    changed = sorted({uid for item in made for uid in item.changed})
-    for target, generated, data in zip(targets, made, feeds, strict=True):
-        if target is None:
+    built = build_feeds(
+        loaded.root,
+        loaded.schedule,
+        section=section,
+        deadlines=deadlines,
+        every=every,
+        out=out,
+        options=choose_options(alarm, no_alarms),
+        force=force,
+        now=stamp_time(os.environ.get("SOURCE_DATE_EPOCH")),
+    )
+    for feed in built.feeds:
+        if feed.target is None:
             stream = typer.get_binary_stream("stdout")
-            stream.write(data)
+            stream.write(feed.data)
             stream.flush()
         else:
-            atomic_write_bytes(target, data)
+            atomic_write_bytes(feed.target, feed.data)
         typer.echo(
-            f"wrote {target or 'standard output'}: {generated.name()}, {len(generated.events)} events",
-            err=target is None,
+            f"wrote {feed.target or 'standard output'}: {feed.calendar.name()}, "
+            f"{len(feed.calendar.events)} events",
+            err=feed.target is None,
         )
-    atomic_write_text(record_path, record.to_json())
-    if changed:
+    atomic_write_text(built.record_path, built.record.to_json())
+    if built.changed:
         typer.echo(
-            f"{len(changed)} changed since the last run (SEQUENCE raised): " + ", ".join(changed),
+            f"{len(built.changed)} changed since the last run (SEQUENCE raised): "
+            + ", ".join(built.changed),
             err=True,
         )
 
@@ -240,6 +165,7 @@ def publish(
 
     Example: COURSECTL_CALDAV_PASSWORD=... coursectl calendar publish --url https://dav.example.edu/ta/llm101/ --user ta
     """
+    from coursectl.calendar.feeds import choose_audience, choose_options, stamp_time
     from coursectl.calendar.ics import generate
     from coursectl.calendar.publish import apply_plan, plan_publication
     from coursectl.calendar.record import RECORD_PATH, load_record
@@ -251,8 +177,8 @@ def publish(
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
     loaded = load_course(course, roster=False)
-    audience = _audience(section, deadlines)
-    options = _options(alarm, no_alarms)
+    audience = choose_audience(section, deadlines)
+    options = choose_options(alarm, no_alarms)
     password = None
     if user:
         password = os.environ.get("COURSECTL_CALDAV_PASSWORD")
@@ -264,7 +190,8 @@ def publish(
             password = typer.prompt(f"CalDAV password for {user}", hide_input=True)
     record_path = loaded.root / RECORD_PATH
     record = load_record(record_path)
-    generated = generate(loaded.schedule, audience, options, record, _now())
+    now = stamp_time(os.environ.get("SOURCE_DATE_EPOCH"))
+    generated = generate(loaded.schedule, audience, options, record, now)
     collection = CalDAVCollection(url, user, password)
     if create and not dry_run:
         collection.ensure_exists(generated.name())

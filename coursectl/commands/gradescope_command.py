@@ -13,13 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coursectl.commands._common import CourseDir, report_user_errors
+from coursectl.commands._common import CourseDir, fit_ids, report_user_errors
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from rich.table import Table
+
     from coursectl.course import Course
     from coursectl.integrations.gradescope import GradescopeClient
+    from coursectl.platforms.sync import DateEdit, DatesReport
 
 app = typer.Typer(
     help="Keep Gradescope in step with the course: roster, due dates and extensions.\n\n"
@@ -54,6 +57,9 @@ UrlOption = Annotated[
         show_default=False,
     ),
 ]
+
+# --out was --output here (every other command says --out): the old spelling still works.
+OldOutputOption = Annotated[Path | None, typer.Option("--output", hidden=True)]
 
 PROPOSED_ROSTER = Path(".coursectl/gradescope/roster-proposed.csv")
 EXTENSIONS_FILE = Path("grades/extensions.csv")
@@ -90,6 +96,15 @@ def _connect(
     return GradescopeClient.login(credentials, course.schedule.tz, base_url=address), resolved
 
 
+def _out(out: Path | None, output: Path | None) -> Path | None:
+    """--out, or its old spelling --output."""
+    from coursectl.errors import UserError
+
+    if out is not None and output is not None and out != output:
+        raise UserError("--output is the old name of --out; give --out once")
+    return out or output
+
+
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %b %d %H:%M}" if moment else "-"
 
@@ -103,15 +118,16 @@ def roster(
     course_id: CourseIdOption = None,
     email: EmailOption = None,
     url: UrlOption = None,
-    output: Annotated[
+    out: Annotated[
         Path | None,
         typer.Option(
-            "--output",
+            "--out",
             "-o",
             help=f"Where to write the proposed roster (default: {PROPOSED_ROSTER} in the course).",
             show_default=False,
         ),
     ] = None,
+    output: OldOutputOption = None,
     write: Annotated[
         bool,
         typer.Option("--write", help="Also replace the roster in rosters/ (a backup is kept)."),
@@ -157,7 +173,7 @@ def roster(
     }
     table = Table(title=f"Roster vs Gradescope course {gs_course}", title_justify="left")
     for column in ("change", "sid", "name", "roster", "Gradescope"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # an email is shown whole, if folded
     for change in diff.changes:
         table.add_row(labels[change.kind], change.sid, change.name, change.old, change.new)
     if diff.changes:
@@ -174,7 +190,7 @@ def roster(
         console.print(f"warning: {line}")
     with_team = any(s.team for s in loaded.students)
     text = roster_csv(diff.proposed, with_team)
-    proposed_path = output or loaded.path(str(PROPOSED_ROSTER))
+    proposed_path = _out(out, output) or loaded.path(str(PROPOSED_ROSTER))
     atomic_write_text(proposed_path, text, private=True)  # the roster: FERPA
     console.print(f"proposed roster: {proposed_path}")
     missing_github = [s for s in diff.proposed if not s.github]
@@ -242,19 +258,10 @@ def check_dates(
     Example: coursectl gradescope check-dates --push
     """
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
     from coursectl.course import load_course
-    from coursectl.errors import UserError
-    from coursectl.platforms.sync import (
-        check_dates as compare,
-    )
-    from coursectl.platforms.sync import (
-        describe_shift,
-        plan_date_edits,
-        zone_mismatches,
-    )
+    from coursectl.platforms.sync import check_dates as compare
+    from coursectl.platforms.sync import push_plan
 
     loaded = load_course(course, roster=False)  # dates only: works without the (git-ignored) roster
     zone = loaded.schedule.tz
@@ -262,14 +269,36 @@ def check_dates(
     assignments = client.assignments(gs_course)
     report = compare(loaded.schedule, loaded.policy, assignments)
     console = Console(markup=False)  # names and titles are data, not markup
-    table = Table(
-        title=f"Gradescope dates vs schedule.yaml ({loaded.schedule.course.timezone})",
-        title_justify="left",
-    )
-    table.add_column("deliverable\nGradescope #", overflow="fold")
-    table.add_column("schedule.yaml", no_wrap=True)
-    table.add_column("Gradescope", no_wrap=True)
-    table.add_column("status", no_wrap=True)
+    title = f"Gradescope dates vs schedule.yaml ({loaded.schedule.course.timezone})"
+    ids = [check.deliverable.id for check in report.checks]
+    console.print(fit_ids(console, _dates_table(title, report, zone), ids))
+    for line in [*report.notes(), report.summary()]:
+        console.print(line)
+    if not push or not report.drifting:
+        if not report.clean:
+            raise typer.Exit(1)
+        return
+    edits = push_plan(report, assignments, zone, gs_course)
+    console.print(_plan_table(edits, zone))
+    if not yes and not typer.confirm(
+        f"Change {len(edits)} assignment(s) on Gradescope?", default=False
+    ):
+        console.print("nothing changed on Gradescope")
+        raise typer.Exit(1)
+    for edit in edits:
+        client.set_dates(gs_course, edit.assignment.id, edit.release, edit.due, edit.late_due)
+    console.print(report.after_push(edits))
+    if report.missing:  # the drift is gone; missing assignments need creating by hand
+        raise typer.Exit(1)
+
+
+def _dates_table(title: str, report: DatesReport, zone: ZoneInfo) -> Table:
+    """One row per deliverable: its id and Gradescope number, the dates schedule.yaml expects
+    and, for Gradescope's, how far they are off."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from coursectl.platforms.sync import describe_shift
 
     def shown(actual: datetime | None, expected: datetime | None) -> str:
         shift = describe_shift(actual, expected)
@@ -277,6 +306,11 @@ def check_dates(
             return "same"
         return shift if actual is None else f"{_when(actual, zone)} ({shift})"
 
+    table = Table(title=title, title_justify="left")
+    table.add_column("deliverable\nGradescope #", overflow="fold")
+    table.add_column("schedule.yaml", no_wrap=True)
+    table.add_column("Gradescope")
+    table.add_column("status", no_wrap=True)
     for check in report.checks:
         a = check.assignment
         gradescope_id = a.id if a else check.deliverable.gradescope_id or "no match"
@@ -294,35 +328,12 @@ def check_dates(
             on_gradescope,
             {"ok": "ok", "drift": "DRIFT", "missing": "MISSING"}[check.status],
         )
-    console.print(table)
-    for check in report.missing:
-        wanted = (
-            f"id {check.deliverable.gradescope_id}"
-            if check.deliverable.gradescope_id
-            else f"title '{check.deliverable.title}'"
-        )
-        console.print(
-            f"missing: no Gradescope assignment with {wanted} for '{check.deliverable.id}'; "
-            "create it or fix gradescope_id in schedule.yaml"
-        )
-    for extra in report.unscheduled:
-        console.print(f"not in schedule.yaml: Gradescope assignment {extra.id} '{extra.title}'")
-    drifting = report.drifting
-    console.print(
-        f"{len(report.checks)} checked: {len(drifting)} drift, {len(report.missing)} missing"
-    )
-    if not push or not drifting:
-        if drifting or report.missing:
-            raise typer.Exit(1)
-        return
+    return table
 
-    mismatches = zone_mismatches(assignments, zone)
-    if mismatches:
-        raise UserError(
-            f"Gradescope course {gs_course} is not in {zone.key} ({mismatches[0]}); set its time "
-            "zone in Gradescope's course settings or fix course.timezone before --push"
-        )
-    edits = plan_date_edits(report)
+
+def _plan_table(edits: list[DateEdit], zone: ZoneInfo) -> Table:
+    from rich.table import Table
+
     plan = Table(title="--push will set", title_justify="left")
     for column in ("Gradescope assignment", "due", "late due", "release (kept)"):
         plan.add_column(column)
@@ -333,22 +344,7 @@ def check_dates(
             f"{_when(edit.assignment.late_due, zone)} -> {_when(edit.late_due, zone)}",
             _when(edit.release, zone),
         )
-    console.print(plan)
-    if not yes and not typer.confirm(
-        f"Change {len(edits)} assignment(s) on Gradescope?", default=False
-    ):
-        console.print("nothing changed on Gradescope")
-        raise typer.Exit(1)
-    for edit in edits:
-        client.set_dates(gs_course, edit.assignment.id, edit.release, edit.due, edit.late_due)
-    if report.missing:
-        # --push cannot create assignments: the run is not clean, and the last line says so.
-        console.print(
-            f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match, but "
-            f"{len(report.missing)} deliverable(s) are still missing there (see above)"
-        )
-        raise typer.Exit(1)
-    console.print(f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match")
+    return plan
 
 
 # ---------------------------------------------------------------------------- extensions
@@ -360,15 +356,16 @@ def extensions(
     course_id: CourseIdOption = None,
     email: EmailOption = None,
     url: UrlOption = None,
-    output: Annotated[
+    out: Annotated[
         Path | None,
         typer.Option(
-            "--output",
+            "--out",
             "-o",
             help=f"CSV to write (default: {EXTENSIONS_FILE} in the course, git-ignored).",
             show_default=False,
         ),
     ] = None,
+    output: OldOutputOption = None,
 ) -> None:
     """Read the extensions granted on Gradescope and write them for the gradebook.
 
@@ -395,7 +392,7 @@ def extensions(
         if assignment is not None:
             found += client.extensions(gs_course, assignment.id)
     report = extension_rows(loaded.schedule, assignments, members, found, loaded.students)
-    target = output or loaded.path(str(EXTENSIONS_FILE))
+    target = _out(out, output) or loaded.path(str(EXTENSIONS_FILE))
     atomic_write_text(target, extensions_csv(report.rows, zone), private=True)
     console = Console(markup=False)  # names and titles are data, not markup
     if report.rows:
@@ -406,7 +403,7 @@ def extensions(
             table.add_row(
                 row.deliverable, row.sid, row.name, _when(row.due, zone), _when(row.late_due, zone)
             )
-        console.print(table)
+        console.print(fit_ids(console, table, [row.deliverable for row in report.rows]))
     for line in report.conflicts:
         console.print(f"conflict: {line}")
     for ext in report.unknown_users:

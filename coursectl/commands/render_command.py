@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coursectl.commands._common import CourseDir, report_user_errors
+from coursectl.commands._common import CourseDir, format_option, report_user_errors
 
 if TYPE_CHECKING:
     from coursectl.pages.views import Format
+
+
+class PageFormat(StrEnum):
+    md = "md"
+    html = "html"
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -57,12 +64,11 @@ def week(
     number: Annotated[int, typer.Argument(help="Course week number, e.g. 7.", show_default=False)],
     course: CourseDir = Path("."),
     fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="md or html (default: from the --out file's extension, else md).",
-            show_default=False,
+        PageFormat | None,
+        format_option(
+            PageFormat,
+            "md or html (default: from the --out file's extension, else md).",
+            "--format: '{value}' is not a format; use md or html",
         ),
     ] = None,
     out: OutOption = None,

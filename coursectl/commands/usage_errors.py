@@ -39,20 +39,6 @@ def _parameter_name(error: Any) -> str | None:
     return (long_names or names or [None])[0]
 
 
-def _innermost_command_path(error: Exception) -> str | None:
-    """The command path of the innermost click context in the traceback: some usage errors
-    (an option missing its value) are raised by the parser without a context."""
-    paths = []
-    trace = error.__traceback__
-    while trace is not None:
-        context = trace.tb_frame.f_locals.get("ctx")
-        path = getattr(context, "command_path", None)
-        if isinstance(path, str) and hasattr(context, "command"):
-            paths.append(path)
-        trace = trace.tb_next
-    return paths[-1] if paths else None
-
-
 def _rejected_value(error: Any) -> object | None:
     """The value typer could not convert, when its (pydantic) cause carries it."""
     errors = getattr(error.__cause__, "errors", None)
@@ -74,10 +60,11 @@ def _sentence(text: str) -> str:
 
 def usage_error_line(error: Exception, command_path: str) -> str:
     """A Typer/click usage error as one line: `coursectl deadlines: --week: 'abc': input
-    should be a valid integer; try --help`. `command_path` is used when the error has no
-    context of its own."""
+    should be a valid integer; try --help`. The command is the error's context (which every
+    command's context fills in, see _common.NamingContext); `command_path` is used when it
+    has none."""
     ctx = getattr(error, "ctx", None)
-    path = ctx.command_path if ctx is not None else _innermost_command_path(error) or command_path
+    path = ctx.command_path if ctx is not None else command_path
     message = _sentence(str(getattr(error, "message", error)))
     name = _parameter_name(error)
     if isinstance(error, _CLICK_EXCEPTIONS.MissingParameter) and name:

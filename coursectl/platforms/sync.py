@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from coursectl.course.model import Deliverable, GradingPolicy, Schedule
 from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
+from coursectl.errors import UserError
 from coursectl.platforms.records import Assignment, Extension, Member
 
 # ---------------------------------------------------------------------------- roster
@@ -270,6 +271,42 @@ class DatesReport:
     def missing(self) -> list[DateCheck]:
         return [c for c in self.checks if c.status == "missing"]
 
+    @property
+    def clean(self) -> bool:
+        """Every deliverable is on Gradescope with the schedule's dates (exit 0)."""
+        return not self.drifting and not self.missing
+
+    def notes(self) -> list[str]:
+        """One line per deliverable missing on Gradescope and per assignment not scheduled."""
+        lines = []
+        for check in self.missing:
+            wanted = (
+                f"id {check.deliverable.gradescope_id}"
+                if check.deliverable.gradescope_id
+                else f"title '{check.deliverable.title}'"
+            )
+            lines.append(
+                f"missing: no Gradescope assignment with {wanted} for '{check.deliverable.id}'; "
+                "create it or fix gradescope_id in schedule.yaml"
+            )
+        lines += [
+            f"not in schedule.yaml: Gradescope assignment {extra.id} '{extra.title}'"
+            for extra in self.unscheduled
+        ]
+        return lines
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.checks)} checked: {len(self.drifting)} drift, {len(self.missing)} missing"
+        )
+
+    def after_push(self, edits: Sequence[DateEdit]) -> str:
+        """The last line once `edits` are set: --push cannot create missing assignments."""
+        done = f"set the dates of {len(edits)} assignment(s) on Gradescope; they now match"
+        if self.missing:
+            done += f", but {len(self.missing)} deliverable(s) are still missing there (see above)"
+        return done
+
 
 def gradescope_deliverables(schedule: Schedule) -> list[Deliverable]:
     return [d for d in schedule.deliverables if d.platform == "gradescope"]
@@ -366,6 +403,20 @@ class DateEdit:
     release: datetime | None
     due: datetime
     late_due: datetime | None
+
+
+def push_plan(
+    report: DatesReport, assignments: Iterable[Assignment], zone: ZoneInfo, course_id: str
+) -> list[DateEdit]:
+    """What `check-dates --push` sets, or a UserError when Gradescope reads the dates it is
+    sent in another time zone than the course's (every pushed date would be off)."""
+    mismatches = zone_mismatches(assignments, zone)
+    if mismatches:
+        raise UserError(
+            f"Gradescope course {course_id} is not in {zone.key} ({mismatches[0]}); set its time "
+            "zone in Gradescope's course settings or fix course.timezone before --push"
+        )
+    return plan_date_edits(report)
 
 
 def plan_date_edits(report: DatesReport) -> list[DateEdit]:
