@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coursectl.commands._common import CourseDir, report_user_errors
+from coursectl.commands._common import CourseDir, format_option, report_user_errors
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
 
 if TYPE_CHECKING:  # imported for real inside the command: `coursectl --help` stays light
     from rich.console import Console, JustifyMethod
@@ -52,12 +60,11 @@ def check_reflections(
         str, typer.Option("--source", help="Where to read: github, or local (then give DIR).")
     ] = "github",
     output_format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table, csv or json (default: table, or what --out's suffix says).",
-            show_default=False,
+        ReportFormat | None,
+        format_option(
+            ReportFormat,
+            "table, csv or json (default: table, or what --out's suffix says).",
+            "--format {value}: use table, csv or json",
         ),
     ] = None,
     out: Annotated[
@@ -134,7 +141,7 @@ def check_reflections(
         which,
         folder=folder,
         source=source,
-        output_format=output_format,
+        output_format=output_format.value if output_format else None,
         out=out,
         force=force,
         fail_on=fail_on,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coursectl.commands._common import CourseDir, report_user_errors
+from coursectl.commands._common import CourseDir, format_option, report_user_errors
 
 if TYPE_CHECKING:
     from coursectl.errors import Problem
@@ -119,11 +119,11 @@ def gradebook(
     ] = None,
     summary_format: Annotated[
         SummaryFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="The summary: table, or json on standard output. (csv, canvas, both: the old "
+        format_option(
+            SummaryFormat,
+            "The summary: table, or json on standard output. (csv, canvas, both: the old "
             "spelling of --files.)",
+            "--format: '{value}' is not a format; use table or json",
         ),
     ] = SummaryFormat.table,
     force: Annotated[

@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import threading
@@ -58,6 +59,15 @@ from coursectl.errors import UserError
 from coursectl.reflections.check import MAX_FILE_BYTES
 from coursectl.reflections.feedback import Feedback, IssueResult
 from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
+
+# PyGithub attaches a stderr handler to its logger at import and logs every retry through it
+# ("Request GET ... failed with 403", with request URLs) beside our one-line errors. The user
+# sees our messages only; a TA who configures logging still gets PyGithub's records.
+_PYGITHUB_LOG = logging.getLogger("github")
+for _handler in list(_PYGITHUB_LOG.handlers):
+    if type(_handler) is logging.StreamHandler:
+        _PYGITHUB_LOG.removeHandler(_handler)
+_PYGITHUB_LOG.addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from coursectl.reflections.source import SourceOptions
