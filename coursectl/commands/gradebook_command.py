@@ -85,7 +85,7 @@ def _print_table(summary: dict[str, Any], err: bool) -> None:
     )
     if summary["items_with_data"] == 0:
         say(
-            "no source has data yet: see README 'coursectl gradebook' for where the exports go, "
+            "no source has data yet: see docs/commands.md, 'coursectl gradebook', for where the exports go, "
             "or try the shipped scenario with --inputs exports/sample"
         )
     for deliverable_id, sids in summary["unconfirmed"].items():

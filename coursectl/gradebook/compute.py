@@ -3,7 +3,7 @@
 Every number is kept at full precision; only rendering rounds (to 2 decimals, once), so a
 total is never computed from rounded parts.
 
-Rules (README "Gradebook" documents them for TAs):
+Rules (docs/commands.md, "coursectl gradebook", documents them for TAs):
 - An item's result is a fraction 0..1, or "not counted" (excused, pending, no data). A
   category is the weighted mean of its counted items; the total is the weighted mean of the
   counted categories, and `counted weight` says how much of the course that covers.
@@ -158,7 +158,7 @@ def _policy(course: Course) -> GradingPolicy:
                 "rubrics/grading-policy.yaml",
                 None,
                 None,
-                "no grading policy; create it (see README 'Gradebook')",
+                "no grading policy; create it (see docs/commands.md, 'coursectl gradebook')",
             )
         )
     return course.policy

@@ -1,6 +1,6 @@
 """Count the words a reader sees in a rendered Markdown reflection.
 
-The rule (also in the README):
+The rule (also in docs/commands.md, check-reflections):
 
 - The file is rendered as GitHub renders it (CommonMark with tables, strikethrough and
   footnotes). YAML front matter at the top, HTML comments, HTML tags, Markdown markup

@@ -198,7 +198,7 @@ def _template(course: Course) -> tuple[FieldsOnlyEnvironment, str]:
                 TEMPLATE,
                 None,
                 None,
-                "message template not found; create it (see README, assign-reviews)",
+                "message template not found; create it (see docs/commands.md, assign-reviews)",
             )
         ) from None
     except UnicodeDecodeError as exc:
