@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -172,22 +173,16 @@ def publish(
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.files import atomic_write_text
-    from coursectl.integrations.caldav import CalDAVCollection
+    from coursectl.integrations.caldav import CalDAVCollection, caldav_password
 
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
     loaded = load_course(course, roster=False)
     audience = choose_audience(section, deadlines)
     options = choose_options(alarm, no_alarms)
-    password = None
-    if user:
-        password = os.environ.get("COURSECTL_CALDAV_PASSWORD")
-        if not password:
-            if not sys.stdin.isatty():
-                raise UserError(
-                    "no password: set COURSECTL_CALDAV_PASSWORD, or run in a terminal to be asked"
-                )
-            password = typer.prompt(f"CalDAV password for {user}", hide_input=True)
+    password = caldav_password(
+        user, partial(typer.prompt, hide_input=True) if sys.stdin.isatty() else None
+    )
     record_path = loaded.root / RECORD_PATH
     record = load_record(record_path)
     now = stamp_time(os.environ.get("SOURCE_DATE_EPOCH"))
