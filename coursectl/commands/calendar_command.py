@@ -166,10 +166,8 @@ def publish(
 
     Example: COURSECTL_CALDAV_PASSWORD=... coursectl calendar publish --url https://dav.example.edu/ta/llm101/ --user ta
     """
-    from coursectl.calendar.feeds import choose_audience, choose_options, stamp_time
-    from coursectl.calendar.ics import generate
+    from coursectl.calendar.feeds import build_feeds, choose_options, stamp_time
     from coursectl.calendar.publish import apply_plan, plan_publication
-    from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.files import atomic_write_text
@@ -178,15 +176,21 @@ def publish(
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
     loaded = load_course(course, roster=False)
-    audience = choose_audience(section, deadlines)
-    options = choose_options(alarm, no_alarms)
+    built = build_feeds(  # the one calendar --section/--deadlines chose, as `calendar --out -`
+        loaded.root,
+        loaded.schedule,
+        section=section,
+        deadlines=deadlines,
+        every=False,
+        out="-",
+        options=choose_options(alarm, no_alarms),
+        force=False,
+        now=stamp_time(os.environ.get("SOURCE_DATE_EPOCH")),
+    )
+    generated = built.feeds[0].calendar
     password = caldav_password(
         user, partial(typer.prompt, hide_input=True) if sys.stdin.isatty() else None
     )
-    record_path = loaded.root / RECORD_PATH
-    record = load_record(record_path)
-    now = stamp_time(os.environ.get("SOURCE_DATE_EPOCH"))
-    generated = generate(loaded.schedule, audience, options, record, now)
     collection = CalDAVCollection(url, user, password)
     if create and not dry_run:
         collection.ensure_exists(generated.name())
@@ -195,5 +199,5 @@ def publish(
         typer.echo(f"would {plan.summary()} at {url} (dry run: nothing changed)")
         return
     apply_plan(plan, collection)
-    atomic_write_text(record_path, record.to_json())
+    atomic_write_text(built.record_path, built.record.to_json())
     typer.echo(f"published {generated.name()} to {url}: {plan.summary()}")
