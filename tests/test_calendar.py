@@ -28,7 +28,7 @@ from ical.calendar_stream import IcsCalendarStream
 from typer.testing import CliRunner
 
 from coursectl.calendar.events import Audience, CalendarOptions
-from coursectl.calendar.ics import generate
+from coursectl.calendar.ics import generate_all
 from coursectl.calendar.record import PublicationRecord
 from coursectl.cli import app
 from coursectl.course import load_course
@@ -43,8 +43,8 @@ LECTURES, SECTION_MEETINGS, DEADLINES, EXAMS, BREAKS = 26, 15, 22, 2, 2
 
 def _feed(course_root: Path, audience: Audience = Audience(), **options: object) -> bytes:
     course = load_course(course_root)
-    made = generate(
-        course.schedule, audience, CalendarOptions(**options), PublicationRecord(), STAMP
+    [made] = generate_all(
+        course.schedule, [audience], CalendarOptions(**options), PublicationRecord(), STAMP
     )  # type: ignore[arg-type]
     return made.feed()
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from coursectl.course import load_course
 from coursectl.course.model import GradingPolicy, Schedule
 from coursectl.course.roster import Student
 from coursectl.errors import UserError
@@ -22,6 +25,7 @@ from coursectl.platforms.sync import (
     expected_late_due,
     extensions_csv,
     plan_date_edits,
+    plan_roster_sync,
     push_plan,
     section_key,
     zone_mismatches,
@@ -251,3 +255,32 @@ def test_extensions_csv_is_readable_and_formula_safe() -> None:
     assert (row["sid"], row["deliverable"], row["action"]) == ("123", "pp1", "extension")
     assert row["until"] == "2026-03-09T23:59-07:00" and row["late_due"] == ""
     assert datetime.fromisoformat(row["until"]) == rows[0].due
+
+
+def test_roster_sync_plans_the_write_and_refuses_shared_sids(tmp_path: Path) -> None:
+    course_dir = tmp_path / "course"
+    shutil.copytree(Path(__file__).parent / "courses" / "valid", course_dir)
+    course = load_course(course_dir)
+    first, *rest = course.students
+    members = [member(first.sid, "moved@example.edu", first.section)]
+    members += [member(s.sid, s.email, s.section) for s in rest]
+    proposed = tmp_path / "proposed.csv"
+    now = datetime(2026, 3, 1, 9, 30)
+
+    dry = plan_roster_sync(course, members, "123", proposed, False, now)
+    assert [c.kind for c in dry.diff.changes] == ["email"]
+    assert dry.backup is None and dry.refusal is None
+    assert "--write" in dry.after[0]
+
+    sync = plan_roster_sync(course, members, "123", proposed, True, now)
+    assert sync.refusal is None
+    assert sync.backup is not None and "20260301-093000.bak" in sync.backup.name
+    assert "moved@example.edu" in sync.text
+
+    shared = [*members, member(first.sid, "twin@example.edu", first.section)]
+    refused = plan_roster_sync(course, shared, "123", proposed, True, now)
+    assert refused.backup is None
+    assert refused.refusal is not None and "shared by two" in refused.refusal
+
+    with pytest.raises(UserError, match="lists no students"):
+        plan_roster_sync(course, [], "123", proposed, True, now)

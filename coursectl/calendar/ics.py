@@ -121,14 +121,3 @@ def generate_all(
         )
         for audience in audiences
     ]
-
-
-def generate(
-    schedule: Schedule,
-    audience: Audience,
-    options: CalendarOptions,
-    record: PublicationRecord,
-    now: datetime,
-) -> GeneratedCalendar:
-    """One audience's calendar, stamped from `record` (which this updates)."""
-    return generate_all(schedule, [audience], options, record, now)[0]

@@ -138,6 +138,13 @@ TableFormatOption = Annotated[
 ]
 
 
+def echo_json(data: Any) -> None:
+    """--format json: `data` on standard output, indented, non-ASCII names kept readable."""
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def fit_ids(console: Any, table: Any, ids: Iterable[str], column: int = 0) -> Any:
     """`table` (a rich Table) whose `column` shows `ids`, kept as wide as the longest id
     when the table is too wide for the console: rich then wraps the other columns instead of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -165,33 +166,31 @@ def publish(
 
     Example: COURSECTL_CALDAV_PASSWORD=... coursectl calendar publish --url https://dav.example.edu/ta/llm101/ --user ta
     """
-    from coursectl.calendar.feeds import choose_audience, choose_options, stamp_time
-    from coursectl.calendar.ics import generate
+    from coursectl.calendar.feeds import build_feeds, choose_options, stamp_time
     from coursectl.calendar.publish import apply_plan, plan_publication
-    from coursectl.calendar.record import RECORD_PATH, load_record
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.files import atomic_write_text
-    from coursectl.integrations.caldav import CalDAVCollection
+    from coursectl.integrations.caldav import CalDAVCollection, caldav_password
 
     if not url:
         raise UserError("--url: give the CalDAV collection URL (or set COURSECTL_CALDAV_URL)")
     loaded = load_course(course, roster=False)
-    audience = choose_audience(section, deadlines)
-    options = choose_options(alarm, no_alarms)
-    password = None
-    if user:
-        password = os.environ.get("COURSECTL_CALDAV_PASSWORD")
-        if not password:
-            if not sys.stdin.isatty():
-                raise UserError(
-                    "no password: set COURSECTL_CALDAV_PASSWORD, or run in a terminal to be asked"
-                )
-            password = typer.prompt(f"CalDAV password for {user}", hide_input=True)
-    record_path = loaded.root / RECORD_PATH
-    record = load_record(record_path)
-    now = stamp_time(os.environ.get("SOURCE_DATE_EPOCH"))
-    generated = generate(loaded.schedule, audience, options, record, now)
+    built = build_feeds(  # the one calendar --section/--deadlines chose, as `calendar --out -`
+        loaded.root,
+        loaded.schedule,
+        section=section,
+        deadlines=deadlines,
+        every=False,
+        out="-",
+        options=choose_options(alarm, no_alarms),
+        force=False,
+        now=stamp_time(os.environ.get("SOURCE_DATE_EPOCH")),
+    )
+    generated = built.feeds[0].calendar
+    password = caldav_password(
+        user, partial(typer.prompt, hide_input=True) if sys.stdin.isatty() else None
+    )
     collection = CalDAVCollection(url, user, password)
     if create and not dry_run:
         collection.ensure_exists(generated.name())
@@ -200,5 +199,5 @@ def publish(
         typer.echo(f"would {plan.summary()} at {url} (dry run: nothing changed)")
         return
     apply_plan(plan, collection)
-    atomic_write_text(record_path, record.to_json())
+    atomic_write_text(built.record_path, built.record.to_json())
     typer.echo(f"published {generated.name()} to {url}: {plan.summary()}")

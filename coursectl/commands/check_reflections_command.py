@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,9 +21,9 @@ class ReportFormat(StrEnum):
 if TYPE_CHECKING:  # imported for real inside the command: `coursectl --help` stays light
     from rich.console import Console, JustifyMethod
 
-    from coursectl.reflections.check import ReflectionRecord, ReflectionReport
+    from coursectl.reflections.check import ReflectionReport
     from coursectl.reflections.source import ReflectionSource
-    from coursectl.reflections.weekly import CheckRun
+    from coursectl.reflections.weekly import CheckRun, ReportTable
 
 # Exit code when --fail-on matched (0: run completed, 1: the run itself failed).
 FAIL_ON_EXIT = 3
@@ -133,11 +132,10 @@ def check_reflections(
 
     from coursectl.commands.reflection_sources import make_source
     from coursectl.course import load_course
-    from coursectl.reflections.weekly import plan_run
+    from coursectl.reflections.weekly import plan_run, write_report
 
-    loaded = load_course(course)
     run = plan_run(
-        loaded,
+        load_course(course),
         which,
         folder=folder,
         source=source,
@@ -153,34 +151,22 @@ def check_reflections(
     reflection_source = make_source(source, run.sources)
     err = Console(stderr=True)
     report = _check_with_progress(run, reflection_source, err)
-
     if run.fmt == "table":
-        _print_table(report, run)
+        _print_table(run.table(report), report)
     elif run.out is None:
         typer.echo(run.text(report), nl=False)
-    else:
-        from coursectl.reflections.weekly import write_report
-
-        for line in write_report(run, report):
-            _say(err, line)
-    for warning in getattr(reflection_source, "warnings", []):
-        _say(err, f"warning: {warning}")
+    said = write_report(run, report) if run.fmt != "table" and run.out is not None else []
+    said += [f"warning: {w}" for w in getattr(reflection_source, "warnings", [])]
     # How the source spent rate limit where it could not re-check for free (GitHub).
-    for note in getattr(reflection_source, "notes", []):
-        _say(err, f"note: {note}")
+    said += [f"note: {n}" for n in getattr(reflection_source, "notes", [])]
+    for line in said:
+        _say(err, line)
     if comment:
         _comment(run, report, err)
-
-    if datetime.now(report.cutoff.tzinfo) < report.cutoff:
-        _say(
-            err,
-            f"note: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not passed; "
-            "missing may mean not yet submitted",
-        )
-    hits = [r for r in report.records if r.status in run.failing]
-    if hits:
-        statuses = ", ".join(sorted({r.status for r in hits}))
-        _say(err, f"--fail-on: {len(hits)} student(s) with {statuses}")
+    closing, failed = run.closing(report, datetime.now())
+    for line in closing:
+        _say(err, line)
+    if failed:
         raise typer.Exit(FAIL_ON_EXIT)
 
 
@@ -221,78 +207,47 @@ def _comment(run: CheckRun, report: ReflectionReport, err: Console) -> None:
         _say(err, line)
 
 
-def _print_table(report: ReflectionReport, run: CheckRun) -> None:
-    """The table a TA reads; sized for an 80-column terminal (empty columns are left out).
-    --status shows only those rows (the counts below stay the whole class's)."""
+def _print_table(shown: ReportTable, report: ReflectionReport) -> None:
+    """The table a TA reads, sized for the terminal (80 columns and up)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    from coursectl.reflections.check import format_duration
-    from coursectl.reflections.report import grace_note, times_note
-
-    zone = run.course.schedule.tz
-    grace = report.grace.minutes
-    table = Table(
-        title=f"{report.title} ({report.deliverable_id}), due "
-        f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"
-        + (f" + {grace} min grace" if grace else "")
-        + f", {report.words.min}–{report.words.max} words, source: {run.source}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        padding=0,  # one space between columns: the box's
-    )
-    records = [r for r in report.records if not run.shown or r.status in run.shown]
     console = Console()
-
-    def moment(record: ReflectionRecord) -> str:
-        at = record.submitted_at
-        return f"{at.astimezone(zone):%b %d %H:%M}" if at else ""
-
-    def late_by(record: ReflectionRecord) -> str:
-        return format_duration(record.late_by) if record.late_by is not None else ""
-
-    cells: dict[str, Callable[[ReflectionRecord], str]] = {
-        "sid": lambda r: r.sid,
-        "github": lambda r: r.github,
-        "status": lambda r: r.status,
-        "words": lambda r: "" if r.words is None else str(r.words),
-        "submitted": moment,
-        "late by": late_by,
-        "commit": lambda r: r.commit[:7],
-    }
-    columns = {name: [cell(r) for r in records] for name, cell in cells.items()}
+    columns = shown.columns
     widths = {name: max([len(name), *map(len, values)]) for name, values in columns.items()}
-    # Empty columns are left out. Every column gets its exact width: sid, login and status are
-    # copied from here and are never cut; the note folds into what is left of the terminal
-    # (one space between columns), at least 20 wide: commit, then submitted give way to it,
-    # and where even 10 are not left (39-character logins at 80 columns) the note does.
-    shown = [n for n in cells if n in ("sid", "github", "status", "words") or any(columns[n])]
+    names = list(columns)
 
-    def left(names: list[str]) -> int:
+    # Every column gets its exact width: sid, login and status are copied from here and are
+    # never cut; the note folds into what is left (one space between columns), at least 20
+    # wide: commit, then submitted give way to it, and under 10 (39-character logins at 80
+    # columns) the note does.
+    def left() -> int:
         return console.width - sum(widths[n] + 1 for n in names) - 2
 
     for optional in ("commit", "submitted"):
-        if optional in shown and left(shown) < 20:
-            shown.remove(optional)
-    for name in shown:
+        if optional in names and left() < 20:
+            names.remove(optional)
+    # padding 0: one space between columns, the box's
+    table = Table(title=shown.title, title_justify="left", box=box.SIMPLE_HEAD, padding=0)
+    for name in names:
         justify: JustifyMethod = "right" if name in ("words", "late by") else "left"
         table.add_column(name, justify=justify, no_wrap=True, width=widths[name])
-    notes = left(shown) >= 10
+    notes = left() >= 10
     if notes:
-        table.add_column("note", overflow="fold", width=left(shown))
-    for index, record in enumerate(records):
-        style = STATUS_STYLES.get(record.status, "")
-        row = [columns[name][index] for name in shown]
-        row[2] = f"[{style}]{record.status}[/]" if style else record.status
-        table.add_row(*row, *([record.reason] if notes else []))
+        table.add_column("note", overflow="fold", width=left())
+    for index, status in enumerate(columns["status"]):
+        style = STATUS_STYLES.get(status, "")
+        row = [columns[name][index] for name in names]
+        row[2] = f"[{style}]{status}[/]" if style else status
+        table.add_row(*row, *([shown.notes[index]] if notes else []))
     console.print(table)
     if not notes:
         console.print("notes left out: too narrow a terminal (they are in --format csv)")
-    if len(records) < len(report.records):
-        console.print(f"--status: {len(records)} of {len(report.records)} students shown")
+    if shown.filtered:
+        console.print(shown.filtered)
     console.print(
         "  ".join(f"[{STATUS_STYLES.get(s, '')}]{s}[/] {n}" for s, n in report.counts().items())
     )
-    console.print(f"times: {times_note(report)}", highlight=False)
-    console.print(f"on time: {grace_note(report, zone)}", highlight=False)
+    for line in shown.footer:
+        console.print(line, highlight=False)

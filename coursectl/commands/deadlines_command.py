@@ -11,6 +11,7 @@ from coursectl.commands._common import (
     CourseDir,
     TableFormat,
     TableFormatOption,
+    echo_json,
     fit_ids,
     report_user_errors,
 )
@@ -52,9 +53,7 @@ def deadlines(
     moment = parse_moment(now, schedule.tz) if now else datetime.now(schedule.tz)
     rows = list_deadlines(schedule, moment, week=week, upcoming=upcoming)
     if output_format is TableFormat.json:
-        import json
-
-        typer.echo(json.dumps([_json_row(row) for row in rows], indent=2, ensure_ascii=False))
+        echo_json([_json_row(row) for row in rows])
         return
 
     from rich.console import Console

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coursectl.commands._common import CourseDir, format_option, report_user_errors
+from coursectl.commands._common import CourseDir, echo_json, format_option, report_user_errors
 
 if TYPE_CHECKING:
     from coursectl.errors import Problem
@@ -148,8 +148,6 @@ def gradebook(
     """
     if ctx.invoked_subcommand is not None:
         return
-    import json
-
     from coursectl.errors import UserError
     from coursectl.gradebook.output import STDOUT, make_gradebook
 
@@ -175,7 +173,7 @@ def gradebook(
     sys.stdout.flush()
     summary = outcome.summary()
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo_json(summary)
     else:
         _print_table(summary, err=to_stdout)  # standard output holds the CSV
 

@@ -151,80 +151,33 @@ def roster(
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.files import atomic_write_bytes, atomic_write_text
-    from coursectl.platforms.sync import diff_roster, roster_csv
+    from coursectl.platforms.sync import plan_roster_sync
 
     loaded = load_course(course)
     client, gs_course = _connect(loaded, course_id, email, url)
-    members = client.members(gs_course)
-    diff = diff_roster(loaded.students, members, loaded.schedule.sections())
-    roster_path = loaded.path(loaded.schedule.course.roster)
-    if diff.gradescope_students == 0:
-        raise UserError(
-            f"Gradescope course {gs_course} lists no students; not proposing to drop all "
-            f"{len(loaded.students)} students of {loaded.schedule.course.roster}"
-        )
-    console = Console(markup=False)  # names and titles are data, not markup
-    labels = {
-        "new": "new",
-        "dropped": "dropped",
-        "email": "email",
-        "section": "section",
-        "sid": "sid",
-    }
-    table = Table(title=f"Roster vs Gradescope course {gs_course}", title_justify="left")
-    for column in ("change", "sid", "name", "roster", "Gradescope"):
-        table.add_column(column, overflow="fold")  # an email is shown whole, if folded
-    for change in diff.changes:
-        table.add_row(labels[change.kind], change.sid, change.name, change.old, change.new)
-    if diff.changes:
-        console.print(table)
-    counts = {kind: len(diff.of_kind(kind)) for kind in ("new", "dropped", "email", "section")}
-    console.print(
-        f"{diff.gradescope_students} students on Gradescope, {len(loaded.students)} in the roster: "
-        f"{counts['new']} new, {counts['dropped']} dropped, {counts['email']} changed email, "
-        f"{counts['section']} changed section"
+    proposed = _out(out, output) or loaded.path(str(PROPOSED_ROSTER))
+    sync = plan_roster_sync(
+        loaded, client.members(gs_course), gs_course, proposed, write, datetime.now()
     )
-    for line in diff.conflicts:
-        console.print(f"conflict: {line}")
-    for line in diff.skipped:
-        console.print(f"warning: {line}")
-    with_team = any(s.team for s in loaded.students)
-    text = roster_csv(diff.proposed, with_team)
-    proposed_path = _out(out, output) or loaded.path(str(PROPOSED_ROSTER))
-    atomic_write_text(proposed_path, text, private=True)  # the roster: FERPA
-    console.print(f"proposed roster: {proposed_path}")
-    missing_github = [s for s in diff.proposed if not s.github]
-    if not write:
-        if diff.changes:
-            console.print(f"rosters/ unchanged; run again with --write to update {roster_path}")
-        return
-    if diff.conflicts:
-        raise UserError(
-            f"{roster_path} not changed: {len(diff.conflicts)} sid(s) are shared by two "
-            "Gradescope members (listed above); fix them on Gradescope, then run --write again"
-        )
-    if not diff.changes:
-        console.print(f"{roster_path} already matches Gradescope; nothing written")
-        return
-    from coursectl.files import GitState, git_state
-
-    if git_state(roster_path) is GitState.TRACKED:
-        # The shipped synthetic roster is committed: real students written there reach git.
-        raise UserError(
-            f"{roster_path}: git tracks this file, so the real roster would be committed "
-            f"(FERPA); set course.roster in schedule.yaml to a new file in rosters/ (git-ignored), "
-            f"e.g. copy {proposed_path} to rosters/roster.csv"
-        )
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = roster_path.with_name(f"{roster_path.stem}.{stamp}.bak{roster_path.suffix}")
-    atomic_write_bytes(backup, roster_path.read_bytes(), private=True)
-    atomic_write_text(roster_path, text, private=True)
-    console.print(f"updated {roster_path} (previous version: {backup})")
-    if missing_github:
-        console.print(
-            f"{len(missing_github)} new student(s) have no GitHub name yet: fill in the github "
-            f"column of {roster_path}, then run coursectl validate"
-        )
+    console = Console(markup=False)  # names and titles are data, not markup
+    if sync.diff.changes:
+        table = Table(title=f"Roster vs Gradescope course {gs_course}", title_justify="left")
+        for column in ("change", "sid", "name", "roster", "Gradescope"):
+            table.add_column(column, overflow="fold")  # an email is shown whole, if folded
+        for c in sync.diff.changes:
+            table.add_row(c.kind, c.sid, c.name, c.old, c.new)
+        console.print(table)
+    for line in sync.report:
+        console.print(line)
+    atomic_write_text(sync.proposed_path, sync.text, private=True)  # the roster: FERPA
+    console.print(f"proposed roster: {sync.proposed_path}")
+    if sync.refusal:
+        raise UserError(sync.refusal)
+    if sync.backup:
+        atomic_write_bytes(sync.backup, sync.roster_path.read_bytes(), private=True)
+        atomic_write_text(sync.roster_path, sync.text, private=True)
+    for line in sync.after:
+        console.print(line)
 
 
 # ---------------------------------------------------------------------------- check-dates

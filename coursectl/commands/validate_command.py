@@ -12,6 +12,7 @@ from coursectl.commands._common import (
     CourseDir,
     TableFormat,
     TableFormatOption,
+    echo_json,
     report_user_errors,
 )
 
@@ -42,9 +43,7 @@ def validate(
     warnings = loaded.warnings if loaded else []
     failed = bool(problems) or loaded is None
     if output_format is TableFormat.json:
-        import json
-
-        typer.echo(json.dumps(_report(loaded, problems, warnings), indent=2, ensure_ascii=False))
+        echo_json(_report(loaded, problems, warnings))
         if failed:
             raise typer.Exit(1)
         return

@@ -7,6 +7,8 @@ command takes them from the environment or a prompt) and are never printed.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
@@ -24,6 +26,21 @@ _QUERY = b"""<?xml version="1.0" encoding="utf-8"?>
 </C:calendar-query>
 """
 _TIMEOUT = 30
+
+
+def caldav_password(user: str | None, prompt: Callable[[str], str] | None) -> str | None:
+    """The password for `user` (none without a user): COURSECTL_CALDAV_PASSWORD, else asked
+    through `prompt` (None off a terminal, where nobody could answer)."""
+    if not user:
+        return None
+    password = os.environ.get("COURSECTL_CALDAV_PASSWORD")
+    if password:
+        return password
+    if prompt is None:
+        raise UserError(
+            "no password: set COURSECTL_CALDAV_PASSWORD, or run in a terminal to be asked"
+        )
+    return prompt(f"CalDAV password for {user}")
 
 
 class CalDAVCollection:

@@ -12,13 +12,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from coursectl.course.model import Deliverable, GradingPolicy, Schedule
 from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
 from coursectl.errors import UserError
+from coursectl.files import GitState, git_state
 from coursectl.platforms.records import Assignment, Extension, Member
+
+if TYPE_CHECKING:
+    from coursectl.course import Course
 
 # ---------------------------------------------------------------------------- roster
 
@@ -199,6 +204,77 @@ def roster_csv(students: Iterable[Student], with_team: bool) -> str:
             row.append(s.team or "")
         writer.writerow(row)
     return out.getvalue()
+
+
+@dataclass
+class RosterSync:
+    """What `gradescope roster` does: write `text` to `proposed_path`; then, unless `refusal`
+    says why not, with `backup` set replace `roster_path` (keeping a copy at `backup`)."""
+
+    diff: RosterDiff
+    text: str
+    proposed_path: Path
+    roster_path: Path
+    report: list[str]  # the counts, conflicts and warnings, one line each
+    refusal: str | None = None
+    backup: Path | None = None
+    after: list[str] = field(default_factory=list)  # said once the files are written
+
+
+def plan_roster_sync(
+    course: Course,
+    members: Sequence[Member],
+    gs_course: str,
+    proposed_path: Path,
+    write: bool,
+    now: datetime,
+) -> RosterSync:
+    """Compare Gradescope's `members` with the roster and decide what --write may replace."""
+    students = course.students
+    diff = diff_roster(students, members, course.schedule.sections())
+    roster_path = course.path(course.schedule.course.roster)
+    if diff.gradescope_students == 0:
+        raise UserError(
+            f"Gradescope course {gs_course} lists no students; not proposing to drop all "
+            f"{len(students)} students of {course.schedule.course.roster}"
+        )
+    counts = {kind: len(diff.of_kind(kind)) for kind in ("new", "dropped", "email", "section")}
+    report = [
+        f"{diff.gradescope_students} students on Gradescope, {len(students)} in the roster: "
+        f"{counts['new']} new, {counts['dropped']} dropped, {counts['email']} changed email, "
+        f"{counts['section']} changed section",
+        *(f"conflict: {line}" for line in diff.conflicts),
+        *(f"warning: {line}" for line in diff.skipped),
+    ]
+    text = roster_csv(diff.proposed, any(s.team for s in students))
+    sync = RosterSync(diff, text, proposed_path, roster_path, report)
+    if not write:
+        if diff.changes:
+            sync.after = [f"rosters/ unchanged; run again with --write to update {roster_path}"]
+    elif diff.conflicts:
+        sync.refusal = (
+            f"{roster_path} not changed: {len(diff.conflicts)} sid(s) are shared by two "
+            "Gradescope members (listed above); fix them on Gradescope, then run --write again"
+        )
+    elif not diff.changes:
+        sync.after = [f"{roster_path} already matches Gradescope; nothing written"]
+    elif git_state(roster_path) is GitState.TRACKED:
+        # The shipped synthetic roster is committed: real students written there reach git.
+        sync.refusal = (
+            f"{roster_path}: git tracks this file, so the real roster would be committed "
+            f"(FERPA); set course.roster in schedule.yaml to a new file in rosters/ (git-ignored), "
+            f"e.g. copy {proposed_path} to rosters/roster.csv"
+        )
+    else:
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        sync.backup = roster_path.with_name(f"{roster_path.stem}.{stamp}.bak{roster_path.suffix}")
+        sync.after = [f"updated {roster_path} (previous version: {sync.backup})"]
+        if missing := [s for s in diff.proposed if not s.github]:
+            sync.after.append(
+                f"{len(missing)} new student(s) have no GitHub name yet: fill in the github "
+                f"column of {roster_path}, then run coursectl validate"
+            )
+    return sync
 
 
 # ---------------------------------------------------------------------------- dates

@@ -6,7 +6,7 @@ which also prints whatever these return).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -19,12 +19,23 @@ from coursectl.reflections.check import (
     check_reflections,
     cutoff_of,
     find_reflection,
+    format_duration,
     read_reflection,
 )
-from coursectl.reflections.report import UNKNOWN_WEEK, report_deliverable, to_csv, to_json
+from coursectl.reflections.report import (
+    UNKNOWN_WEEK,
+    grace_note,
+    report_deliverable,
+    times_note,
+    to_csv,
+    to_json,
+)
 from coursectl.reflections.source import FileSnapshot, ReflectionSource, SourceOptions
 
 FORMATS = ("table", "csv", "json")
+
+# Always shown in the table, even when empty; other columns only when some row has a value.
+TABLE_KEEPS = ("sid", "github", "status", "words")
 
 
 def parse_statuses(option: str, text: str | None) -> set[str]:
@@ -118,6 +129,62 @@ class CheckRun:
     def fetched(self) -> int:
         """How many students a source is asked about (those with a GitHub login)."""
         return sum(1 for s in self.course.students if s.github.strip())
+
+    def table(self, report: ReflectionReport) -> ReportTable:
+        """The rows --status keeps, as the table shows them (times in the course's zone)."""
+        zone = self.course.schedule.tz
+        grace = report.grace.minutes
+        records = [r for r in report.records if not self.shown or r.status in self.shown]
+        cells: dict[str, list[str]] = {
+            "sid": [r.sid for r in records],
+            "github": [r.github for r in records],
+            "status": [r.status for r in records],
+            "words": ["" if r.words is None else str(r.words) for r in records],
+            "submitted": [
+                f"{r.submitted_at.astimezone(zone):%b %d %H:%M}" if r.submitted_at else ""
+                for r in records
+            ],
+            "late by": [
+                format_duration(r.late_by) if r.late_by is not None else "" for r in records
+            ],
+            "commit": [r.commit[:7] for r in records],
+        }
+        filtered = len(records) < len(report.records)
+        return ReportTable(
+            title=f"{report.title} ({report.deliverable_id}), due "
+            f"{report.due.astimezone(zone):%a %b %d %H:%M %Z}"
+            + (f" + {grace} min grace" if grace else "")
+            + f", {report.words.min}–{report.words.max} words, source: {self.source}",
+            columns={n: v for n, v in cells.items() if n in TABLE_KEEPS or any(v)},
+            notes=[r.reason for r in records],
+            filtered=f"--status: {len(records)} of {len(report.records)} students shown"
+            if filtered
+            else "",
+            footer=[f"times: {times_note(report)}", f"on time: {grace_note(report, zone)}"],
+        )
+
+    def closing(self, report: ReflectionReport, now: datetime) -> tuple[list[str], bool]:
+        """The lines said after the report, and whether --fail-on matched."""
+        said = []
+        if now.astimezone(report.cutoff.tzinfo) < report.cutoff:
+            said.append(
+                f"note: the deadline ({report.cutoff:%a %b %d %H:%M %Z} with grace) has not "
+                "passed; missing may mean not yet submitted"
+            )
+        hits = [r for r in report.records if r.status in self.failing]
+        if hits:
+            statuses = ", ".join(sorted({r.status for r in hits}))
+            said.append(f"--fail-on: {len(hits)} student(s) with {statuses}")
+        return said, bool(hits)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    title: str
+    columns: dict[str, list[str]]  # name -> one cell per row; empty columns left out
+    notes: list[str]  # one per row: why that status
+    filtered: str = ""  # what --status left out, when it did
+    footer: list[str] = field(default_factory=list)
 
 
 def plan_run(
