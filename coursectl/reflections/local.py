@@ -257,10 +257,7 @@ class LocalSource:
         candidates = [folder / request.path, folder / Path(request.path).name]
         inside = folder.resolve()
         for candidate in candidates:
-            if not (candidate.is_symlink() or candidate.exists()):
-                continue
-            # A link may point anywhere (/etc/passwd, another student's folder): only what stays
-            # inside this student's folder is theirs to submit.
+            # Resolved first: a loop in the file or a folder above it hides it from exists().
             try:
                 target = candidate.resolve()
             except (RuntimeError, OSError):  # a loop (RuntimeError on 3.11, OSError later)
@@ -270,6 +267,10 @@ class LocalSource:
                     reason=f"{candidate.relative_to(folder)} is a loop of symbolic links; "
                     "not followed",
                 )
+            if not (candidate.is_symlink() or candidate.exists()):
+                continue
+            # A link may point anywhere (/etc/passwd, another student's folder): only what stays
+            # inside this student's folder is theirs to submit.
             if not target.is_relative_to(inside):
                 return RepoFetch(
                     request,
