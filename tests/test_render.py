@@ -346,17 +346,19 @@ def _template_error(course_dir: Path, fmt: str = "md") -> str:
     return lines[0]
 
 
-def test_missing_template_names_the_file(course_dir: Path) -> None:
+def test_a_course_without_a_template_uses_the_default(course_dir: Path) -> None:
+    shipped = render_week(load_course(course_dir), 7, "md")
     (course_dir / "templates" / "week.md.j2").unlink()
+    assert render_week(load_course(course_dir), 7, "md") == shipped
+
+
+def test_a_missing_included_template_names_the_file(course_dir: Path) -> None:
+    with (course_dir / "templates" / "week.md.j2").open("a", encoding="utf-8") as handle:
+        handle.write('{% include "nosuch.md.j2" %}\n')
     message = _template_error(course_dir)
-    assert message.startswith(str(course_dir / "templates" / "week.md.j2") + ": template not found")
-
-
-def test_missing_templates_folder_names_the_file(course_dir: Path) -> None:
-    import shutil
-
-    shutil.rmtree(course_dir / "templates")
-    assert "templates/week.html.j2: template not found" in _template_error(course_dir, "html")
+    assert message.startswith(
+        f"{course_dir / 'templates' / 'nosuch.md.j2'}: template not found (included from week.md.j2)"
+    ), message
 
 
 def test_syntax_error_names_template_and_line(course_dir: Path) -> None:
