@@ -129,7 +129,7 @@ def template_errors(course_root: Path, name: str, names_hint: str) -> Iterator[N
                 file,
                 line,
                 None,
-                f"blocked: {exc}; a template may only show the values it is given",
+                f"blocked: {str(exc).rstrip('.')}; a template may only show the values it is given",
             )
         ) from None
     except Refused as exc:
