@@ -401,3 +401,17 @@ def test_reminder_states_the_late_rule_only_where_the_gradebook_applies_it(
         "{deliverable: pp1-peer-reviews, weight: 20, rule: completion, late: false}",
     )
     assert "Late work" not in render_reminder(load_course(course_dir), "pp1-peer-reviews")
+
+
+def test_the_week_page_prints_the_deliverables_own_word_range(course_dir: Path) -> None:
+    schedule = course_dir / "schedule.yaml"
+    text = schedule.read_text(encoding="utf-8")
+    block = text.index("id: week-07-reflection")
+    moved = text[block:].replace("words: {min: 300, max: 500}", "words: {min: 250, max: 420}", 1)
+    schedule.write_text(text[:block] + moved, encoding="utf-8")
+    course = load_course(course_dir)
+    markdown, html = render_week(course, 7, "md"), render_week(course, 7, "html")
+    assert "Write 250-420 words. Some prompts to consider" in markdown
+    assert "<p>Write 250-420 words. Some prompts to consider" in html
+    assert "300-500" not in markdown + html
+    assert "Week 7 Reflection: 250-420 words" in render_reminder(course, "week-07-reflection")
