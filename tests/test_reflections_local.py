@@ -456,3 +456,32 @@ def test_folder_without_student_folders_warns(tmp_path: Path, content: list[str]
     source = LocalSource(tmp_path)
     source.fetch([request("ana"), request("ben")], CUTOFF)
     assert source.warnings == []  # one student found: the others are simply missing
+
+
+@pytest.mark.parametrize(
+    ("loop", "shown"),
+    [
+        (PATH, PATH),  # the reflection itself links to itself
+        ("reflections", "reflections/week-07.md"),  # the folder above it does
+    ],
+)
+def test_a_loop_of_links_inside_a_students_folder_is_that_students_error(
+    tmp_path: Path, loop: str, shown: str
+) -> None:
+    submissions = tmp_path / "dir"
+    export(submissions / "ben")
+    (submissions / "ana").mkdir(parents=True)
+    (submissions / "ana" / "reflections").mkdir(exist_ok=True)
+    link = submissions / "ana" / loop
+    if link.is_dir():
+        link.rmdir()
+    link.symlink_to(link)
+    # The file directly in the student's folder (the other place looked at) loops as well.
+    (submissions / "ana" / "week-07.md").symlink_to(submissions / "ana" / "week-07.md")
+    ana, ben = (
+        classify(f, RANGE, DUE, CUTOFF)
+        for f in LocalSource(submissions).fetch([request("ana"), request("ben")], CUTOFF)
+    )
+    assert (ana.status, ana.words) == ("error", None)
+    assert ana.reason == f"{shown} is a loop of symbolic links; not followed", ana.reason
+    assert (ben.status, ben.words) == ("ok", 11)

@@ -346,17 +346,19 @@ def _template_error(course_dir: Path, fmt: str = "md") -> str:
     return lines[0]
 
 
-def test_missing_template_names_the_file(course_dir: Path) -> None:
+def test_a_course_without_a_template_uses_the_default(course_dir: Path) -> None:
+    shipped = render_week(load_course(course_dir), 7, "md")
     (course_dir / "templates" / "week.md.j2").unlink()
+    assert render_week(load_course(course_dir), 7, "md") == shipped
+
+
+def test_a_missing_included_template_names_the_file(course_dir: Path) -> None:
+    with (course_dir / "templates" / "week.md.j2").open("a", encoding="utf-8") as handle:
+        handle.write('{% include "nosuch.md.j2" %}\n')
     message = _template_error(course_dir)
-    assert message.startswith(str(course_dir / "templates" / "week.md.j2") + ": template not found")
-
-
-def test_missing_templates_folder_names_the_file(course_dir: Path) -> None:
-    import shutil
-
-    shutil.rmtree(course_dir / "templates")
-    assert "templates/week.html.j2: template not found" in _template_error(course_dir, "html")
+    assert message.startswith(
+        f"{course_dir / 'templates' / 'nosuch.md.j2'}: template not found (included from week.md.j2)"
+    ), message
 
 
 def test_syntax_error_names_template_and_line(course_dir: Path) -> None:
@@ -399,3 +401,17 @@ def test_reminder_states_the_late_rule_only_where_the_gradebook_applies_it(
         "{deliverable: pp1-peer-reviews, weight: 20, rule: completion, late: false}",
     )
     assert "Late work" not in render_reminder(load_course(course_dir), "pp1-peer-reviews")
+
+
+def test_the_week_page_prints_the_deliverables_own_word_range(course_dir: Path) -> None:
+    schedule = course_dir / "schedule.yaml"
+    text = schedule.read_text(encoding="utf-8")
+    block = text.index("id: week-07-reflection")
+    moved = text[block:].replace("words: {min: 300, max: 500}", "words: {min: 250, max: 420}", 1)
+    schedule.write_text(text[:block] + moved, encoding="utf-8")
+    course = load_course(course_dir)
+    markdown, html = render_week(course, 7, "md"), render_week(course, 7, "html")
+    assert "Write 250-420 words. Some prompts to consider" in markdown
+    assert "<p>Write 250-420 words. Some prompts to consider" in html
+    assert "300-500" not in markdown + html
+    assert "Week 7 Reflection: 250-420 words" in render_reminder(course, "week-07-reflection")

@@ -22,6 +22,16 @@ except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
 
 PathKey = tuple[str | int, ...]
 
+# Bounds on what one course file may expand to. Aliases (`*name`) share one node, so a
+# "billion laughs" file is small as text and as a node graph but has ~10^9 values once walked;
+# a real course has a few thousand. Deep nesting overflows Python's stack in the composer.
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+
+class _TooBig(Exception):
+    """The file expands past MAX_VALUES or MAX_DEPTH; the message is the Problem's text."""
+
 
 class YamlInt(int):
     """An int YAML read from text that does not say it plainly: `01` (octal 1 in YAML 1.1),
@@ -86,7 +96,17 @@ class SourceMap:
         return Problem(self.file, line, column, message)
 
 
-def _walk(node: yaml.Node, path: PathKey, smap: SourceMap, problems: list[Problem]) -> None:
+def _walk(
+    node: yaml.Node, path: PathKey, smap: SourceMap, problems: list[Problem], budget: list[int]
+) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig(
+            f"more than {MAX_VALUES:,} values once aliases (*name) are expanded; "
+            "write the values out instead of nesting aliases"
+        )
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"nested more than {MAX_DEPTH} levels deep; a course file needs a few")
     smap.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -103,10 +123,10 @@ def _walk(node: yaml.Node, path: PathKey, smap: SourceMap, problems: list[Proble
                     )
                 )
             seen[key] = line
-            _walk(value_node, (*path, key), smap, problems)
+            _walk(value_node, (*path, key), smap, problems, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), smap, problems)
+            _walk(item, (*path, index), smap, problems, budget)
 
 
 def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceMap, list[Problem]]:
@@ -131,7 +151,15 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceM
         node = loader.get_single_node()
         if node is None:
             return None, smap, [Problem(name, 1, None, "the file is empty")]
+        # Walked before anything is built from it, so that the bounds hold for pydantic too.
+        problems: list[Problem] = []
+        _walk(node, (), smap, problems, [MAX_VALUES])
         data = loader.construct_document(node)
+    except _TooBig as exc:
+        return None, SourceMap(name), [Problem(name, None, None, str(exc))]
+    except RecursionError:  # nesting deeper than the stack, found while composing
+        too_deep = f"nested more than {MAX_DEPTH} levels deep; a course file needs a few"
+        return None, SourceMap(name), [Problem(name, None, None, too_deep)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -146,6 +174,4 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[Any, SourceM
         return None, smap, [Problem(name, None, None, f"malformed YAML: {exc}")]
     finally:
         loader.dispose()
-    problems: list[Problem] = []
-    _walk(node, (), smap, problems)
     return data, smap, problems

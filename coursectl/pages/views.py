@@ -2,14 +2,13 @@
 
 `week_page` and `reminder` turn a loaded `Course` into plain view objects (dates already
 formatted the way the course page writes them, weights computed from the grading policy);
-`render_week` and `render_reminder` feed them to the jinja2 templates kept in the course
-folder's `templates/`. A missing or broken template is a `UserError` naming the template
-file and line.
+`render_week` and `render_reminder` feed them to the course's templates (its own
+`templates/<name>`, else coursectl's default; see coursectl.course.templating). A broken
+template is a `UserError` naming the template file and line.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -20,7 +19,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from coursectl.course import Course
+from coursectl.course import Course, templating
 from coursectl.course.model import (
     PLATFORM_NAMES,
     Deliverable,
@@ -36,10 +35,9 @@ from coursectl.course.model import (
     SelfAssessmentDeliverable,
     SurveyDeliverable,
 )
-from coursectl.errors import Problem, UserError, decode_error_line
+from coursectl.errors import UserError
 from coursectl.files import display_path as _display
 
-TEMPLATES_DIR = "templates"
 Format = Literal["md", "html"]
 WEEK_TEMPLATES: dict[str, str] = {"md": "week.md.j2", "html": "week.html.j2"}
 REMINDER_TEMPLATE = "reminder.md.j2"
@@ -507,35 +505,15 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})
 
 
-class _Utf8TemplateLoader(jinja2.FileSystemLoader):
-    """FileSystemLoader that reports a template that is not UTF-8 as a UserError naming the
-    file and the line of the first bad byte (jinja2 lets the bare UnicodeDecodeError out)."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        try:
-            return super().get_source(environment, template)
-        except UnicodeDecodeError as exc:
-            file = Path(self.searchpath[0]) / template
-            raise UserError(
-                Problem(
-                    _display(file), decode_error_line(exc), None, "not UTF-8 text; save it as UTF-8"
-                )
-            ) from None
-
-
-def make_environment(templates: Path) -> jinja2.Environment:
-    """The jinja2 environment for a course's templates/ folder."""
+def make_environment(course_root: Path) -> jinja2.Environment:
+    """The sandboxed environment for a course's templates (coursectl.course.templating), with
+    the page filters."""
     markdown = _markdown()
-    env = jinja2.Environment(
-        # Absolute, so that template frames in tracebacks carry a path we can match.
-        loader=_Utf8TemplateLoader(templates.resolve()),
+    env = templating.make_environment(
+        course_root,
         autoescape=_autoescape,
-        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
     )
     filters: dict[str, Callable[..., Any]] = {
         "clock": clock,
@@ -555,84 +533,25 @@ def make_environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def _template_line(exc: BaseException, templates: Path, name: str) -> tuple[str, int | None]:
-    """The innermost template frame of an error raised while rendering (jinja2 rewrites the
-    traceback so that template frames carry the template's file name and line)."""
-    root = templates.resolve()
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = Path(frame.filename)
-        if path.is_absolute() and path.resolve().is_relative_to(root):
-            return _display(path), frame.lineno
-    return _display(templates / name), None
+NAMES_HINT = "check the name against docs/commands.md, Templates"
 
 
-def render_template(templates: Path, name: str, context: object) -> str:
-    """Render `templates/<name>` with `page` bound to `context`; template errors as UserError."""
-    env = make_environment(templates)
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateSyntaxError as exc:
-        file = _display(Path(exc.filename)) if exc.filename else _display(templates / name)
-        raise UserError(
-            Problem(file, exc.lineno, None, f"template syntax error: {exc.message}")
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        missing = templates / (exc.name if isinstance(exc.name, str) else name)
-        raise UserError(
-            Problem(
-                _display(missing),
-                None,
-                None,
-                "template not found; restore it (git checkout -- templates/) or copy it from "
-                "the coursectl repository's templates/",
-            )
-        ) from None
-    try:
-        text = template.render(page=context)
-    except jinja2.TemplateSyntaxError as exc:  # in an included template
-        file = _display(Path(exc.filename)) if exc.filename else _display(templates / name)
-        raise UserError(
-            Problem(file, exc.lineno, None, f"template syntax error: {exc.message}")
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        raise UserError(
-            Problem(
-                _display(templates / str(exc.name)),
-                None,
-                None,
-                "template not found (included from " + name + ")",
-            )
-        ) from None
-    except jinja2.UndefinedError as exc:
-        file, line = _template_line(exc, templates, name)
-        raise UserError(
-            Problem(
-                file,
-                line,
-                None,
-                f"{exc.message}; check the name against docs/commands.md, Templates",
-            )
-        ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
-        file, line = _template_line(exc, templates, name)
-        raise UserError(Problem(file, line, None, f"template error: {exc}")) from None
+def render_template(course_root: Path, name: str, context: object) -> str:
+    """Render template `name` (the course's own, else the default) with `page` bound to
+    `context`; template errors as UserError."""
+    env = make_environment(course_root)
+    text = templating.render(env, course_root, name, {"page": context}, NAMES_HINT)
     return text.rstrip("\n") + "\n"
-
-
-def templates_dir(course: Course) -> Path:
-    return course.root / TEMPLATES_DIR
 
 
 def render_week(course: Course, number: int, fmt: Format = "md") -> str:
     """Course week `number` as Markdown or HTML, through templates/week.<fmt>.j2."""
-    return render_template(templates_dir(course), WEEK_TEMPLATES[fmt], week_page(course, number))
+    return render_template(course.root, WEEK_TEMPLATES[fmt], week_page(course, number))
 
 
 def render_reminder(course: Course, deliverable_id: str) -> str:
     """A short announcement for one deliverable, through templates/reminder.md.j2."""
-    return render_template(
-        templates_dir(course), REMINDER_TEMPLATE, reminder(course, deliverable_id)
-    )
+    return render_template(course.root, REMINDER_TEMPLATE, reminder(course, deliverable_id))
 
 
 def written_by_us(path: Path) -> bool:

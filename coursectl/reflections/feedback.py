@@ -15,13 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coursectl.course import templating
 from coursectl.course.loading import Course
 from coursectl.course.model import ReflectionDeliverable
 from coursectl.course.roster import Student
 from coursectl.errors import Problem, UserError
 from coursectl.reflections.check import ReflectionReport, format_duration
 
-TEMPLATE = "templates/reflection-feedback.md.j2"
+NAME = "reflection-feedback.md.j2"
+TEMPLATE = f"templates/{NAME}"
+NAMES_HINT = (
+    "the template can use course, student, deliverable, status, words, reason, commit, due, "
+    "late_by, submitted_at"
+)
 RECORD = ".coursectl/feedback-issues.json"
 FEEDBACK_STATUSES = ("too-short", "too-long", "empty", "late")
 
@@ -72,36 +78,17 @@ def plan_feedback(
     students: list[Student],
     deliverable: ReflectionDeliverable,
     repos: dict[str, str],
-    template_path: Path,
+    course_root: Path,
     context: dict[str, Any],
     already: dict[str, Any],
 ) -> list[Feedback]:
     """A rendered issue for every student outside the range or late, not yet written to.
 
-    `repos` maps sid -> "owner/name"; `already` is this deliverable's part of the record.
+    `repos` maps sid -> "owner/name"; `already` is this deliverable's part of the record. The
+    template is the course's templates/reflection-feedback.md.j2, else coursectl's default.
     """
-    from jinja2 import Environment, StrictUndefined, TemplateError
-
-    try:
-        source = template_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(
-            Problem(
-                str(template_path),
-                None,
-                None,
-                "feedback template not found; --comment renders it for each student "
-                f"(create {TEMPLATE} in the course folder)",
-            )
-        ) from None
-    environment = Environment(
-        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
-    )
-    try:
-        template = environment.from_string(source)
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        raise UserError(Problem(str(template_path), line, None, f"template error: {exc}")) from None
+    environment = templating.make_environment(course_root)
+    template = templating.load(environment, course_root, NAME, NAMES_HINT)
     by_sid = {s.sid: s for s in students}
     zone = report.due.tzinfo
     planned: list[Feedback] = []
@@ -127,13 +114,8 @@ def plan_feedback(
                 else None
             ),
         }
-        try:
+        with templating.template_errors(course_root, NAME, NAMES_HINT):
             body = template.render(values)
-        except TemplateError as exc:
-            line = getattr(exc, "lineno", None)
-            raise UserError(
-                Problem(str(template_path), line, None, f"template error: {exc}")
-            ) from None
         planned.append(
             Feedback(record.sid, record.github, repos[record.sid], issue_title(deliverable), body)
         )
@@ -180,7 +162,7 @@ def plan_course_feedback(
         course.students,
         deliverable,
         {r.sid: r.repo for r in requests},
-        course.root / TEMPLATE,
+        course.root,
         {"course": course.schedule.course},
         record.already,
     )

@@ -257,11 +257,20 @@ class LocalSource:
         candidates = [folder / request.path, folder / Path(request.path).name]
         inside = folder.resolve()
         for candidate in candidates:
+            # Resolved first: a loop in the file or a folder above it hides it from exists().
+            try:
+                target = candidate.resolve()
+            except (RuntimeError, OSError):  # a loop (RuntimeError on 3.11, OSError later)
+                return RepoFetch(
+                    request,
+                    "error",
+                    reason=f"{candidate.relative_to(folder)} is a loop of symbolic links; "
+                    "not followed",
+                )
             if not (candidate.is_symlink() or candidate.exists()):
                 continue
             # A link may point anywhere (/etc/passwd, another student's folder): only what stays
             # inside this student's folder is theirs to submit.
-            target = candidate.resolve()
             if not target.is_relative_to(inside):
                 return RepoFetch(
                     request,
@@ -311,7 +320,8 @@ class LocalSource:
             return RepoFetch(request, "error", reason=str(exc))
         except PermissionError as exc:
             return RepoFetch(request, "no-access", reason=f"{exc.filename}: permission denied")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
+            # RuntimeError: pathlib's "symlink loop" on Python 3.11, wherever else one hides.
             return RepoFetch(request, "error", reason=f"{type(exc).__name__}: {exc}")
 
     def fetch(

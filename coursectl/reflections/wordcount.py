@@ -44,6 +44,11 @@ _FRONT_MATTER = re.compile(
 )
 
 
+_MAX_NESTING = 100
+# The markers that open a container at the start of a line: quote `>`, bullet, ordered item.
+_CONTAINER_MARKER = re.compile(r"^(?:[ \t]*(?:>[ \t]?|[-+*][ \t]+|\d{1,9}[.)][ \t]+))+", re.M)
+
+
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
@@ -52,9 +57,10 @@ def _parser() -> MarkdownIt:
     # No typographer (that would turn `--` into a dash) and no linkify: a bare URL stays one
     # piece of text, as GitHub shows it.
     # maxNesting: the preset's 20 drops the text of a quote nested 20 deep; 100 keeps any real
-    # document whole while still bounding recursion on hostile input.
+    # document whole while still bounding recursion on hostile input (count_words recounts a
+    # deeper one flattened).
     return (
-        MarkdownIt("commonmark", {"maxNesting": 100})
+        MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(footnote_plugin)
     )
@@ -178,7 +184,14 @@ def _blocks(counter: _Counter, tokens: Iterable[Token]) -> None:
 
 def count_words(markdown: str) -> int:
     """Number of words a reader sees in `markdown` once it is rendered (see the module doc)."""
+    body = strip_front_matter(markdown)
+    tokens = _parser().parse(body)
+    if any(token.level >= _MAX_NESTING - 1 for token in tokens):
+        # markdown-it stops reading a container nested past its limit and drops its text;
+        # GitHub shows the text at any depth. The containers' markers are not words, so the
+        # same document with them removed from every line shows the same words, unnested.
+        tokens = _parser().parse(_CONTAINER_MARKER.sub("", body))
     counter = _Counter()
-    _blocks(counter, _parser().parse(strip_front_matter(markdown)))
+    _blocks(counter, tokens)
     counter.boundary()
     return counter.words

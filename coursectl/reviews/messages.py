@@ -1,4 +1,5 @@
-"""One message per reviewer, from the course's jinja2 template `templates/review-message.md.j2`.
+"""One message per reviewer, from the template `review-message.md.j2` (the course's own in
+templates/, else coursectl's default; rendered sandboxed, see coursectl.course.templating).
 
 The template's first line may be `Subject: ...`. It sees `reviewer` (the roster row: sid, name,
 email, github, section, team), `authors` (each with `name` — a pseudonym with --anonymous —
@@ -15,20 +16,23 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jinja2
 from jinja2 import nodes
+from jinja2.sandbox import SandboxedEnvironment
 
-from coursectl.course import Course
+from coursectl.course import Course, templating
 from coursectl.course.model import PLATFORM_NAMES, PeerReviewDeliverable, Rubric
 from coursectl.course.roster import Student
-from coursectl.errors import Problem, UserError, decode_error_line
+from coursectl.errors import Problem, UserError
+from coursectl.files import display_path
 from coursectl.reviews.manifest import Manifest
 
-TEMPLATE = "templates/review-message.md.j2"
+NAME = "review-message.md.j2"
+TEMPLATE = f"templates/{NAME}"
 DEFAULT_RUBRIC = "peer-review"
 # What a template sees of a reviewer: the roster row's fields, not its `line` (kept for error
 # messages) nor the tuple's methods (`count`, `index`).
@@ -37,6 +41,7 @@ TEMPLATE_NAMES = (
     "reviewer, authors, deliverable, reviewed, due, platform, course, rubric, rubric_text, "
     "k, anonymous"
 )
+NAMES_HINT = f"the template can use {TEMPLATE_NAMES}"
 
 
 class AuthorView(NamedTuple):
@@ -76,15 +81,14 @@ def render_messages(
     updated: set[str] | frozenset[str] = frozenset(),
 ) -> list[Message]:
     """Every reviewer's message, in the manifest's order: one jinja2 render per reviewer."""
-    environment, source = _template(course)
+    template, source = _template(course)
     context = _context(course, deliverable, manifest)
     views = _author_views(manifest, students, links)
     reviewers = [
         (students[sid], [views[author] for author in manifest.allocation[sid]])
         for sid in manifest.students
     ]
-    with _template_errors():
-        template = environment.from_string(source)
+    with templating.template_errors(course.root, NAME, NAMES_HINT):
         texts = [
             template.render({**context, "reviewer": reviewer, "authors": authors})
             for reviewer, authors in reviewers
@@ -187,88 +191,34 @@ def _author_views(
     return views
 
 
-def _template(course: Course) -> tuple[FieldsOnlyEnvironment, str]:
-    """The course's template, read and checked: its syntax, and that it asks students only
-    for their fields (with its line, also in a branch no reviewer reaches)."""
-    try:
-        source = (course.root / TEMPLATE).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(
-            Problem(
-                TEMPLATE,
-                None,
-                None,
-                "message template not found; create it (see docs/commands.md, assign-reviews)",
-            )
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            Problem(TEMPLATE, decode_error_line(exc), None, "not UTF-8 text; save it as UTF-8")
-        ) from None
-    environment = FieldsOnlyEnvironment(
-        {Student: ("reviewer", REVIEWER_FIELDS), AuthorView: ("an author", AuthorView._fields)},
-        # {% include "x.md.j2" %} finds templates/x.md.j2, as a TA splitting a template expects.
-        loader=jinja2.FileSystemLoader(course.root / "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
+def _template(course: Course) -> tuple[jinja2.Template, str]:
+    """The course's template (or the default), read and checked: its syntax, and that it asks
+    students only for their fields (with its line, also in a branch no reviewer reaches)."""
+    environment = templating.make_environment(
+        course.root,
+        FieldsOnlyEnvironment,
+        students={
+            Student: ("reviewer", REVIEWER_FIELDS),
+            AuthorView: ("an author", AuthorView._fields),
+        },
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
     )
-    with _template_errors():
-        tree = environment.parse(source)
+    assert environment.loader is not None
+    with templating.template_errors(course.root, NAME, NAMES_HINT):
+        source, filename, _ = environment.loader.get_source(environment, NAME)
+        tree = environment.parse(source, NAME, filename)
     mistakes = student_field_mistakes(tree, AuthorView._fields)
     if mistakes:
-        raise UserError([Problem(TEMPLATE, line, None, message) for line, message in mistakes])
-    return environment, source
-
-
-@contextmanager
-def _template_errors() -> Iterator[None]:
-    """Template errors as one line naming the template's line."""
-    try:
-        yield
-    except jinja2.TemplateSyntaxError as exc:
-        raise UserError(
-            Problem(TEMPLATE, exc.lineno, None, f"template error: {exc.message}")
-        ) from None
-    except NotAField as exc:  # one the syntax tree cannot see (an included template, ...)
-        raise UserError(Problem(TEMPLATE, _template_line(exc), None, exc.message or "")) from None
-    except jinja2.UndefinedError as exc:
-        raise UserError(
-            Problem(
-                TEMPLATE,
-                _template_line(exc),
-                None,
-                f"{exc.message}; the template can use {TEMPLATE_NAMES}",
-            )
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        raise UserError(
-            Problem(TEMPLATE, None, None, f"includes '{exc.name}', which is not in templates/")
-        ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        # Errors the template's own expressions raise ('%d'|format(name), x // 0, ...).
-        raise UserError(
-            Problem(TEMPLATE, _template_line(exc), None, f"template error: {exc}")
-        ) from None
-
-
-def _template_line(exc: BaseException) -> int | None:
-    """The template line an error was raised on, from jinja2's traceback frames."""
-    line = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+        shown = display_path(Path(filename)) if filename else TEMPLATE
+        raise UserError([Problem(shown, line, None, message) for line, message in mistakes])
+    return templating.load(environment, course.root, NAME, NAMES_HINT), source
 
 
 # ---------------------------------------------------------------------------- students' fields
 
 
-class NotAField(jinja2.UndefinedError):
+class NotAField(templating.Refused):
     """A template asked a student (the reviewer, an author) for something that is not one of
     their fields."""
 
@@ -277,7 +227,7 @@ def not_a_field_message(student: str, attribute: object, fields: Sequence[str]) 
     return f"{student} has no field {str(attribute)!r}; use {', '.join(fields)}"
 
 
-class FieldsOnlyEnvironment(jinja2.Environment):
+class FieldsOnlyEnvironment(SandboxedEnvironment):
     """An environment in which students show templates only their fields. Student and
     AuthorView are tuples: without this `reviewer.count` printed a tuple method and
     `reviewer.nmae` failed with no line. `students` maps each student type to how messages
