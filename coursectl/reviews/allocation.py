@@ -13,9 +13,9 @@ the authors reviewer r reviews. Rules every allocation keeps (checked by `valida
 How: a shuffled ring with k distinct shifts (no s + s' = 0 and no 2s = 0 mod n, so no
 reciprocal pair and no self-review) gives exact degrees in O(n) numpy operations; the few
 edges that break a pairwise rule (teammates, earlier rounds) are repaired by degree-preserving
-swaps a->x, b->y => a->y, b->x. Small groups that the ring cannot serve get an exact search,
-so an allocation is found whenever one exists; when none exists the error names the rule and
-the smallest change that makes it feasible. Everything is deterministic for a seed.
+swaps a->x, b->y => a->y, b->x. Small groups that the ring cannot serve get an exact search
+(an integer program, scipy's HiGHS), so an allocation is found whenever one exists; when none
+exists the error names the rule and the smallest change that makes it feasible. Everything is deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ IntArray = NDArray[np.int64]
 NO_TEAM = -1
 # Exact search serves groups up to this size; beyond it the ring with repair always has room.
 EXACT_SEARCH_MAX_STUDENTS = 16
-EXACT_SEARCH_NODE_BUDGET = 200_000
-# What-if searches behind "smallest change" suggestions are best effort: a smaller budget.
-SUGGESTION_NODE_BUDGET = 20_000
 RING_ATTEMPTS = 6
 REPAIR_PASSES = 8
 EXTRA_REVIEWER_TRIES = 200
@@ -321,23 +318,15 @@ class _Group:
 
 def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
     _check_necessary(group)
-    small = group.m <= EXACT_SEARCH_MAX_STUDENTS
-    if small:
-        # A quick ring first, then a short exact search: it settles most small classes either
-        # way. What is left (feasible but tangled by earlier rounds) gets the long random walk,
-        # and only then the exhaustive search.
+    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+        # A quick ring settles most small classes; the rest (tangled by earlier rounds, or
+        # impossible) get the exact search.
         found = _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES)
-        if found is not None:
-            return found
-        try:
-            found = _search(group, rng, SUGGESTION_NODE_BUDGET)
-        except _BudgetExhausted:
-            found = _ring_and_repair(group, rng, RING_ATTEMPTS, 40 * REPAIR_PASSES)
-            if found is None:
-                found = _exact_search(group, rng)
-        if found is not None:
-            return found
-        raise _explain_exhausted(group)
+        if found is None:
+            found = _exact(group, rng)
+        if found is None:
+            raise _explain_exhausted(group)
+        return found
     # Moderate classes get many cheap passes (tight ones need the random walk); in large ones
     # a violation almost always has a direct fix.
     passes = 40 * REPAIR_PASSES if group.m <= 2000 else REPAIR_PASSES
@@ -464,207 +453,50 @@ def _swap_first(
 # ---------------------------------------------------------------------------- exact search
 
 
-class _BudgetExhausted(Exception):
-    pass
+def _exact(group: _Group, rng: np.random.Generator) -> IntArray | None:
+    """An allocation of a small group, or None when provably none exists.
 
-
-def _exact_search(
-    group: _Group, rng: np.random.Generator, budget: int = EXACT_SEARCH_NODE_BUDGET
-) -> IntArray | None:
-    """Backtracking over reviewers (most constrained first). None means proven impossible.
-
-    Raises AllocationError if the node budget runs out before an answer.
+    The rules as an integer program over the allowed pairs (HiGHS, through scipy): each
+    reviewer k authors, each author k reviewers, at most one direction of a pair when reciprocal
+    pairs are ruled out. Random costs from the seed choose among the allocations.
     """
-    try:
-        return _search(group, rng, budget)
-    except _BudgetExhausted:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m, k = group.m, group.k
+    reviewer, author = np.nonzero(group.allowed_matrix())  # sorted by reviewer, then author
+    if reviewer.shape[0] == 0:
+        return None
+    student = np.arange(m)[:, None]
+    rules = [LinearConstraint(np.vstack([reviewer == student, author == student]), k, k)]
+    if group.no_reciprocal:
+        codes = reviewer * m + author
+        back = np.searchsorted(codes, author * m + reviewer)
+        pair = np.flatnonzero(
+            (reviewer < author)
+            & (codes[np.minimum(back, codes.shape[0] - 1)] == author * m + reviewer)
+        )
+        if pair.shape[0]:
+            both = np.zeros((pair.shape[0], codes.shape[0]))
+            both[np.arange(pair.shape[0]), pair] = 1
+            both[np.arange(pair.shape[0]), back[pair]] = 1
+            rules.append(LinearConstraint(both, 0, 1))
+    result = milp(
+        rng.random(reviewer.shape[0]),
+        constraints=rules,
+        integrality=np.ones(reviewer.shape[0]),
+        bounds=Bounds(0, 1),
+        options={"time_limit": 60},
+    )
+    if result.status == 2:  # infeasible
+        return None
+    if result.x is None:
         raise AllocationError(
             "search",
-            f"the exact search for the {group.m} students{group.where()} gave up after "
-            f"{budget} steps; try fewer reviews per student",
-        ) from None
-
-
-def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    if group.m < group.k + 1:
-        return None
-    if group.no_reciprocal:
-        return _search_partners(group, rng, budget)
-    return _search_directed(group, rng, budget)
-
-
-def _search_partners(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    """Without reciprocal pairs an allocation is a 2k-regular partner graph, each pair used in
-    one direction, oriented so that everyone reviews k and is reviewed by k.
-
-    Searching partner graphs (then orienting each by a small flow) avoids the directed search's
-    2^edges symmetric branches, and degree counting sees forced partners at once: a student with
-    exactly 2k possible partners must take all of them.
-    """
-    m, k = group.m, group.k
-    allowed = group.allowed_matrix().tolist()
-    possible = [[allowed[u][v] or allowed[v][u] for v in range(m)] for u in range(m)]
-    tiebreak = rng.permutation(m).tolist()
-    need = [2 * k] * m
-    partners: list[set[int]] = [set() for _ in range(m)]
-    nodes = 0
-
-    def open_partners(v: int) -> list[int]:
-        return [u for u in range(m) if possible[v][u] and need[u] > 0 and u not in partners[v]]
-
-    def consistent() -> bool:
-        for v in range(m):
-            room = open_partners(v)
-            if len(room) < need[v]:
-                return False
-            # Earlier rounds forbid single directions: v still needs k partners it may
-            # review and k who may review it among those it has or can still get.
-            reachable = [*partners[v], *room]
-            if (
-                sum(allowed[v][u] for u in reachable) < k
-                or sum(allowed[u][v] for u in reachable) < k
-            ):
-                return False
-        return True
-
-    def step() -> IntArray | None:
-        nonlocal nodes
-        pending = [v for v in range(m) if need[v] > 0]
-        if not pending:
-            return _orient(partners, allowed, k)
-        options = {v: open_partners(v) for v in pending}
-        v = min(pending, key=lambda u: (len(options[u]) - need[u], tiebreak[u]))
-        if len(options[v]) < need[v]:
-            return None
-        ordered = sorted(options[v], key=lambda u: (len(options.get(u, ())) - need[u], tiebreak[u]))
-        for combo in itertools.combinations(ordered, need[v]):
-            nodes += 1
-            if nodes > budget:
-                raise _BudgetExhausted
-            taken = need[v]
-            for u in combo:
-                partners[v].add(u)
-                partners[u].add(v)
-                need[u] -= 1
-            need[v] = 0
-            found = step() if consistent() else None
-            if found is not None:
-                return found
-            need[v] = taken
-            for u in combo:
-                partners[v].discard(u)
-                partners[u].discard(v)
-                need[u] += 1
-        return None
-
-    return step()
-
-
-def _orient(partners: list[set[int]], allowed: list[list[bool]], k: int) -> IntArray | None:
-    """Give each partner pair a direction so everyone is reviewed exactly k times (None if no
-    orientation respects the allowed directions): bipartite matching of pairs to reviewed."""
-    m = len(partners)
-    pairs = [(u, v) for u in range(m) for v in partners[u] if u < v]
-    head: list[int] = [-1] * len(pairs)
-    incoming: list[list[int]] = [[] for _ in range(m)]  # pair indices pointing at each student
-
-    def ends(index: int) -> list[int]:
-        u, v = pairs[index]
-        return [w for w, x in ((v, u), (u, v)) if allowed[x][w]]
-
-    def augment(index: int, seen: set[int]) -> bool:
-        for target in ends(index):
-            if target in seen:
-                continue
-            seen.add(target)
-            if len(incoming[target]) < k:
-                incoming[target].append(index)
-                head[index] = target
-                return True
-            for other in list(incoming[target]):
-                incoming[target].remove(other)
-                if augment(other, seen):
-                    incoming[target].append(index)
-                    head[index] = target
-                    return True
-                incoming[target].append(other)
-        return False
-
-    for index in range(len(pairs)):
-        if not augment(index, set()):
-            return None
-    authors: list[list[int]] = [[] for _ in range(m)]
-    for index, (u, v) in enumerate(pairs):
-        reviewer = u if head[index] == v else v
-        authors[reviewer].append(head[index])
-    if any(len(row) != k for row in authors):
-        return None
-    return np.array(authors, dtype=np.int64).reshape(m, k)
-
-
-def _search_directed(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    """Reciprocal pairs allowed (fewer than 2k+1 students): choose each reviewer's k authors."""
-    m, k, no_reciprocal = group.m, group.k, group.no_reciprocal
-    allowed = group.allowed_matrix().tolist()
-    # A random tie-break makes different seeds give different small allocations.
-    tiebreak = rng.permutation(m).tolist()
-    chosen: list[list[int] | None] = [None] * m
-    indegree = [0] * m
-    nodes = 0
-
-    def candidates(r: int) -> list[int]:
-        return [
-            c
-            for c in range(m)
-            if allowed[r][c]
-            and indegree[c] < k
-            and not (no_reciprocal and (row := chosen[c]) is not None and r in row)
-        ]
-
-    def still_possible(open_reviewers: list[int]) -> bool:
-        for v in range(m):
-            row = chosen[v]
-            need_in = k - indegree[v]
-            if need_in == 0:
-                continue
-            supply = sum(
-                1
-                for u in open_reviewers
-                if u != v and allowed[u][v] and not (no_reciprocal and row is not None and u in row)
-            )
-            if supply < need_in:
-                return False
-        return True
-
-    def step(open_reviewers: list[int]) -> bool:
-        nonlocal nodes
-        if not open_reviewers:
-            return True
-        options = {r: candidates(r) for r in open_reviewers}
-        r = min(open_reviewers, key=lambda u: (len(options[u]), tiebreak[u]))
-        if len(options[r]) < k:
-            return False
-        rest = [u for u in open_reviewers if u != r]
-        ordered = sorted(options[r], key=lambda c: tiebreak[c])
-        for combo in itertools.combinations(ordered, k):
-            nodes += 1
-            if nodes > budget:
-                raise _BudgetExhausted
-            if no_reciprocal and any((row := chosen[c]) is not None and r in row for c in combo):
-                continue
-            chosen[r] = list(combo)
-            for c in combo:
-                indegree[c] += 1
-            if still_possible(rest) and step(rest):
-                return True
-            for c in combo:
-                indegree[c] -= 1
-            chosen[r] = None
-        return False
-
-    if not step(list(range(m))):
-        return None
-    return np.array(chosen, dtype=np.int64).reshape(m, k)
+            f"the exact search for the {group.m} students{group.where()} gave up; "
+            "try fewer reviews per student",
+        )
+    chosen: NDArray[np.bool_] = np.asarray(result.x) > 0.5
+    return author[chosen].astype(np.int64).reshape(m, k)
 
 
 # ---------------------------------------------------------------------------- infeasibility
@@ -676,14 +508,11 @@ def _try_feasible(group: _Group, rng: np.random.Generator) -> bool | None:
         _check_necessary(group, suggest=False)
     except InfeasibleAllocation:
         return False
+    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+        return _exact(group, rng) is not None
     if _ring_and_repair(group, rng, attempts=1, passes=40 * REPAIR_PASSES) is not None:
         return True
-    if group.m > EXACT_SEARCH_MAX_STUDENTS:
-        return None
-    try:
-        return _search(group, rng, SUGGESTION_NODE_BUDGET) is not None
-    except _BudgetExhausted:
-        return None
+    return None
 
 
 def _feasible_across_sections(constraints: ReviewConstraints) -> bool:
