@@ -188,8 +188,7 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
     rng = np.random.default_rng(seed)
     n, k = constraints.n, constraints.k
     authors = np.empty((n, k), dtype=np.int64)
-    for label, members in _groups(constraints):
-        group = _Group.of(constraints, members, label)
+    for members, group in _groups(constraints):
         try:
             local = _allocate_group(group, rng)
         except InfeasibleAllocation as exc:
@@ -205,22 +204,20 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
     return authors
 
 
-def _groups(constraints: ReviewConstraints) -> list[tuple[str, IntArray]]:
+def _groups(constraints: ReviewConstraints) -> list[tuple[IntArray, _Group]]:
     """The students allocated together: everyone, or each section on its own."""
-    everyone = np.arange(constraints.n, dtype=np.int64)
+    sections = np.unique(constraints.section) if constraints.within_section else [NO_TEAM]
+    return [_group_of(constraints, int(section)) for section in sections]
+
+
+def _group_of(constraints: ReviewConstraints, section: int) -> tuple[IntArray, _Group]:
+    """The members of a section with `within_section`, else everyone, and their _Group."""
     if not constraints.within_section:
-        return [("", everyone)]
-    order = np.argsort(constraints.section, kind="stable")
-    sorted_codes = constraints.section[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    bounds = [*starts.tolist(), constraints.n]
-    return [
-        (
-            f"section {constraints.section_name(int(sorted_codes[start]))}",
-            order[start : bounds[i + 1]],
-        )
-        for i, start in enumerate(starts.tolist())
-    ]
+        members = np.arange(constraints.n, dtype=np.int64)
+        return members, _Group.of(constraints, members, "")
+    members = np.flatnonzero(constraints.section == section).astype(np.int64)
+    label = f"section {constraints.section_name(section)}"
+    return members, _Group.of(constraints, members, label)
 
 
 @dataclass
@@ -262,27 +259,6 @@ class _Group:
         if names and m != n:
             names = tuple(names[i] for i in members.tolist())
         return _Group(constraints.k, team, codes, names, constraints.team_names, label)
-
-    def subset(
-        self,
-        keep: IntArray,
-        k: int | None = None,
-        with_teams: bool = True,
-        with_forbidden: bool = True,
-    ) -> _Group:
-        """The same group restricted to `keep` (or with a rule relaxed), for what-if searches."""
-        m = self.m
-        local = np.full(m, -1, dtype=np.int64)
-        local[keep] = np.arange(keep.shape[0], dtype=np.int64)
-        reviewer, author = (
-            np.divmod(self.forbidden_codes, m) if with_forbidden else (np.empty(0, np.int64),) * 2
-        )
-        reviewer, author = local[reviewer], local[author]
-        ok = (reviewer >= 0) & (author >= 0)
-        codes = np.unique(reviewer[ok] * keep.shape[0] + author[ok])
-        team = self.team[keep] if with_teams else np.full(keep.shape[0], NO_TEAM, dtype=np.int64)
-        names = tuple(self.names[i] for i in keep.tolist()) if self.names else ()
-        return _Group(self.k if k is None else k, team, codes, names, self.team_names, self.label)
 
     def where(self) -> str:
         return f" in {self.label}" if self.label else ""
@@ -526,7 +502,7 @@ def _smaller_k_that_fits(group: _Group, rng: np.random.Generator) -> int | None:
     """The largest smaller k with an allocation; None if none, or if one could not be settled
     (then "smallest change" would be a guess)."""
     for smaller in range(group.k - 1, 0, -1):
-        answer = _try_feasible(group.subset(np.arange(group.m, dtype=np.int64), k=smaller), rng)
+        answer = _try_feasible(replace(group, k=smaller), rng)
         if answer is None:
             return None
         if answer:
@@ -551,11 +527,7 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
     rng = np.random.default_rng(0)  # the suggestions must not depend on the allocation's seed
     if m < k + 1:
         # Only suggest a smaller k that really fits (two teammates alone fit no k at all).
-        fits = (
-            m >= 2
-            and suggest
-            and _try_feasible(group.subset(np.arange(m, dtype=np.int64), k=m - 1), rng)
-        )
+        fits = m >= 2 and suggest and _try_feasible(replace(group, k=m - 1), rng)
         fix = f"lower reviews per student to {m - 1}" if fits else ""
         add = f"{k + 1 - m} more student{'s' if k + 1 - m > 1 else ''} taking part"
         raise InfeasibleAllocation(
@@ -629,13 +601,12 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
 def _explain_exhausted(group: _Group) -> InfeasibleAllocation:
     """The exact search proved there is none: say which rule is binding and what to relax."""
     rng = np.random.default_rng(0)  # the same explanation whatever the seed
-    everyone = np.arange(group.m, dtype=np.int64)
     binding: list[str] = []
     has_teams = bool(np.any(group.team != NO_TEAM))
-    if has_teams and _feasible(group.subset(everyone, with_teams=False), rng):
+    if has_teams and _feasible(replace(group, team=np.full(group.m, NO_TEAM)), rng):
         binding.append("the teams")
     if group.forbidden_codes.shape[0] and _feasible(
-        group.subset(everyone, with_forbidden=False), rng
+        replace(group, forbidden_codes=group.forbidden_codes[:0]), rng
     ):
         binding.append("the pairs of earlier rounds")
     rule = " and ".join(binding) if binding else "the combination of rules"
@@ -658,16 +629,9 @@ def _team_move_fix(group: _Group, rng: np.random.Generator) -> str:
         return ""
     code = biggest[0]
     member = int(np.flatnonzero(group.team == code)[0])
-    moved = _Group(
-        group.k,
-        group.team.copy(),
-        group.forbidden_codes,
-        group.names,
-        group.team_names,
-        group.label,
-    )
-    moved.team[member] = NO_TEAM
-    if _feasible(moved, rng):
+    if _feasible(
+        replace(group, team=np.where(np.arange(group.m) == member, NO_TEAM, group.team)), rng
+    ):
         name = group.team_name(code)
         return f"move one member of team {name} (e.g. {group.student(member)}) out of it"
     return ""
@@ -754,8 +718,7 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
     if authors.shape != (n - 1, k):
         raise ValueError(f"expected an allocation of {n - 1} reviewers with {k} authors each")
     rng = np.random.default_rng(seed)
-    members = _group_of(constraints, x)
-    group = _Group.of(constraints, members, _label_of(constraints, x))
+    members, group = _group_of(constraints, int(constraints.section[x]))
     _check_necessary(group)
     if members.shape[0] <= 1:
         raise ChangeNotPossible("class size", "no one else to pair the new student with")
@@ -836,15 +799,15 @@ def drop_student(
     if authors.shape != (n, k):
         raise ValueError(f"expected an allocation of {n} reviewers with {k} authors each")
     rng = np.random.default_rng(seed)
-    keep = np.array([i for i in range(n) if i != x], dtype=np.int64)
+    keep = np.delete(np.arange(n, dtype=np.int64), x)
     renumber = np.full(n, -1, dtype=np.int64)
     renumber[keep] = np.arange(n - 1, dtype=np.int64)
     reviewers_of_x = np.flatnonzero(np.any(authors == x, axis=1)).tolist()
     authors_of_x = authors[x].tolist()
     rest = renumber[authors[keep]]  # x's slots become -1 and are filled below
-    sample_member = renumber[reviewers_of_x[0]] if reviewers_of_x else 0
-    members = _group_of(constraints, int(sample_member))
-    _check_necessary(_Group.of(constraints, members, _label_of(constraints, int(sample_member))))
+    sample_member = int(renumber[reviewers_of_x[0]]) if reviewers_of_x else 0
+    members, group = _group_of(constraints, int(constraints.section[sample_member]))
+    _check_necessary(group)
     reviewers = [int(renumber[a]) for a in reviewers_of_x]
     orphans = [int(renumber[b]) for b in authors_of_x]
     rows = _rewire(rest, reviewers, orphans, constraints, members.shape[0], rng)
@@ -892,19 +855,11 @@ def _rewire(
     pool: dict[int, int] = {}
     for author in [*(int(b) for r in reviewers for b in rest[r] if b >= 0), *orphans]:
         pool[author] = pool.get(author, 0) + 1
-    reviewer_set = set(reviewers)
-    earlier = {
-        (int(r), int(a)) for r, a in constraints.forbidden.tolist() if int(r) in reviewer_set
+    pool_authors = np.array(sorted(pool), dtype=np.int64)
+    allowed = {
+        r: set(pool_authors[_pair_allowed(constraints, r, pool_authors)].tolist())
+        for r in reviewers
     }
-    team, section = constraints.team, constraints.section
-
-    def allowed(reviewer: int, author: int) -> bool:
-        if reviewer == author or (reviewer, author) in earlier:
-            return False
-        if team[reviewer] != NO_TEAM and team[reviewer] == team[author]:
-            return False
-        return not (constraints.within_section and section[reviewer] != section[author])
-
     tiebreak = {author: i for i, author in enumerate(rng.permutation(sorted(pool)).tolist())}
     chosen: dict[int, list[int]] = {}
     budget = [20_000]  # rows tried; k is small, so this only bounds hopeless cases
@@ -922,7 +877,7 @@ def _rewire(
             return not no_reciprocal or reciprocal_free()
         reviewer = reviewers[i]
         kept = {int(b) for b in rest[reviewer] if b >= 0}
-        candidates = [a for a, count in pool.items() if count > 0 and allowed(reviewer, a)]
+        candidates = [a for a, count in pool.items() if count > 0 and a in allowed[reviewer]]
         combos = sorted(
             itertools.combinations(sorted(candidates), k),
             key=lambda c: (-len(kept.intersection(c)), [tiebreak[a] for a in c]),
@@ -942,18 +897,6 @@ def _rewire(
         return False
 
     return dict(chosen) if search(0) else None
-
-
-def _group_of(constraints: ReviewConstraints, student: int) -> IntArray:
-    if not constraints.within_section:
-        return np.arange(constraints.n, dtype=np.int64)
-    return np.flatnonzero(constraints.section == constraints.section[student]).astype(np.int64)
-
-
-def _label_of(constraints: ReviewConstraints, student: int) -> str:
-    if not constraints.within_section:
-        return ""
-    return f"section {constraints.section_name(int(constraints.section[student]))}"
 
 
 def _pair_allowed(
