@@ -33,7 +33,8 @@ NO_TEAM = -1
 # Exact search serves groups up to this size; beyond it the ring with repair always has room.
 EXACT_SEARCH_MAX_STUDENTS = 16
 RING_ATTEMPTS = 6
-REPAIR_PASSES = 8
+QUICK_PASSES = 8  # small groups: a quick ring, then the exact search
+REPAIR_PASSES = 320  # tight classes need the random walk
 EXTRA_REVIEWER_TRIES = 200
 
 
@@ -270,16 +271,13 @@ class _Group:
         return self.team_names[code] if self.team_names else str(code)
 
     def is_forbidden(self, reviewer: int, author: int) -> bool:
-        return bool(self.forbidden(np.array([reviewer * self.m + author]))[0])
+        code = reviewer * self.m + author  # one pair: a binary search in the sorted codes
+        at = int(np.searchsorted(self.forbidden_codes, code))
+        return at < self.forbidden_codes.shape[0] and int(self.forbidden_codes[at]) == code
 
     def forbidden(self, codes: IntArray) -> NDArray[np.bool_]:
-        """Which pair codes (reviewer * m + author) are forbidden: a binary search in the
-        sorted codes."""
-        if self.forbidden_codes.shape[0] == 0:
-            return np.zeros(codes.shape, dtype=bool)
-        position = np.searchsorted(self.forbidden_codes, codes)
-        position = np.minimum(position, self.forbidden_codes.shape[0] - 1)
-        return np.asarray(self.forbidden_codes[position] == codes)
+        """Which pair codes (reviewer * m + author) are forbidden."""
+        return np.isin(codes, self.forbidden_codes)
 
     def allowed_matrix(self) -> NDArray[np.bool_]:
         """allowed[r, a]: r may review a as far as pairwise rules go (small groups only)."""
@@ -297,16 +295,13 @@ def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
     if group.m <= EXACT_SEARCH_MAX_STUDENTS:
         # A quick ring settles most small classes; the rest (tangled by earlier rounds, or
         # impossible) get the exact search.
-        found = _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES)
+        found = _ring_and_repair(group, rng, attempts=1, passes=QUICK_PASSES)
         if found is None:
             found = _exact(group, rng)
         if found is None:
             raise _explain_exhausted(group)
         return found
-    # Moderate classes get many cheap passes (tight ones need the random walk); in large ones
-    # a violation almost always has a direct fix.
-    passes = 40 * REPAIR_PASSES if group.m <= 2000 else REPAIR_PASSES
-    found = _ring_and_repair(group, rng, RING_ATTEMPTS, passes)
+    found = _ring_and_repair(group, rng, RING_ATTEMPTS, REPAIR_PASSES)
     if found is not None:
         return found
     raise AllocationError(
@@ -486,7 +481,7 @@ def _try_feasible(group: _Group, rng: np.random.Generator) -> bool | None:
         return False
     if group.m <= EXACT_SEARCH_MAX_STUDENTS:
         return _exact(group, rng) is not None
-    if _ring_and_repair(group, rng, attempts=1, passes=40 * REPAIR_PASSES) is not None:
+    if _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES) is not None:
         return True
     return None
 
