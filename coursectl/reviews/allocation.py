@@ -199,10 +199,7 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
                 ) from None
             raise
         authors[members] = members[local]
-    problems = validate_allocation(authors, constraints)
-    if problems:  # a bug, never a user's mistake: refuse rather than hand out a broken allocation
-        raise AssertionError("allocation failed its own validation: " + "; ".join(problems))
-    return authors
+    return authors  # assign-reviews checks it with validate_allocation before writing
 
 
 def _groups(constraints: ReviewConstraints) -> list[tuple[IntArray, _Group]]:
@@ -598,9 +595,9 @@ def _explain_exhausted(group: _Group) -> InfeasibleAllocation:
     rng = np.random.default_rng(0)  # the same explanation whatever the seed
     binding: list[str] = []
     has_teams = bool(np.any(group.team != NO_TEAM))
-    if has_teams and _feasible(replace(group, team=np.full(group.m, NO_TEAM)), rng):
+    if has_teams and _try_feasible(replace(group, team=np.full(group.m, NO_TEAM)), rng):
         binding.append("the teams")
-    if group.forbidden_codes.shape[0] and _feasible(
+    if group.forbidden_codes.shape[0] and _try_feasible(
         replace(group, forbidden_codes=group.forbidden_codes[:0]), rng
     ):
         binding.append("the pairs of earlier rounds")
@@ -624,16 +621,12 @@ def _team_move_fix(group: _Group, rng: np.random.Generator) -> str:
         return ""
     code = biggest[0]
     member = int(np.flatnonzero(group.team == code)[0])
-    if _feasible(
+    if _try_feasible(
         replace(group, team=np.where(np.arange(group.m) == member, NO_TEAM, group.team)), rng
     ):
         name = group.team_name(code)
         return f"move one member of team {name} (e.g. {group.student(member)}) out of it"
     return ""
-
-
-def _feasible(group: _Group, rng: np.random.Generator) -> bool:
-    return _try_feasible(group, rng) is True
 
 
 # ---------------------------------------------------------------------------- validation
