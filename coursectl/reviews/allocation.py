@@ -86,16 +86,6 @@ class ReviewConstraints:
         return self.section_names[code] if self.section_names else str(code)
 
 
-def label_codes(labels: Sequence[Hashable | None]) -> tuple[IntArray, tuple[str, ...]]:
-    """Turn labels (None or "" = no label) into codes 0.. (sorted by name) and the names."""
-    texts = ["" if label is None else str(label) for label in labels]
-    names, codes = np.unique(np.array(texts, dtype=str), return_inverse=True)
-    codes = codes.astype(np.int64).reshape(-1)
-    if names.shape[0] and names[0] == "":  # "" sorts first: no label
-        names, codes = names[1:], codes - 1
-    return codes, tuple(names.tolist())
-
-
 def make_constraints(
     k: int,
     n: int,
@@ -114,7 +104,8 @@ def make_constraints(
     if within_section and np.any(section < 0):
         missing = int(np.flatnonzero(section < 0)[0])
         raise ValueError(
-            f"student {_name(student_names, missing)} has no section; give every student one"
+            f"student {student_names[missing] if student_names else f'#{missing}'} has no "
+            "section; give every student one"
         )
     pairs = np.asarray(
         list(forbidden) if not isinstance(forbidden, np.ndarray) else forbidden, dtype=np.int64
@@ -137,20 +128,20 @@ def make_constraints(
 def _codes(
     labels: Sequence[Hashable | None] | IntArray | None, n: int
 ) -> tuple[IntArray, tuple[str, ...]]:
+    """Integer codes as given, or labels (None or "" = none) as codes 0.. sorted by name."""
     if labels is None:
         return np.full(n, NO_TEAM, dtype=np.int64), ()
     if isinstance(labels, np.ndarray) and np.issubdtype(labels.dtype, np.integer):
-        codes = labels.astype(np.int64, copy=False)
-        names: tuple[str, ...] = ()
+        codes, names = labels.astype(np.int64, copy=False), np.array([], dtype=str)
     else:
-        codes, names = label_codes(list(labels))
+        texts = np.array(["" if label is None else str(label) for label in labels], dtype=str)
+        names, codes = np.unique(texts, return_inverse=True)
+        codes = codes.astype(np.int64).reshape(-1)
+        if names.shape[0] and names[0] == "":  # "" sorts first: no label
+            names, codes = names[1:], codes - 1
     if codes.shape != (n,):
         raise ValueError(f"expected {n} labels, got {codes.shape[0]}")
-    return codes, names
-
-
-def _name(names: Sequence[str], index: int) -> str:
-    return names[index] if names else f"#{index}"
+    return codes, tuple(names.tolist())
 
 
 def team_sizes(team: IntArray) -> IntArray:
