@@ -711,9 +711,8 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
     ok = _pair_allowed(constraints, reviewer, x) & _pair_allowed(constraints, x, author)
     reviewer, author = reviewer[ok], author[ok]
     order = rng.permutation(reviewer.shape[0])
-    reviewer, author = reviewer[order].tolist(), author[order].tolist()
-    no_reciprocal = reciprocal_forbidden(members.shape[0], k)
-    picks = _pick_split_edges(reviewer, author, k, no_reciprocal)
+    edges = list(zip(reviewer[order].tolist(), author[order].tolist(), strict=True))
+    picks = _pick_split_edges(edges, k, reciprocal_forbidden(members.shape[0], k))
     if picks is None:
         raise ChangeNotPossible(
             "late student",
@@ -731,35 +730,26 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
 
 
 def _pick_split_edges(
-    reviewer: list[int], author: list[int], k: int, no_reciprocal: bool
+    edges: list[tuple[int, int]], k: int, no_reciprocal: bool
 ) -> list[tuple[int, int]] | None:
-    """k edges, distinct reviewers, distinct authors (no shared student if no reciprocal)."""
-    edges = list(zip(reviewer, author, strict=True))
+    """The first k edges (in order) with distinct reviewers and distinct authors, no student
+    shared when reciprocal pairs are ruled out. Large classes take the greedy choice; small
+    ones, where it can fail, search every choice."""
 
-    def compatible(chosen: list[tuple[int, int]], edge: tuple[int, int]) -> bool:
-        a, b = edge
-        for c, d in chosen:
-            if a == c or b == d or (no_reciprocal and (a == d or b == c)):
-                return False
-        return True
+    def clash(e: tuple[int, int], f: tuple[int, int]) -> bool:
+        return e[0] == f[0] or e[1] == f[1] or (no_reciprocal and (e[0] == f[1] or e[1] == f[0]))
 
-    chosen: list[tuple[int, int]] = []
-    for edge in edges:  # greedy: enough for any class of more than a handful
-        if compatible(chosen, edge):
-            chosen.append(edge)
-            if len(chosen) == k:
-                return chosen
-    if len(edges) > 400:
+    def pick(start: int, chosen: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+        if len(chosen) == k:
+            return chosen
+        for i in range(start, len(edges)):
+            if not any(clash(edges[i], c) for c in chosen):
+                found = pick(i + 1, [*chosen, edges[i]])
+                if found is not None or len(edges) > 400:
+                    return found
         return None
-    for combo in itertools.combinations(edges, k):  # small classes: try every choice
-        picked: list[tuple[int, int]] = []
-        for edge in combo:
-            if not compatible(picked, edge):
-                break
-            picked.append(edge)
-        else:
-            return picked
-    return None
+
+    return pick(0, [])
 
 
 def drop_student(
