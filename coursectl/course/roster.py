@@ -69,129 +69,82 @@ def _read_roster_rows(
     text: str, display_name: str, delimiter: str = ","
 ) -> tuple[list[Student], list[Problem]]:
     """Row by row, naming the line of every problem."""
+
+    def problem(line: int | None, message: str) -> Problem:
+        return Problem(display_name, line, None, message)
+
     problems: list[Problem] = []
     students: list[Student] = []
-    row_start = 1
-    with io.StringIO(text, newline="") as handle:
-        try:
-            reader = csv.reader(handle, strict=True, delimiter=delimiter)
-            header = [h.strip().lower() for h in next(reader, [])]
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-                separator = "semicolons" if ";" in header[0] else "tabs"
-                return [], [
-                    Problem(
-                        display_name,
-                        1,
-                        None,
-                        f"cells are separated by {separator}; save it as comma-separated CSV",
-                    )
-                ]
-            if missing:
-                return [], [
-                    Problem(
-                        display_name,
-                        1,
-                        None,
-                        f"missing column(s) {', '.join(missing)}; the header needs "
-                        f"{','.join(REQUIRED_COLUMNS)} (optional: team)",
-                    )
-                ]
-            width = len(header)
-            i_sid, i_name, i_email, i_github, i_section = (
-                header.index(c) for c in REQUIRED_COLUMNS
-            )
-            i_team = header.index("team") if "team" in header else None
-            seen_sid: dict[str, int] = {}
-            seen_email: dict[str, int] = {}
-            seen_github: dict[str, int] = {}
-            row_start = reader.line_num + 1  # where a row that fails to parse began
-            for row in reader:
-                line = reader.line_num
-                row_start = line + 1
-                if not any(cell.strip() for cell in row):
-                    continue  # a blank line, or a row of empty cells Excel leaves at the end
-                if [cell.strip().lower() for cell in row] == header:
-                    problems.append(
-                        Problem(
-                            display_name, line, None, f"line {line} repeats the header; remove it"
-                        )
-                    )
-                    continue
-                if len(row) > width:
-                    problems.append(
-                        Problem(
-                            display_name,
-                            line,
-                            None,
-                            "more cells than columns; check for an unquoted comma",
-                        )
-                    )
-                    continue
-                if len(row) < width:
-                    row += [""] * (width - len(row))
-                sid, name, email, github, section = (
-                    row[i_sid].strip(),
-                    row[i_name].strip(),
-                    row[i_email].strip(),
-                    row[i_github].strip(),
-                    row[i_section].strip(),
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    row_start = 1  # where a row that fails to parse began
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            separator = "semicolons" if ";" in header[0] else "tabs"
+            return [], [
+                problem(1, f"cells are separated by {separator}; save it as comma-separated CSV")
+            ]
+        if missing:
+            return [], [
+                problem(
+                    1,
+                    f"missing column(s) {', '.join(missing)}; the header needs "
+                    f"{','.join(REQUIRED_COLUMNS)} (optional: team)",
                 )
-                if not (sid and name and email and github and section):
-                    values = dict(
-                        zip(REQUIRED_COLUMNS, (sid, name, email, github, section), strict=True)
-                    )
-                    empty = [c for c in REQUIRED_COLUMNS if not values[c]]
-                    problems.append(
-                        Problem(
-                            display_name,
-                            line,
-                            None,
-                            f"empty {', '.join(empty)}; fill it in or remove the row",
-                        )
-                    )
-                    continue
-                if _EXCEL_SID.fullmatch(sid):
-                    problems.append(
-                        Problem(display_name, line, None, f"sid '{sid}' {EXCEL_SID_HINT}")
-                    )
-                    continue
-                if not _EMAIL.match(email):
-                    problems.append(
-                        Problem(display_name, line, None, f"'{email}' is not an email address")
-                    )
-                if not _GITHUB_LOGIN.match(github):
-                    problems.append(
-                        Problem(display_name, line, None, f"'{github}' is not a GitHub username")
-                    )
-                for column, value, seen in (
-                    ("sid", sid, seen_sid),
-                    ("email", email, seen_email),
-                    ("github", github, seen_github),
-                ):
-                    key = value.lower()
-                    first_line = seen.setdefault(key, line)
-                    if first_line != line:
-                        problems.append(
-                            Problem(
-                                display_name,
-                                line,
-                                None,
-                                f"duplicate {column} '{value}' (also on line {first_line}); "
-                                "each student appears once",
-                            )
-                        )
-                team = row[i_team].strip() if i_team is not None else ""
-                students.append(Student(sid, name, email, github, section, team or None, line))
-        except csv.Error as exc:
-            problems.append(
-                Problem(
-                    display_name,
-                    row_start,
-                    None,
-                    f"malformed CSV: {exc}; check for an unclosed quote or a stray comma",
+            ]
+        columns = [header.index(c) for c in REQUIRED_COLUMNS]
+        i_team = header.index("team") if "team" in header else None
+        seen: dict[str, dict[str, int]] = {"sid": {}, "email": {}, "github": {}}
+        row_start = reader.line_num + 1
+        for row in reader:
+            line = reader.line_num
+            row_start = line + 1
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line, or a row of empty cells Excel leaves at the end
+            if [cell.strip().lower() for cell in row] == header:
+                problems.append(problem(line, f"line {line} repeats the header; remove it"))
+                continue
+            if len(row) > len(header):
+                problems.append(
+                    problem(line, "more cells than columns; check for an unquoted comma")
                 )
+                continue
+            row += [""] * (len(header) - len(row))
+            values = dict(zip(REQUIRED_COLUMNS, (row[i].strip() for i in columns), strict=True))
+            empty = [c for c in REQUIRED_COLUMNS if not values[c]]
+            if empty:
+                problems.append(
+                    problem(line, f"empty {', '.join(empty)}; fill it in or remove the row")
+                )
+                continue
+            sid, name, email, github, section = values.values()
+            if _EXCEL_SID.fullmatch(sid):
+                problems.append(problem(line, f"sid '{sid}' {EXCEL_SID_HINT}"))
+                continue
+            if not _EMAIL.match(email):
+                problems.append(problem(line, f"'{email}' is not an email address"))
+            if not _GITHUB_LOGIN.match(github):
+                problems.append(problem(line, f"'{github}' is not a GitHub username"))
+            for column, first in seen.items():
+                value = values[column]
+                first_line = first.setdefault(value.lower(), line)
+                if first_line != line:
+                    problems.append(
+                        problem(
+                            line,
+                            f"duplicate {column} '{value}' (also on line {first_line}); "
+                            "each student appears once",
+                        )
+                    )
+            team = row[i_team].strip() if i_team is not None else ""
+            students.append(Student(sid, name, email, github, section, team or None, line))
+    except csv.Error as exc:
+        problems.append(
+            problem(
+                row_start, f"malformed CSV: {exc}; check for an unclosed quote or a stray comma"
             )
+        )
     if not students and not problems:
-        problems.append(Problem(display_name, None, None, "the roster has no students"))
+        problems.append(problem(None, "the roster has no students"))
     return students, problems

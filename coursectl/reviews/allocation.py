@@ -13,9 +13,9 @@ the authors reviewer r reviews. Rules every allocation keeps (checked by `valida
 How: a shuffled ring with k distinct shifts (no s + s' = 0 and no 2s = 0 mod n, so no
 reciprocal pair and no self-review) gives exact degrees in O(n) numpy operations; the few
 edges that break a pairwise rule (teammates, earlier rounds) are repaired by degree-preserving
-swaps a->x, b->y => a->y, b->x. Small groups that the ring cannot serve get an exact search,
-so an allocation is found whenever one exists; when none exists the error names the rule and
-the smallest change that makes it feasible. Everything is deterministic for a seed.
+swaps a->x, b->y => a->y, b->x. Small groups that the ring cannot serve get an exact search
+(an integer program, scipy's HiGHS), so an allocation is found whenever one exists; when none
+exists the error names the rule and the smallest change that makes it feasible. Everything is deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -32,11 +32,9 @@ IntArray = NDArray[np.int64]
 NO_TEAM = -1
 # Exact search serves groups up to this size; beyond it the ring with repair always has room.
 EXACT_SEARCH_MAX_STUDENTS = 16
-EXACT_SEARCH_NODE_BUDGET = 200_000
-# What-if searches behind "smallest change" suggestions are best effort: a smaller budget.
-SUGGESTION_NODE_BUDGET = 20_000
 RING_ATTEMPTS = 6
-REPAIR_PASSES = 8
+QUICK_PASSES = 8  # small groups: a quick ring, then the exact search
+REPAIR_PASSES = 320  # tight classes need the random walk
 EXTRA_REVIEWER_TRIES = 200
 
 
@@ -88,16 +86,6 @@ class ReviewConstraints:
         return self.section_names[code] if self.section_names else str(code)
 
 
-def label_codes(labels: Sequence[Hashable | None]) -> tuple[IntArray, tuple[str, ...]]:
-    """Turn labels (None or "" = no label) into codes 0.. (sorted by name) and the names."""
-    texts = ["" if label is None else str(label) for label in labels]
-    names, codes = np.unique(np.array(texts, dtype=str), return_inverse=True)
-    codes = codes.astype(np.int64).reshape(-1)
-    if names.shape[0] and names[0] == "":  # "" sorts first: no label
-        names, codes = names[1:], codes - 1
-    return codes, tuple(names.tolist())
-
-
 def make_constraints(
     k: int,
     n: int,
@@ -116,7 +104,8 @@ def make_constraints(
     if within_section and np.any(section < 0):
         missing = int(np.flatnonzero(section < 0)[0])
         raise ValueError(
-            f"student {_name(student_names, missing)} has no section; give every student one"
+            f"student {student_names[missing] if student_names else f'#{missing}'} has no "
+            "section; give every student one"
         )
     pairs = np.asarray(
         list(forbidden) if not isinstance(forbidden, np.ndarray) else forbidden, dtype=np.int64
@@ -139,20 +128,20 @@ def make_constraints(
 def _codes(
     labels: Sequence[Hashable | None] | IntArray | None, n: int
 ) -> tuple[IntArray, tuple[str, ...]]:
+    """Integer codes as given, or labels (None or "" = none) as codes 0.. sorted by name."""
     if labels is None:
         return np.full(n, NO_TEAM, dtype=np.int64), ()
     if isinstance(labels, np.ndarray) and np.issubdtype(labels.dtype, np.integer):
-        codes = labels.astype(np.int64, copy=False)
-        names: tuple[str, ...] = ()
+        codes, names = labels.astype(np.int64, copy=False), np.array([], dtype=str)
     else:
-        codes, names = label_codes(list(labels))
+        texts = np.array(["" if label is None else str(label) for label in labels], dtype=str)
+        names, codes = np.unique(texts, return_inverse=True)
+        codes = codes.astype(np.int64).reshape(-1)
+        if names.shape[0] and names[0] == "":  # "" sorts first: no label
+            names, codes = names[1:], codes - 1
     if codes.shape != (n,):
         raise ValueError(f"expected {n} labels, got {codes.shape[0]}")
-    return codes, names
-
-
-def _name(names: Sequence[str], index: int) -> str:
-    return names[index] if names else f"#{index}"
+    return codes, tuple(names.tolist())
 
 
 def team_sizes(team: IntArray) -> IntArray:
@@ -191,8 +180,7 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
     rng = np.random.default_rng(seed)
     n, k = constraints.n, constraints.k
     authors = np.empty((n, k), dtype=np.int64)
-    for label, members in _groups(constraints):
-        group = _Group.of(constraints, members, label)
+    for members, group in _groups(constraints):
         try:
             local = _allocate_group(group, rng)
         except InfeasibleAllocation as exc:
@@ -202,28 +190,23 @@ def allocate(constraints: ReviewConstraints, seed: int | Sequence[int]) -> IntAr
                 ) from None
             raise
         authors[members] = members[local]
-    problems = validate_allocation(authors, constraints)
-    if problems:  # a bug, never a user's mistake: refuse rather than hand out a broken allocation
-        raise AssertionError("allocation failed its own validation: " + "; ".join(problems))
-    return authors
+    return authors  # assign-reviews checks it with validate_allocation before writing
 
 
-def _groups(constraints: ReviewConstraints) -> list[tuple[str, IntArray]]:
+def _groups(constraints: ReviewConstraints) -> list[tuple[IntArray, _Group]]:
     """The students allocated together: everyone, or each section on its own."""
-    everyone = np.arange(constraints.n, dtype=np.int64)
+    sections = np.unique(constraints.section) if constraints.within_section else [NO_TEAM]
+    return [_group_of(constraints, int(section)) for section in sections]
+
+
+def _group_of(constraints: ReviewConstraints, section: int) -> tuple[IntArray, _Group]:
+    """The members of a section with `within_section`, else everyone, and their _Group."""
     if not constraints.within_section:
-        return [("", everyone)]
-    order = np.argsort(constraints.section, kind="stable")
-    sorted_codes = constraints.section[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    bounds = [*starts.tolist(), constraints.n]
-    return [
-        (
-            f"section {constraints.section_name(int(sorted_codes[start]))}",
-            order[start : bounds[i + 1]],
-        )
-        for i, start in enumerate(starts.tolist())
-    ]
+        members = np.arange(constraints.n, dtype=np.int64)
+        return members, _Group.of(constraints, members, "")
+    members = np.flatnonzero(constraints.section == section).astype(np.int64)
+    label = f"section {constraints.section_name(section)}"
+    return members, _Group.of(constraints, members, label)
 
 
 @dataclass
@@ -266,27 +249,6 @@ class _Group:
             names = tuple(names[i] for i in members.tolist())
         return _Group(constraints.k, team, codes, names, constraints.team_names, label)
 
-    def subset(
-        self,
-        keep: IntArray,
-        k: int | None = None,
-        with_teams: bool = True,
-        with_forbidden: bool = True,
-    ) -> _Group:
-        """The same group restricted to `keep` (or with a rule relaxed), for what-if searches."""
-        m = self.m
-        local = np.full(m, -1, dtype=np.int64)
-        local[keep] = np.arange(keep.shape[0], dtype=np.int64)
-        reviewer, author = (
-            np.divmod(self.forbidden_codes, m) if with_forbidden else (np.empty(0, np.int64),) * 2
-        )
-        reviewer, author = local[reviewer], local[author]
-        ok = (reviewer >= 0) & (author >= 0)
-        codes = np.unique(reviewer[ok] * keep.shape[0] + author[ok])
-        team = self.team[keep] if with_teams else np.full(keep.shape[0], NO_TEAM, dtype=np.int64)
-        names = tuple(self.names[i] for i in keep.tolist()) if self.names else ()
-        return _Group(self.k if k is None else k, team, codes, names, self.team_names, self.label)
-
     def where(self) -> str:
         return f" in {self.label}" if self.label else ""
 
@@ -301,12 +263,13 @@ class _Group:
 
     def forbidden(self, codes: IntArray) -> NDArray[np.bool_]:
         """Which pair codes (reviewer * m + author) are forbidden: a binary search in the
-        sorted codes."""
+        sorted codes (np.isin re-sorts them on every call, doubling the time at 10^5)."""
         if self.forbidden_codes.shape[0] == 0:
             return np.zeros(codes.shape, dtype=bool)
-        position = np.searchsorted(self.forbidden_codes, codes)
-        position = np.minimum(position, self.forbidden_codes.shape[0] - 1)
-        return np.asarray(self.forbidden_codes[position] == codes)
+        at = np.minimum(
+            np.searchsorted(self.forbidden_codes, codes), self.forbidden_codes.shape[0] - 1
+        )
+        return np.asarray(self.forbidden_codes[at] == codes)
 
     def allowed_matrix(self) -> NDArray[np.bool_]:
         """allowed[r, a]: r may review a as far as pairwise rules go (small groups only)."""
@@ -321,27 +284,16 @@ class _Group:
 
 def _allocate_group(group: _Group, rng: np.random.Generator) -> IntArray:
     _check_necessary(group)
-    small = group.m <= EXACT_SEARCH_MAX_STUDENTS
-    if small:
-        # A quick ring first, then a short exact search: it settles most small classes either
-        # way. What is left (feasible but tangled by earlier rounds) gets the long random walk,
-        # and only then the exhaustive search.
-        found = _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES)
-        if found is not None:
-            return found
-        try:
-            found = _search(group, rng, SUGGESTION_NODE_BUDGET)
-        except _BudgetExhausted:
-            found = _ring_and_repair(group, rng, RING_ATTEMPTS, 40 * REPAIR_PASSES)
-            if found is None:
-                found = _exact_search(group, rng)
-        if found is not None:
-            return found
-        raise _explain_exhausted(group)
-    # Moderate classes get many cheap passes (tight ones need the random walk); in large ones
-    # a violation almost always has a direct fix.
-    passes = 40 * REPAIR_PASSES if group.m <= 2000 else REPAIR_PASSES
-    found = _ring_and_repair(group, rng, RING_ATTEMPTS, passes)
+    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+        # A quick ring settles most small classes; the rest (tangled by earlier rounds, or
+        # impossible) get the exact search.
+        found = _ring_and_repair(group, rng, attempts=1, passes=QUICK_PASSES)
+        if found is None:
+            found = _exact(group, rng)
+        if found is None:
+            raise _explain_exhausted(group)
+        return found
+    found = _ring_and_repair(group, rng, RING_ATTEMPTS, REPAIR_PASSES)
     if found is not None:
         return found
     raise AllocationError(
@@ -464,207 +416,50 @@ def _swap_first(
 # ---------------------------------------------------------------------------- exact search
 
 
-class _BudgetExhausted(Exception):
-    pass
+def _exact(group: _Group, rng: np.random.Generator) -> IntArray | None:
+    """An allocation of a small group, or None when provably none exists.
 
-
-def _exact_search(
-    group: _Group, rng: np.random.Generator, budget: int = EXACT_SEARCH_NODE_BUDGET
-) -> IntArray | None:
-    """Backtracking over reviewers (most constrained first). None means proven impossible.
-
-    Raises AllocationError if the node budget runs out before an answer.
+    The rules as an integer program over the allowed pairs (HiGHS, through scipy): each
+    reviewer k authors, each author k reviewers, at most one direction of a pair when reciprocal
+    pairs are ruled out. Random costs from the seed choose among the allocations.
     """
-    try:
-        return _search(group, rng, budget)
-    except _BudgetExhausted:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m, k = group.m, group.k
+    reviewer, author = np.nonzero(group.allowed_matrix())  # sorted by reviewer, then author
+    if reviewer.shape[0] == 0:
+        return None
+    student = np.arange(m)[:, None]
+    rules = [LinearConstraint(np.vstack([reviewer == student, author == student]), k, k)]
+    if group.no_reciprocal:
+        codes = reviewer * m + author
+        back = np.searchsorted(codes, author * m + reviewer)
+        pair = np.flatnonzero(
+            (reviewer < author)
+            & (codes[np.minimum(back, codes.shape[0] - 1)] == author * m + reviewer)
+        )
+        if pair.shape[0]:
+            both = np.zeros((pair.shape[0], codes.shape[0]))
+            both[np.arange(pair.shape[0]), pair] = 1
+            both[np.arange(pair.shape[0]), back[pair]] = 1
+            rules.append(LinearConstraint(both, 0, 1))
+    result = milp(
+        rng.random(reviewer.shape[0]),
+        constraints=rules,
+        integrality=np.ones(reviewer.shape[0]),
+        bounds=Bounds(0, 1),
+        options={"time_limit": 60},
+    )
+    if result.status == 2:  # infeasible
+        return None
+    if result.x is None:
         raise AllocationError(
             "search",
-            f"the exact search for the {group.m} students{group.where()} gave up after "
-            f"{budget} steps; try fewer reviews per student",
-        ) from None
-
-
-def _search(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    if group.m < group.k + 1:
-        return None
-    if group.no_reciprocal:
-        return _search_partners(group, rng, budget)
-    return _search_directed(group, rng, budget)
-
-
-def _search_partners(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    """Without reciprocal pairs an allocation is a 2k-regular partner graph, each pair used in
-    one direction, oriented so that everyone reviews k and is reviewed by k.
-
-    Searching partner graphs (then orienting each by a small flow) avoids the directed search's
-    2^edges symmetric branches, and degree counting sees forced partners at once: a student with
-    exactly 2k possible partners must take all of them.
-    """
-    m, k = group.m, group.k
-    allowed = group.allowed_matrix().tolist()
-    possible = [[allowed[u][v] or allowed[v][u] for v in range(m)] for u in range(m)]
-    tiebreak = rng.permutation(m).tolist()
-    need = [2 * k] * m
-    partners: list[set[int]] = [set() for _ in range(m)]
-    nodes = 0
-
-    def open_partners(v: int) -> list[int]:
-        return [u for u in range(m) if possible[v][u] and need[u] > 0 and u not in partners[v]]
-
-    def consistent() -> bool:
-        for v in range(m):
-            room = open_partners(v)
-            if len(room) < need[v]:
-                return False
-            # Earlier rounds forbid single directions: v still needs k partners it may
-            # review and k who may review it among those it has or can still get.
-            reachable = [*partners[v], *room]
-            if (
-                sum(allowed[v][u] for u in reachable) < k
-                or sum(allowed[u][v] for u in reachable) < k
-            ):
-                return False
-        return True
-
-    def step() -> IntArray | None:
-        nonlocal nodes
-        pending = [v for v in range(m) if need[v] > 0]
-        if not pending:
-            return _orient(partners, allowed, k)
-        options = {v: open_partners(v) for v in pending}
-        v = min(pending, key=lambda u: (len(options[u]) - need[u], tiebreak[u]))
-        if len(options[v]) < need[v]:
-            return None
-        ordered = sorted(options[v], key=lambda u: (len(options.get(u, ())) - need[u], tiebreak[u]))
-        for combo in itertools.combinations(ordered, need[v]):
-            nodes += 1
-            if nodes > budget:
-                raise _BudgetExhausted
-            taken = need[v]
-            for u in combo:
-                partners[v].add(u)
-                partners[u].add(v)
-                need[u] -= 1
-            need[v] = 0
-            found = step() if consistent() else None
-            if found is not None:
-                return found
-            need[v] = taken
-            for u in combo:
-                partners[v].discard(u)
-                partners[u].discard(v)
-                need[u] += 1
-        return None
-
-    return step()
-
-
-def _orient(partners: list[set[int]], allowed: list[list[bool]], k: int) -> IntArray | None:
-    """Give each partner pair a direction so everyone is reviewed exactly k times (None if no
-    orientation respects the allowed directions): bipartite matching of pairs to reviewed."""
-    m = len(partners)
-    pairs = [(u, v) for u in range(m) for v in partners[u] if u < v]
-    head: list[int] = [-1] * len(pairs)
-    incoming: list[list[int]] = [[] for _ in range(m)]  # pair indices pointing at each student
-
-    def ends(index: int) -> list[int]:
-        u, v = pairs[index]
-        return [w for w, x in ((v, u), (u, v)) if allowed[x][w]]
-
-    def augment(index: int, seen: set[int]) -> bool:
-        for target in ends(index):
-            if target in seen:
-                continue
-            seen.add(target)
-            if len(incoming[target]) < k:
-                incoming[target].append(index)
-                head[index] = target
-                return True
-            for other in list(incoming[target]):
-                incoming[target].remove(other)
-                if augment(other, seen):
-                    incoming[target].append(index)
-                    head[index] = target
-                    return True
-                incoming[target].append(other)
-        return False
-
-    for index in range(len(pairs)):
-        if not augment(index, set()):
-            return None
-    authors: list[list[int]] = [[] for _ in range(m)]
-    for index, (u, v) in enumerate(pairs):
-        reviewer = u if head[index] == v else v
-        authors[reviewer].append(head[index])
-    if any(len(row) != k for row in authors):
-        return None
-    return np.array(authors, dtype=np.int64).reshape(m, k)
-
-
-def _search_directed(group: _Group, rng: np.random.Generator, budget: int) -> IntArray | None:
-    """Reciprocal pairs allowed (fewer than 2k+1 students): choose each reviewer's k authors."""
-    m, k, no_reciprocal = group.m, group.k, group.no_reciprocal
-    allowed = group.allowed_matrix().tolist()
-    # A random tie-break makes different seeds give different small allocations.
-    tiebreak = rng.permutation(m).tolist()
-    chosen: list[list[int] | None] = [None] * m
-    indegree = [0] * m
-    nodes = 0
-
-    def candidates(r: int) -> list[int]:
-        return [
-            c
-            for c in range(m)
-            if allowed[r][c]
-            and indegree[c] < k
-            and not (no_reciprocal and (row := chosen[c]) is not None and r in row)
-        ]
-
-    def still_possible(open_reviewers: list[int]) -> bool:
-        for v in range(m):
-            row = chosen[v]
-            need_in = k - indegree[v]
-            if need_in == 0:
-                continue
-            supply = sum(
-                1
-                for u in open_reviewers
-                if u != v and allowed[u][v] and not (no_reciprocal and row is not None and u in row)
-            )
-            if supply < need_in:
-                return False
-        return True
-
-    def step(open_reviewers: list[int]) -> bool:
-        nonlocal nodes
-        if not open_reviewers:
-            return True
-        options = {r: candidates(r) for r in open_reviewers}
-        r = min(open_reviewers, key=lambda u: (len(options[u]), tiebreak[u]))
-        if len(options[r]) < k:
-            return False
-        rest = [u for u in open_reviewers if u != r]
-        ordered = sorted(options[r], key=lambda c: tiebreak[c])
-        for combo in itertools.combinations(ordered, k):
-            nodes += 1
-            if nodes > budget:
-                raise _BudgetExhausted
-            if no_reciprocal and any((row := chosen[c]) is not None and r in row for c in combo):
-                continue
-            chosen[r] = list(combo)
-            for c in combo:
-                indegree[c] += 1
-            if still_possible(rest) and step(rest):
-                return True
-            for c in combo:
-                indegree[c] -= 1
-            chosen[r] = None
-        return False
-
-    if not step(list(range(m))):
-        return None
-    return np.array(chosen, dtype=np.int64).reshape(m, k)
+            f"the exact search for the {group.m} students{group.where()} gave up; "
+            "try fewer reviews per student",
+        )
+    chosen: NDArray[np.bool_] = np.asarray(result.x) > 0.5
+    return author[chosen].astype(np.int64).reshape(m, k)
 
 
 # ---------------------------------------------------------------------------- infeasibility
@@ -676,14 +471,11 @@ def _try_feasible(group: _Group, rng: np.random.Generator) -> bool | None:
         _check_necessary(group, suggest=False)
     except InfeasibleAllocation:
         return False
-    if _ring_and_repair(group, rng, attempts=1, passes=40 * REPAIR_PASSES) is not None:
+    if group.m <= EXACT_SEARCH_MAX_STUDENTS:
+        return _exact(group, rng) is not None
+    if _ring_and_repair(group, rng, attempts=1, passes=REPAIR_PASSES) is not None:
         return True
-    if group.m > EXACT_SEARCH_MAX_STUDENTS:
-        return None
-    try:
-        return _search(group, rng, SUGGESTION_NODE_BUDGET) is not None
-    except _BudgetExhausted:
-        return None
+    return None
 
 
 def _feasible_across_sections(constraints: ReviewConstraints) -> bool:
@@ -697,7 +489,7 @@ def _smaller_k_that_fits(group: _Group, rng: np.random.Generator) -> int | None:
     """The largest smaller k with an allocation; None if none, or if one could not be settled
     (then "smallest change" would be a guess)."""
     for smaller in range(group.k - 1, 0, -1):
-        answer = _try_feasible(group.subset(np.arange(group.m, dtype=np.int64), k=smaller), rng)
+        answer = _try_feasible(replace(group, k=smaller), rng)
         if answer is None:
             return None
         if answer:
@@ -722,11 +514,7 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
     rng = np.random.default_rng(0)  # the suggestions must not depend on the allocation's seed
     if m < k + 1:
         # Only suggest a smaller k that really fits (two teammates alone fit no k at all).
-        fits = (
-            m >= 2
-            and suggest
-            and _try_feasible(group.subset(np.arange(m, dtype=np.int64), k=m - 1), rng)
-        )
+        fits = m >= 2 and suggest and _try_feasible(replace(group, k=m - 1), rng)
         fix = f"lower reviews per student to {m - 1}" if fits else ""
         add = f"{k + 1 - m} more student{'s' if k + 1 - m > 1 else ''} taking part"
         raise InfeasibleAllocation(
@@ -800,13 +588,12 @@ def _check_necessary(group: _Group, suggest: bool = True) -> None:
 def _explain_exhausted(group: _Group) -> InfeasibleAllocation:
     """The exact search proved there is none: say which rule is binding and what to relax."""
     rng = np.random.default_rng(0)  # the same explanation whatever the seed
-    everyone = np.arange(group.m, dtype=np.int64)
     binding: list[str] = []
     has_teams = bool(np.any(group.team != NO_TEAM))
-    if has_teams and _feasible(group.subset(everyone, with_teams=False), rng):
+    if has_teams and _try_feasible(replace(group, team=np.full(group.m, NO_TEAM)), rng):
         binding.append("the teams")
-    if group.forbidden_codes.shape[0] and _feasible(
-        group.subset(everyone, with_forbidden=False), rng
+    if group.forbidden_codes.shape[0] and _try_feasible(
+        replace(group, forbidden_codes=group.forbidden_codes[:0]), rng
     ):
         binding.append("the pairs of earlier rounds")
     rule = " and ".join(binding) if binding else "the combination of rules"
@@ -829,23 +616,12 @@ def _team_move_fix(group: _Group, rng: np.random.Generator) -> str:
         return ""
     code = biggest[0]
     member = int(np.flatnonzero(group.team == code)[0])
-    moved = _Group(
-        group.k,
-        group.team.copy(),
-        group.forbidden_codes,
-        group.names,
-        group.team_names,
-        group.label,
-    )
-    moved.team[member] = NO_TEAM
-    if _feasible(moved, rng):
+    if _try_feasible(
+        replace(group, team=np.where(np.arange(group.m) == member, NO_TEAM, group.team)), rng
+    ):
         name = group.team_name(code)
         return f"move one member of team {name} (e.g. {group.student(member)}) out of it"
     return ""
-
-
-def _feasible(group: _Group, rng: np.random.Generator) -> bool:
-    return _try_feasible(group, rng) is True
 
 
 # ---------------------------------------------------------------------------- validation
@@ -925,8 +701,7 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
     if authors.shape != (n - 1, k):
         raise ValueError(f"expected an allocation of {n - 1} reviewers with {k} authors each")
     rng = np.random.default_rng(seed)
-    members = _group_of(constraints, x)
-    group = _Group.of(constraints, members, _label_of(constraints, x))
+    members, group = _group_of(constraints, int(constraints.section[x]))
     _check_necessary(group)
     if members.shape[0] <= 1:
         raise ChangeNotPossible("class size", "no one else to pair the new student with")
@@ -936,9 +711,8 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
     ok = _pair_allowed(constraints, reviewer, x) & _pair_allowed(constraints, x, author)
     reviewer, author = reviewer[ok], author[ok]
     order = rng.permutation(reviewer.shape[0])
-    reviewer, author = reviewer[order].tolist(), author[order].tolist()
-    no_reciprocal = reciprocal_forbidden(members.shape[0], k)
-    picks = _pick_split_edges(reviewer, author, k, no_reciprocal)
+    edges = list(zip(reviewer[order].tolist(), author[order].tolist(), strict=True))
+    picks = _pick_split_edges(edges, k, reciprocal_forbidden(members.shape[0], k))
     if picks is None:
         raise ChangeNotPossible(
             "late student",
@@ -956,35 +730,26 @@ def add_student(authors: IntArray, constraints: ReviewConstraints, seed: int) ->
 
 
 def _pick_split_edges(
-    reviewer: list[int], author: list[int], k: int, no_reciprocal: bool
+    edges: list[tuple[int, int]], k: int, no_reciprocal: bool
 ) -> list[tuple[int, int]] | None:
-    """k edges, distinct reviewers, distinct authors (no shared student if no reciprocal)."""
-    edges = list(zip(reviewer, author, strict=True))
+    """The first k edges (in order) with distinct reviewers and distinct authors, no student
+    shared when reciprocal pairs are ruled out. Large classes take the greedy choice; small
+    ones, where it can fail, search every choice."""
 
-    def compatible(chosen: list[tuple[int, int]], edge: tuple[int, int]) -> bool:
-        a, b = edge
-        for c, d in chosen:
-            if a == c or b == d or (no_reciprocal and (a == d or b == c)):
-                return False
-        return True
+    def clash(e: tuple[int, int], f: tuple[int, int]) -> bool:
+        return e[0] == f[0] or e[1] == f[1] or (no_reciprocal and (e[0] == f[1] or e[1] == f[0]))
 
-    chosen: list[tuple[int, int]] = []
-    for edge in edges:  # greedy: enough for any class of more than a handful
-        if compatible(chosen, edge):
-            chosen.append(edge)
-            if len(chosen) == k:
-                return chosen
-    if len(edges) > 400:
+    def pick(start: int, chosen: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+        if len(chosen) == k:
+            return chosen
+        for i in range(start, len(edges)):
+            if not any(clash(edges[i], c) for c in chosen):
+                found = pick(i + 1, [*chosen, edges[i]])
+                if found is not None or len(edges) > 400:
+                    return found
         return None
-    for combo in itertools.combinations(edges, k):  # small classes: try every choice
-        picked: list[tuple[int, int]] = []
-        for edge in combo:
-            if not compatible(picked, edge):
-                break
-            picked.append(edge)
-        else:
-            return picked
-    return None
+
+    return pick(0, [])
 
 
 def drop_student(
@@ -1007,15 +772,15 @@ def drop_student(
     if authors.shape != (n, k):
         raise ValueError(f"expected an allocation of {n} reviewers with {k} authors each")
     rng = np.random.default_rng(seed)
-    keep = np.array([i for i in range(n) if i != x], dtype=np.int64)
+    keep = np.delete(np.arange(n, dtype=np.int64), x)
     renumber = np.full(n, -1, dtype=np.int64)
     renumber[keep] = np.arange(n - 1, dtype=np.int64)
     reviewers_of_x = np.flatnonzero(np.any(authors == x, axis=1)).tolist()
     authors_of_x = authors[x].tolist()
     rest = renumber[authors[keep]]  # x's slots become -1 and are filled below
-    sample_member = renumber[reviewers_of_x[0]] if reviewers_of_x else 0
-    members = _group_of(constraints, int(sample_member))
-    _check_necessary(_Group.of(constraints, members, _label_of(constraints, int(sample_member))))
+    sample_member = int(renumber[reviewers_of_x[0]]) if reviewers_of_x else 0
+    members, group = _group_of(constraints, int(constraints.section[sample_member]))
+    _check_necessary(group)
     reviewers = [int(renumber[a]) for a in reviewers_of_x]
     orphans = [int(renumber[b]) for b in authors_of_x]
     rows = _rewire(rest, reviewers, orphans, constraints, members.shape[0], rng)
@@ -1063,19 +828,11 @@ def _rewire(
     pool: dict[int, int] = {}
     for author in [*(int(b) for r in reviewers for b in rest[r] if b >= 0), *orphans]:
         pool[author] = pool.get(author, 0) + 1
-    reviewer_set = set(reviewers)
-    earlier = {
-        (int(r), int(a)) for r, a in constraints.forbidden.tolist() if int(r) in reviewer_set
+    pool_authors = np.array(sorted(pool), dtype=np.int64)
+    allowed = {
+        r: set(pool_authors[_pair_allowed(constraints, r, pool_authors)].tolist())
+        for r in reviewers
     }
-    team, section = constraints.team, constraints.section
-
-    def allowed(reviewer: int, author: int) -> bool:
-        if reviewer == author or (reviewer, author) in earlier:
-            return False
-        if team[reviewer] != NO_TEAM and team[reviewer] == team[author]:
-            return False
-        return not (constraints.within_section and section[reviewer] != section[author])
-
     tiebreak = {author: i for i, author in enumerate(rng.permutation(sorted(pool)).tolist())}
     chosen: dict[int, list[int]] = {}
     budget = [20_000]  # rows tried; k is small, so this only bounds hopeless cases
@@ -1093,7 +850,7 @@ def _rewire(
             return not no_reciprocal or reciprocal_free()
         reviewer = reviewers[i]
         kept = {int(b) for b in rest[reviewer] if b >= 0}
-        candidates = [a for a, count in pool.items() if count > 0 and allowed(reviewer, a)]
+        candidates = [a for a, count in pool.items() if count > 0 and a in allowed[reviewer]]
         combos = sorted(
             itertools.combinations(sorted(candidates), k),
             key=lambda c: (-len(kept.intersection(c)), [tiebreak[a] for a in c]),
@@ -1113,18 +870,6 @@ def _rewire(
         return False
 
     return dict(chosen) if search(0) else None
-
-
-def _group_of(constraints: ReviewConstraints, student: int) -> IntArray:
-    if not constraints.within_section:
-        return np.arange(constraints.n, dtype=np.int64)
-    return np.flatnonzero(constraints.section == constraints.section[student]).astype(np.int64)
-
-
-def _label_of(constraints: ReviewConstraints, student: int) -> str:
-    if not constraints.within_section:
-        return ""
-    return f"section {constraints.section_name(int(constraints.section[student]))}"
 
 
 def _pair_allowed(

@@ -111,8 +111,8 @@ def _assign_reviews(
             )
         _check_same_settings(course, options, saved, deliverable.id, [])
         _check_rows(saved, _display(course, path))
-        changes = [_add(course, saved, sid, options) for sid in options.add]
-        changes += [_drop(course, saved, sid, options) for sid in options.drop]
+        changes = [_change(course, saved, "add", sid, options) for sid in options.add]
+        changes += [_change(course, saved, "drop", sid, options) for sid in options.drop]
         students = _roster_students(course, saved.students)
         _, forbidden = _earlier_pairs(course, saved.deliverable, saved.students)
         constraints = _constraints(saved.k, students, saved.within_section, forbidden)
@@ -386,37 +386,36 @@ def _event_seed(manifest: Manifest, options: AssignOptions) -> int:
     return options.seed if options.seed is not None else manifest.seed + len(manifest.history) + 1
 
 
-def _add(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -> ManifestEvent:
-    if course.student(sid) is None:
+def _change(
+    course: Course, manifest: Manifest, action: str, sid: str, options: AssignOptions
+) -> ManifestEvent:
+    """--add SID (a late submitter) or --drop SID (one who left), changing as few as possible."""
+    if action == "add" and course.student(sid) is None:
         raise UserError(f"--add {sid}: no student with that sid in the roster")
-    if sid in manifest.allocation:
+    if (sid in manifest.allocation) == (action == "add"):
+        state = "already" if action == "add" else "not"
         raise UserError(
-            f"--add {sid}: already in the saved allocation for '{manifest.deliverable}'"
+            f"--{action} {sid}: {state} in the saved allocation for '{manifest.deliverable}'"
         )
-    sids = [*manifest.students, sid]
+    if action == "add":
+        sids = [*manifest.students, sid]
+    else:
+        sids = [s for s in manifest.students if s != sid]
     students = _roster_students(course, sids)
     _, forbidden = _earlier_pairs(course, manifest.deliverable, sids)
     constraints = _constraints(manifest.k, students, manifest.within_section, forbidden)
-    before = _indices(manifest)
+    before = allocation_positions(manifest)
+    assert before is not None  # _check_rows and load_manifest made every row k authors among them
     seed = _event_seed(manifest, options)
-    change = _run(lambda: alloc.add_student(before, constraints, seed), manifest.deliverable)
-    return _record(manifest, {s.sid: s for s in students}, "add", sid, seed, sids, change, options)
-
-
-def _drop(course: Course, manifest: Manifest, sid: str, options: AssignOptions) -> ManifestEvent:
-    if sid not in manifest.allocation:
-        raise UserError(f"--drop {sid}: not in the saved allocation for '{manifest.deliverable}'")
-    x = manifest.students.index(sid)
-    sids = [s for s in manifest.students if s != sid]
-    students = _roster_students(course, sids)
-    _, forbidden = _earlier_pairs(course, manifest.deliverable, sids)
-    constraints = _constraints(manifest.k, students, manifest.within_section, forbidden)
-    before = _indices(manifest)
-    seed = _event_seed(manifest, options)
-    change = _run(
-        lambda: alloc.drop_student(before, constraints, x, seed, name=sid), manifest.deliverable
-    )
-    return _record(manifest, {s.sid: s for s in students}, "drop", sid, seed, sids, change, options)
+    if action == "add":
+        change = _run(lambda: alloc.add_student(before, constraints, seed), manifest.deliverable)
+    else:
+        x = manifest.students.index(sid)
+        change = _run(
+            lambda: alloc.drop_student(before, constraints, x, seed, name=sid),
+            manifest.deliverable,
+        )
+    return _record(manifest, {s.sid: s for s in students}, action, sid, seed, sids, change, options)
 
 
 def _check_rows(manifest: Manifest, display: str) -> None:
@@ -431,13 +430,6 @@ def _check_rows(manifest: Manifest, display: str) -> None:
             else f"k = {k!r} is not a number of reviews"
         )
         raise UserError(Problem(display, None, None, f"{what}; restore it or re-run with --force"))
-
-
-def _indices(manifest: Manifest) -> alloc.IntArray:
-    positions = allocation_positions(manifest)
-    # _check_rows and load_manifest's consistency check made every row k authors among them.
-    assert positions is not None
-    return positions
 
 
 def _reciprocal_allowed(students: Sequence[Student], k: int, within_section: bool) -> bool:

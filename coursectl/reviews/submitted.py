@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,7 +81,7 @@ def read_submitted(
     if "status" in header or "submission time" in header:
         return _read_gradescope(text, name, roster)
     if "sid" in header or "email" in header:
-        return _read_column_csv(text, name, header, roster)
+        return _read_column_csv(text, name, roster)
     return _read_list(text, name, roster)
 
 
@@ -137,26 +137,10 @@ def _read_list(text: str, name: str, roster: RosterIndex) -> Submitted:
     return Submitted(found)
 
 
-def _read_column_csv(text: str, name: str, header: list[str], roster: RosterIndex) -> Submitted:
-    reader = csv.reader(io.StringIO(text))
-    next(reader)
-    sid_col = header.index("sid") if "sid" in header else None
-    email_col = header.index("email") if "email" in header else None
-    found: set[str] = set()
+def _read_column_csv(text: str, name: str, roster: RosterIndex) -> Submitted:
     unknown: list[tuple[int, str]] = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        values = [
-            row[c]
-            for c in (sid_col, email_col)
-            if c is not None and c < len(row) and row[c].strip()
-        ]
-        matched = _match(roster, *values)
-        if matched is None:
-            unknown.append((reader.line_num, values[0] if values else ",".join(row)))
-        else:
-            found.add(matched)
+    reader = csv.DictReader(io.StringIO(text))
+    found = {sid for _, sid in _matched_rows(reader, name, roster, unknown)}
     _raise_unknown(name, unknown)
     return Submitted(found)
 
@@ -190,21 +174,30 @@ def _matched_rows(
         yield row, matched
 
 
-def _read_gradescope(text: str, name: str, roster: RosterIndex) -> Submitted:
+def _read_export(
+    text: str, name: str, roster: RosterIndex, submitted: Callable[[dict[str, str]], bool]
+) -> Submitted:
+    """The students whose row `submitted` accepts (its cells by lower-case column name);
+    rows naming nobody are warnings."""
     reader = csv.DictReader(io.StringIO(text))
     fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-    status_col, time_col = fields.get("status"), fields.get("submission time")
-    found: set[str] = set()
     unknown: list[tuple[int, str]] = []
-    for row, matched in _matched_rows(reader, name, roster, unknown):
-        status = (row.get(status_col) or "").strip().lower() if status_col else ""
-        submitted_at = (row.get(time_col) or "").strip() if time_col else ""
+    found = {
+        sid
+        for row, sid in _matched_rows(reader, name, roster, unknown)
+        if submitted({column: (row.get(f) or "").strip() for column, f in fields.items()})
+    }
+    return Submitted(found, _export_warnings(name, unknown))
+
+
+def _read_gradescope(text: str, name: str, roster: RosterIndex) -> Submitted:
+    def submitted(cells: dict[str, str]) -> bool:
         # Missing = no submission; blank status = submitted but not graded yet. A blank
         # submission time with a blank status is a row without a submission.
-        if status == "missing" or (time_col and not submitted_at and status != "graded"):
-            continue
-        found.add(matched)
-    return Submitted(found, _export_warnings(name, unknown))
+        status, at = cells.get("status", "").lower(), cells.get("submission time")
+        return status != "missing" and (at is None or bool(at) or status == "graded")
+
+    return _read_export(text, name, roster, submitted)
 
 
 def _reviewed_column(
@@ -236,20 +229,11 @@ def _read_download_grades(
     text: str, name: str, header: list[str], roster: RosterIndex, context: ExportContext
 ) -> Submitted:
     score_column, time_column = _reviewed_column(name, header, context)
-    reader = csv.DictReader(io.StringIO(text))
-    score_field = next(f for f in reader.fieldnames or [] if (f or "").strip() == score_column)
-    time_field = (
-        next(f for f in reader.fieldnames or [] if (f or "").strip() == time_column)
-        if time_column
-        else None
-    )
-    found: set[str] = set()
-    unknown: list[tuple[int, str]] = []
-    for row, matched in _matched_rows(reader, name, roster, unknown):
+
+    def submitted(cells: dict[str, str]) -> bool:
         # As in the gradebook: a blank score means no submission, unless a time says otherwise
         # (submitted, not graded yet). A zero is a graded submission.
-        score = (row.get(score_field) or "").strip()
-        submitted_at = (row.get(time_field) or "").strip() if time_field else ""
-        if score or submitted_at:
-            found.add(matched)
-    return Submitted(found, _export_warnings(name, unknown))
+        at = cells.get(time_column.lower(), "") if time_column else ""
+        return bool(cells.get(score_column.lower()) or at)
+
+    return _read_export(text, name, roster, submitted)
