@@ -30,8 +30,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -163,6 +165,12 @@ class Fault:
     kind: "403" (refused, not the rate limit), "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
     `reset_in` s), "secondary" (403 + Retry-After), "slow" (answer after `delay` s),
     "truncated" (Content-Length promises more than is sent).
+    Hostile or broken servers: "html" / "null" / "string" (a 200 whose body is an HTML page, JSON
+    null, a JSON string), "redirect" (307 to the same URL), "redirect-away" (301 to another
+    host), "retry-after-date" (403 + Retry-After as an HTTP date `reset_in` s ahead),
+    "retry-after-huge" (403 + Retry-After: 10**30), "reset-far" (rate limit whose
+    X-RateLimit-Reset is in the year 33658), "trickle" (headers, then one byte every 0.2 s
+    forever), "huge" (a 200 of 20 MB).
     `times`: how many matching requests fail (-1: all of them).
     """
 
@@ -553,6 +561,54 @@ class _Handler(BaseHTTPRequestHandler):
                 path,
                 {"Retry-After": str(int(fault.reset_in))},
             )
+        elif kind in ("html", "null", "string"):
+            payload = {
+                "html": b"<!DOCTYPE html><html><body>Sign in to your proxy</body></html>",
+                "null": b"null",
+                "string": b'"maintenance"',
+            }[kind]
+            content_type = "text/html" if kind == "html" else "application/json; charset=utf-8"
+            self._send(200, payload, method, path, content_type=content_type)
+        elif kind == "redirect":
+            self._send(307, b"", method, path, {"Location": self.path})
+        elif kind == "redirect-away":
+            self._send(301, b"", method, path, {"Location": f"http://elsewhere.invalid{self.path}"})
+        elif kind in ("retry-after-date", "retry-after-huge"):
+            after = (
+                formatdate(time.time() + fault.reset_in, usegmt=True)
+                if kind == "retry-after-date"
+                else str(10**30)
+            )
+            message = b'{"message": "You have exceeded a secondary rate limit."}'
+            self._send(403, message, method, path, {"Retry-After": after})
+        elif kind == "reset-far":
+            message = b'{"message": "API rate limit exceeded for user ID 1."}'
+            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(10**12)}
+            self._send(403, message, method, path, headers)
+        elif kind == "trickle":
+            with self.github.lock:
+                self.github.log.append((method, path, 200))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.end_headers()  # no length: the body lasts until the connection closes
+            with suppress(OSError):
+                self.wfile.write(b"{")
+                for _ in range(3000):  # ten minutes at most, then the test has failed anyway
+                    time.sleep(0.2)
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            self.close_connection = True
+        elif kind == "huge":
+            with self.github.lock:
+                self.github.log.append((method, path, 200))
+            size = 20 * 1024 * 1024
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            with suppress(OSError):
+                self.wfile.write(b'"' + b"x" * (size - 2) + b'"')
+            self.close_connection = True
         elif kind == "truncated":
             payload = json.dumps({"data": {"partial": "x" * 200}}).encode()
             self._send(
