@@ -181,6 +181,7 @@ class Fault:
     reset_in: float = 3600.0
     graphql: bool | None = None  # None: REST and GraphQL; True/False: only that one
     method: str | None = None  # only requests with this method (e.g. "POST")
+    message: str = ""  # "403": the message GitHub gives instead of the SAML one
     hits: int = 0
 
 
@@ -506,7 +507,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 403,
                 {
-                    "message": "Resource protected by organization SAML enforcement. You must "
+                    "message": fault.message
+                    or "Resource protected by organization SAML enforcement. You must "
                     "grant your Personal Access token access to this organization.",
                     "documentation_url": "https://docs.github.com/rest",
                 },

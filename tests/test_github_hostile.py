@@ -145,3 +145,31 @@ def test_redact_hides_userinfo_and_token_shaped_strings() -> None:
     for secret in ("s3cr3t", "ghp_abcdef", "11AAAA", "gho_x1", "ghs_y2", "zzz123", "qqq"):
         assert secret not in shown
     assert "ghe.example.edu" in shown
+
+
+@pytest.mark.parametrize("kind", ["html", "null", "string", "redirect", "redirect-away", "huge"])
+def test_feedback_issues_on_a_broken_server_fail_per_student_with_one_line(
+    fake: FakeGitHub, kind: str
+) -> None:
+    from coursectl.integrations.github import GitHubClient, open_feedback_issues
+    from coursectl.reflections.feedback import Feedback
+
+    for login in ("na", "ol"):
+        repo(fake, login).push({PATH: words(350)}, at=DUE - timedelta(hours=1))
+    fake.fail(kind, match="reflections-ol/issues", times=-1)
+    client = GitHubClient(
+        fake.token,
+        fake.base_url,
+        seconds_between_writes=None,
+        backoff=0.01,
+        max_answer_bytes=2 * 1024 * 1024,
+    )
+    feedback = [
+        Feedback(f"s-{x}", x, f"llm101-sp26/reflections-{x}", "Week 7 feedback", "Well done")
+        for x in ("na", "ol")
+    ]
+    kept: list[object] = []
+    results = {r.github: r for r in open_feedback_issues(client, feedback, kept.append)}
+    assert results["na"].outcome == "opened" and len(kept) == 1
+    assert results["ol"].outcome == "failed"
+    one_line(results["ol"].reason)

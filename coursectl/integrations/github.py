@@ -240,6 +240,9 @@ class _GuardedAdapter(requests.adapters.HTTPAdapter):
 class FetchFailed(Exception):
     """One request failed for good (after retries); the message is one line for the report."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(redact(message).split()))
+
 
 class _Stopped(Exception):
     """Another worker hit the rate limit; stop quietly."""
@@ -1450,7 +1453,8 @@ class GitHubSource:
     def _result(self, work: _Work, cutoff: datetime) -> RepoFetch:
         request = work.request
         if work.outcome is not None:
-            return RepoFetch(request, work.outcome, work.reason)
+            # Reasons quote the server (messages, per-repository errors): one line, no credentials.
+            return RepoFetch(request, work.outcome, " ".join(redact(work.reason).split()))
         on_time: FileSnapshot | None = None
         if work.on_time_blob is not None and work.on_time_sha and work.on_time_at:
             assert work.on_time_blob.content is not None
@@ -1485,7 +1489,7 @@ class GitHubSource:
 
 def _message(reply: Reply) -> str:
     if isinstance(reply.data, dict) and reply.data.get("message"):
-        return str(reply.data["message"])[:200]
+        return " ".join(redact(str(reply.data["message"])).split())[:200]
     return f"GitHub answered {reply.status}"
 
 
