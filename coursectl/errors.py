@@ -8,6 +8,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,3 +92,12 @@ class UserError(Exception):
 
     def lines(self) -> list[str]:
         return [str(p) if p.file else p.message for p in self.problems]
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that passes every record with its message redacted (see `redact`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True

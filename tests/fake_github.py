@@ -167,8 +167,8 @@ class Fault:
     "truncated" (Content-Length promises more than is sent).
     Hostile or broken servers: "html" / "null" / "string" (a 200 whose body is an HTML page, JSON
     null, a JSON string), "redirect" (307 to the same URL), "redirect-away" (301 to another
-    host), "retry-after-date" (403 + Retry-After as an HTTP date `reset_in` s ahead),
-    "retry-after-huge" (403 + Retry-After: 10**30), "reset-far" (rate limit whose
+    host), "retry-after-date" (503 + Retry-After as an HTTP date `reset_in` s ahead),
+    "retry-after-huge" (503 + Retry-After: 10**30), "reset-far" (rate limit whose
     X-RateLimit-Reset is in the year 33658), "trickle" (headers, then one byte every 0.2 s
     forever), "huge" (a 200 of 20 MB).
     `times`: how many matching requests fail (-1: all of them).
@@ -581,8 +581,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if kind == "retry-after-date"
                 else str(10**30)
             )
-            message = b'{"message": "You have exceeded a secondary rate limit."}'
-            self._send(403, message, method, path, {"Retry-After": after})
+            # A maintenance page: urllib3 honours Retry-After on a 503 (PyGithub does not see it).
+            message = b'{"message": "Down for maintenance"}'
+            self._send(503, message, method, path, {"Retry-After": after})
         elif kind == "reset-far":
             message = b'{"message": "API rate limit exceeded for user ID 1."}'
             headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(10**12)}

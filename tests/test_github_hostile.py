@@ -173,3 +173,17 @@ def test_feedback_issues_on_a_broken_server_fail_per_student_with_one_line(
     assert results["na"].outcome == "opened" and len(kept) == 1
     assert results["ol"].outcome == "failed"
     one_line(results["ol"].reason)
+
+
+def test_log_records_of_the_sdk_are_redacted(
+    fake: FakeGitHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    repo(fake, "pa").push({PATH: words(350)}, at=DUE - timedelta(hours=1))
+    secret = "ghp_LEAKEDinAnAnswer0123456789"
+    fake.fail("403", match="/graphql", message=f"token {secret} is not allowed")
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="github"):
+        run(fake, ["pa"])
+        logging.getLogger("github.Requester").debug("Authorization: token %s", secret)
+    assert caplog.records and secret not in caplog.text

@@ -55,7 +55,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from urllib3 import BaseHTTPResponse, Retry
 
-from coursectl.errors import UserError, redact
+from coursectl.errors import RedactingFilter, UserError, redact
 from coursectl.reflections.check import MAX_FILE_BYTES
 from coursectl.reflections.feedback import Feedback, IssueResult
 from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
@@ -68,6 +68,16 @@ for _handler in list(_PYGITHUB_LOG.handlers):
     if type(_handler) is logging.StreamHandler:
         _PYGITHUB_LOG.removeHandler(_handler)
 _PYGITHUB_LOG.addHandler(logging.NullHandler())
+# Their records (request URLs, headers, bodies) are redacted before any handler sees them; a
+# logger's filter applies to records made on it, so each of PyGithub's and urllib3's loggers.
+for _name in (
+    "github",
+    "github.Requester",
+    "github.GithubRetry",
+    "urllib3",
+    "urllib3.connectionpool",
+):
+    logging.getLogger(_name).addFilter(RedactingFilter())
 
 if TYPE_CHECKING:
     from coursectl.reflections.source import SourceOptions
@@ -163,7 +173,7 @@ class RateLimitStop(UserError):
         if not wait <= MAX_BELIEVED_WAIT:  # also NaN
             self.reset = datetime.now(UTC) + timedelta(seconds=MAX_BELIEVED_WAIT)
             super().__init__(
-                f"GitHub {name} rate limit used up and GitHub asks to wait more than a day; "
+                f"GitHub ({name}) asks to wait more than a day (rate limit or Retry-After); "
                 "results fetched so far are cached: run the same command again later"
             )
             return
