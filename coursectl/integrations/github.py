@@ -1634,6 +1634,11 @@ def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
 def make_feedback_client(api_url: str | None) -> GitHubClient:
     """A client for opening issues: one write a second, as GitHub's guidelines ask."""
     pause = float(os.environ.get("COURSECTL_GITHUB_WRITE_PAUSE", "1.0"))
+    # One write a second for a whole class can take longer than a fetch run: no run deadline
+    # (each request still has its own).
     return GitHubClient(
-        resolve_token(api_url=api_url), api_url, seconds_between_writes=pause or None
+        resolve_token(api_url=api_url),
+        api_url,
+        seconds_between_writes=pause or None,
+        run_deadline=float("inf"),
     )
