@@ -23,6 +23,7 @@ Only the GraphQL shapes a client of this project sends are understood: aliased
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -189,6 +190,7 @@ class FakeGitHub:
     def __init__(self, token: str = "test-token-not-secret", latency: float = 0.0) -> None:
         self.token = token
         self.latency = latency
+        self.gzip = False  # compress answers when the client accepts it, as GitHub does
         self.repos: dict[str, FakeRepo] = {}
         self.faults: list[Fault] = []
         self.orgs: set[str] = set()  # organisations declared without repositories
@@ -451,6 +453,9 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         with self.github.lock:
             self.github.log.append((method, path, status))
+        if self.github.gzip and payload and "gzip" in self.headers.get("Accept-Encoding", ""):
+            payload = gzip.compress(payload)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header(

@@ -187,3 +187,10 @@ def test_log_records_of_the_sdk_are_redacted(
         run(fake, ["pa"])
         logging.getLogger("github.Requester").debug("Authorization: token %s", secret)
     assert caplog.records and secret not in caplog.text
+
+
+def test_gzip_answers_are_read_decoded_under_the_cap(fake: FakeGitHub) -> None:
+    fake.gzip = True
+    sha = repo(fake, "qu").push({PATH: words(350)}, at=DUE + timedelta(hours=1))
+    record = run(fake, ["qu"])["qu"]
+    assert (record.status, record.words, record.commit) == ("late", 350, sha)

@@ -226,7 +226,8 @@ class _GuardedAdapter(requests.adapters.HTTPAdapter):
         pieces: list[bytes] = []
         size = 0
         try:
-            while piece := response.raw.read1(65536):
+            # decode_content: requests leaves gzip to iter_content, which this replaces.
+            while piece := response.raw.read1(65536, decode_content=True):
                 size += len(piece)
                 if size > cap:
                     raise AnswerProblem(f"GitHub's answer is over the {cap / 2**20:g} MB cap")
