@@ -130,7 +130,7 @@ def test_a_20_mb_answer_is_refused_at_the_size_cap(fake: FakeGitHub) -> None:
     for login in ("ja", "ko"):
         repo(fake, login).push({PATH: words(350)}, at=DUE + timedelta(hours=1))
     fake.fail("huge", match="reflections-ko/activity", times=-1)
-    records = run(fake, ["ja", "ko"], max_answer_bytes=2 * 1024 * 1024)
+    records = run(fake, ["ja", "ko"])  # the default cap
     assert records["ja"].status == "late"
     assert records["ko"].status == "error" and "MB" in records["ko"].reason
     one_line(records["ko"].reason)
@@ -162,7 +162,6 @@ def test_feedback_issues_on_a_broken_server_fail_per_student_with_one_line(
         fake.base_url,
         seconds_between_writes=None,
         backoff=0.01,
-        max_answer_bytes=2 * 1024 * 1024,
     )
     feedback = [
         Feedback(f"s-{x}", x, f"llm101-sp26/reflections-{x}", "Week 7 feedback", "Well done")

@@ -103,11 +103,12 @@ MISSING_RECHECK_AFTER = timedelta(hours=24)
 LISTING_MAX_PAGES = 10  # read one after the other: past this, GraphQL is quicker
 # A hostile or broken server (or a proxy in front of it) cannot hang or flood a run: each answer
 # is read within REQUEST_DEADLINE (socket time-outs only bound the gap between two bytes), at most
-# MAX_ANSWER_BYTES (100 files of MAX_FILE_BYTES in one GraphQL answer, as JSON text), and the
+# MAX_ANSWER_BYTES (a GraphQL answer for 100 reflections of a few KB is under 1 MB; 16 students
+# of one batch with 1 MB files still fit), and the
 # whole run ends by RUN_DEADLINE: students not fetched by then are `error`, the rest are kept.
 REQUEST_DEADLINE = 120.0
 RUN_DEADLINE = 30 * 60.0
-MAX_ANSWER_BYTES = 2 * GRAPHQL_BATCH * MAX_FILE_BYTES
+MAX_ANSWER_BYTES = 16 * MAX_FILE_BYTES
 # Errors a malformed answer (JSON null, a string, a list, missing fields) raises where a field
 # is read: that request's students are `error`, never a traceback.
 SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, IndexError)
