@@ -22,7 +22,10 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
 Retries are PyGithub's GithubRetry (urllib3 Retry): 5xx answers, time-outs and refused
 connections with backoff, Retry-After and rate limits waited out when the reset is near;
 otherwise the run stops with a message naming the reset time. Bodies cut short are sent again
-here (urllib3 has returned before the body is read).
+here (urllib3 has returned before the body is read). A hostile or broken server cannot hang,
+flood or crash a run: bodies are read under a deadline and a size cap (_GuardedAdapter), the run
+has a deadline, and a malformed answer, a redirect or an absurd wait is one line (see
+REQUEST_DEADLINE). Every message and the cache go through coursectl.errors.redact.
 
 The token comes from GITHUB_TOKEN, else `gh auth token`; it is never an argument, never printed
 or logged.
