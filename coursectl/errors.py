@@ -8,9 +8,37 @@ never a traceback.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+# Secrets that can reach a message: a URL's user:password@ (e.g. --api-url
+# http://x-access-token:TOKEN@host), GitHub's token shapes (ghp_ personal, gho_ OAuth, ghu_/ghs_/
+# ghr_ app tokens, github_pat_ fine-grained) and the value of an Authorization header.
+_SECRETS = re.compile(
+    r"(?P<url>://)[^/@\s]+@"
+    r"|(?P<shape>\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]+)"
+    r"|(?P<access>x-access-token:)[^@\s]+"
+    r"|(?P<header>authorization[\"']?\s*[:=]\s*[\"']?(?:(?:token|bearer|basic)\s+)?)[^\s,;'\"]+"
+    r"|(?P<scheme>\b(?:token|bearer)\s+)(?=\S*\d)[A-Za-z0-9_.~+/=-]{8,}",
+    re.IGNORECASE,
+)
+
+
+def _hide(match: re.Match[str]) -> str:
+    if match.lastgroup == "url":
+        return "://***@"
+    if match.lastgroup == "shape":
+        return "***"
+    return f"{match.group(match.lastgroup or 0)}***"
+
+
+def redact(text: str) -> str:
+    """`text` with every credential-shaped part replaced by ***: applied to every message, log
+    line and cache file the tool writes, so a token given by mistake is never shown or kept."""
+    return _SECRETS.sub(_hide, text)
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +49,10 @@ class Problem:
     line: int | None
     column: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "file", redact(self.file))
 
     def __str__(self) -> str:
         where = self.file
@@ -60,3 +92,12 @@ class UserError(Exception):
 
     def lines(self) -> list[str]:
         return [str(p) if p.file else p.message for p in self.problems]
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that passes every record with its message redacted (see `redact`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True

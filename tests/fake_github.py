@@ -23,6 +23,7 @@ Only the GraphQL shapes a client of this project sends are understood: aliased
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -30,8 +31,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -163,6 +166,12 @@ class Fault:
     kind: "403" (refused, not the rate limit), "404", "500", "502", "rate-limit" (403 + X-RateLimit-Remaining: 0, reset in
     `reset_in` s), "secondary" (403 + Retry-After), "slow" (answer after `delay` s),
     "truncated" (Content-Length promises more than is sent).
+    Hostile or broken servers: "html" / "null" / "string" (a 200 whose body is an HTML page, JSON
+    null, a JSON string), "redirect" (307 to the same URL), "redirect-away" (301 to another
+    host), "retry-after-date" (503 + Retry-After as an HTTP date `reset_in` s ahead),
+    "retry-after-huge" (503 + Retry-After: 10**30), "reset-far" (rate limit whose
+    X-RateLimit-Reset is in the year 33658), "trickle" (headers, then one byte every 0.2 s
+    forever), "huge" (a 200 of 20 MB).
     `times`: how many matching requests fail (-1: all of them).
     """
 
@@ -173,6 +182,7 @@ class Fault:
     reset_in: float = 3600.0
     graphql: bool | None = None  # None: REST and GraphQL; True/False: only that one
     method: str | None = None  # only requests with this method (e.g. "POST")
+    message: str = ""  # "403": the message GitHub gives instead of the SAML one
     hits: int = 0
 
 
@@ -180,6 +190,7 @@ class FakeGitHub:
     def __init__(self, token: str = "test-token-not-secret", latency: float = 0.0) -> None:
         self.token = token
         self.latency = latency
+        self.gzip = False  # compress answers when the client accepts it, as GitHub does
         self.repos: dict[str, FakeRepo] = {}
         self.faults: list[Fault] = []
         self.orgs: set[str] = set()  # organisations declared without repositories
@@ -442,6 +453,9 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         with self.github.lock:
             self.github.log.append((method, path, status))
+        if self.github.gzip and payload and "gzip" in self.headers.get("Accept-Encoding", ""):
+            payload = gzip.compress(payload)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header(
@@ -498,7 +512,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 403,
                 {
-                    "message": "Resource protected by organization SAML enforcement. You must "
+                    "message": fault.message
+                    or "Resource protected by organization SAML enforcement. You must "
                     "grant your Personal Access token access to this organization.",
                     "documentation_url": "https://docs.github.com/rest",
                 },
@@ -553,6 +568,55 @@ class _Handler(BaseHTTPRequestHandler):
                 path,
                 {"Retry-After": str(int(fault.reset_in))},
             )
+        elif kind in ("html", "null", "string"):
+            payload = {
+                "html": b"<!DOCTYPE html><html><body>Sign in to your proxy</body></html>",
+                "null": b"null",
+                "string": b'"maintenance"',
+            }[kind]
+            content_type = "text/html" if kind == "html" else "application/json; charset=utf-8"
+            self._send(200, payload, method, path, content_type=content_type)
+        elif kind == "redirect":
+            self._send(307, b"", method, path, {"Location": self.path})
+        elif kind == "redirect-away":
+            self._send(301, b"", method, path, {"Location": f"http://elsewhere.invalid{self.path}"})
+        elif kind in ("retry-after-date", "retry-after-huge"):
+            after = (
+                formatdate(time.time() + fault.reset_in, usegmt=True)
+                if kind == "retry-after-date"
+                else str(10**30)
+            )
+            # A maintenance page: urllib3 honours Retry-After on a 503 (PyGithub does not see it).
+            message = b'{"message": "Down for maintenance"}'
+            self._send(503, message, method, path, {"Retry-After": after})
+        elif kind == "reset-far":
+            message = b'{"message": "API rate limit exceeded for user ID 1."}'
+            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(10**12)}
+            self._send(403, message, method, path, headers)
+        elif kind == "trickle":
+            with self.github.lock:
+                self.github.log.append((method, path, 200))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.end_headers()  # no length: the body lasts until the connection closes
+            with suppress(OSError):
+                self.wfile.write(b"{")
+                for _ in range(3000):  # ten minutes at most, then the test has failed anyway
+                    time.sleep(0.2)
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            self.close_connection = True
+        elif kind == "huge":
+            with self.github.lock:
+                self.github.log.append((method, path, 200))
+            size = 20 * 1024 * 1024
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            with suppress(OSError):
+                self.wfile.write(b'"' + b"x" * (size - 2) + b'"')
+            self.close_connection = True
         elif kind == "truncated":
             payload = json.dumps({"data": {"partial": "x" * 200}}).encode()
             self._send(

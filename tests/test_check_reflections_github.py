@@ -323,3 +323,41 @@ def test_grace_and_a_late_version_out_of_range_from_github(
     assert not fake.repos[f"{ORG}/reflections-{first}".lower()].issues
     [issue] = fake.repos[f"{ORG}/reflections-{second}".lower()].issues
     assert "received 9:01:00 (h:mm:ss) after the deadline has 5 words" in issue["body"]
+
+
+def test_credentials_in_the_api_url_or_answers_never_reach_output_or_cache(
+    course_dir: Path, fake: FakeGitHub
+) -> None:
+    populate(fake, course_dir)
+    password = "ghs_PASSWORDinTheURL42"
+    # A server message quoting a token (a proxy echoing the request) for one student's events.
+    fake.fail("403", match="/activity", times=-1)
+    fake.faults[-1].message = f"denied for Authorization: token {TOKEN} and {password}"
+    url = fake.base_url.replace("://", f"://x-access-token:{password}@")
+    dead = f"http://x-access-token:{password}@127.0.0.1:9/api/v3"
+    outputs = []
+    for api_url in (url, dead):
+        result = CliRunner().invoke(
+            app,
+            [
+                "check-reflections",
+                "7",
+                "--source",
+                "github",
+                "--api-url",
+                api_url,
+                "-C",
+                str(course_dir),
+                "--format",
+                "csv",
+            ],
+            env={"GITHUB_TOKEN": TOKEN, "COLUMNS": "200"},
+        )
+        outputs.append(result.output)
+    assert "cannot connect" in outputs[1]
+    written = "".join(outputs)
+    for path in course_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".csv", ".md", ".txt", ""):
+            written += path.read_text(encoding="utf-8", errors="replace")
+    assert password not in written and TOKEN not in written
+    assert "x-access-token:***" in written or "://***@" in written

@@ -22,7 +22,10 @@ Cost (GitHub allows 5,000 REST requests and 5,000 GraphQL points an hour):
 Retries are PyGithub's GithubRetry (urllib3 Retry): 5xx answers, time-outs and refused
 connections with backoff, Retry-After and rate limits waited out when the reset is near;
 otherwise the run stops with a message naming the reset time. Bodies cut short are sent again
-here (urllib3 has returned before the body is read).
+here (urllib3 has returned before the body is read). A hostile or broken server cannot hang,
+flood or crash a run: bodies are read under a deadline and a size cap (_GuardedAdapter), the run
+has a deadline, and a malformed answer, a redirect or an absurd wait is one line (see
+REQUEST_DEADLINE). Every message and the cache go through coursectl.errors.redact.
 
 The token comes from GITHUB_TOKEN, else `gh auth token`; it is never an argument, never printed
 or logged.
@@ -55,7 +58,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from urllib3 import BaseHTTPResponse, Retry
 
-from coursectl.errors import UserError
+from coursectl.errors import RedactingFilter, UserError, redact
 from coursectl.reflections.check import MAX_FILE_BYTES
 from coursectl.reflections.feedback import Feedback, IssueResult
 from coursectl.reflections.source import FileSnapshot, Outcome, RepoFetch, RepoRequest
@@ -68,6 +71,16 @@ for _handler in list(_PYGITHUB_LOG.handlers):
     if type(_handler) is logging.StreamHandler:
         _PYGITHUB_LOG.removeHandler(_handler)
 _PYGITHUB_LOG.addHandler(logging.NullHandler())
+# Their records (request URLs, headers, bodies) are redacted before any handler sees them; a
+# logger's filter applies to records made on it, so each of PyGithub's and urllib3's loggers.
+for _name in (
+    "github",
+    "github.Requester",
+    "github.GithubRetry",
+    "urllib3",
+    "urllib3.connectionpool",
+):
+    logging.getLogger(_name).addFilter(RedactingFilter())
 
 if TYPE_CHECKING:
     from coursectl.reflections.source import SourceOptions
@@ -91,6 +104,21 @@ LISTING_PARAMS = {"sort": "updated", "direction": "desc", "per_page": 100}
 # move in the list, and updated_at's behaviour on a rename or transfer is GitHub's, not ours.
 MISSING_RECHECK_AFTER = timedelta(hours=24)
 LISTING_MAX_PAGES = 10  # read one after the other: past this, GraphQL is quicker
+# A hostile or broken server (or a proxy in front of it) cannot hang or flood a run: each answer
+# is read within REQUEST_DEADLINE (socket time-outs only bound the gap between two bytes), at most
+# MAX_ANSWER_BYTES (a GraphQL answer for 100 reflections of a few KB is under 1 MB; 16 students
+# of one batch with 1 MB files still fit), and the
+# whole run ends by RUN_DEADLINE: students not fetched by then are `error`, the rest are kept.
+REQUEST_DEADLINE = 120.0
+RUN_DEADLINE = 30 * 60.0
+MAX_ANSWER_BYTES = 16 * MAX_FILE_BYTES
+# Errors a malformed answer (JSON null, a string, a list, missing fields) raises where a field
+# is read: that request's students are `error`, never a traceback.
+SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, IndexError)
+SHAPE_REASON = "GitHub's answer was not in the expected form (a proxy or a wrong --api-url?)"
+# A wait GitHub asks for past this (a Retry-After or X-RateLimit-Reset years ahead) is not
+# believed: it is reported as "more than a day", never computed as a date.
+MAX_BELIEVED_WAIT = 24 * 3600.0
 
 
 # ---------------------------------------------------------------------------- token
@@ -143,19 +171,92 @@ _RESOURCE_NAMES = {"core": "REST API", "graphql": "GraphQL API"}
 class RateLimitStop(UserError):
     """GitHub's rate limit is used up and will not reset soon enough to wait."""
 
-    def __init__(self, reset: datetime, resource: str) -> None:
-        local = reset.astimezone()
-        minutes = max(0, round((reset - datetime.now(UTC)).total_seconds() / 60))
+    def __init__(self, wait: float, resource: str) -> None:
+        """`wait`: seconds until the reset, as GitHub said (any size: capped here)."""
+        name = _RESOURCE_NAMES.get(resource, resource)
+        if not wait <= MAX_BELIEVED_WAIT:  # also NaN
+            self.reset = datetime.now(UTC) + timedelta(seconds=MAX_BELIEVED_WAIT)
+            super().__init__(
+                f"GitHub ({name}) asks to wait more than a day (rate limit or Retry-After); "
+                "results fetched so far are cached: run the same command again later"
+            )
+            return
+        self.reset = datetime.now(UTC) + timedelta(seconds=max(0.0, wait))
+        local = self.reset.astimezone()
         super().__init__(
-            f"GitHub {_RESOURCE_NAMES.get(resource, resource)} rate limit used up; "
-            f"it resets at {local:%H:%M %Z} "
-            f"(in {minutes} min). Results fetched so far are cached: run the same command again then"
+            f"GitHub {name} rate limit used up; it resets at {local:%H:%M %Z} "
+            f"(in {round(max(0.0, wait) / 60)} min). Results fetched so far are cached: "
+            "run the same command again then"
         )
-        self.reset = reset
+
+
+def _seconds_until(reset: Any, default: float = 3600.0) -> float:
+    """Seconds until an X-RateLimit-Reset epoch time; `default` when it is not a number."""
+    try:
+        return float(reset) - time.time()
+    except (TypeError, ValueError):
+        return default
+
+
+class AnswerProblem(requests.RequestException):
+    """An answer this client will not read further (too big, or too slow as a whole)."""
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter reading each body in pieces under a total deadline and a size cap:
+    a server that trickles bytes (each within the socket time-out) or sends 20 MB cannot hang
+    the run or fill memory."""
+
+    def __init__(self, client: GitHubClient, **kwargs: Any) -> None:
+        self.client = client
+        super().__init__(**kwargs)
+
+    def send(  # type: ignore[override]  # keywords passed through as requests gives them
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        deadline, why = self.client.request_ends()
+        self.client.set_deadline(deadline)
+        kwargs["stream"] = True
+        # Waiting for the headers is bounded by the deadline too.
+        given = kwargs.get("timeout")
+        left = max(0.05, deadline - time.monotonic())
+        kwargs["timeout"] = min(given, left) if isinstance(given, int | float) else left
+        response = super().send(request, **kwargs)
+        cap = self.client.max_answer_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            raise AnswerProblem(f"GitHub's answer is over the {cap / 2**20:g} MB cap")
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            # decode_content: requests leaves gzip to iter_content, which this replaces.
+            while piece := response.raw.read1(65536, decode_content=True):
+                size += len(piece)
+                if size > cap:
+                    raise AnswerProblem(f"GitHub's answer is over the {cap / 2**20:g} MB cap")
+                if time.monotonic() > deadline:
+                    raise AnswerProblem(why)
+                pieces.append(piece)
+        except AnswerProblem:
+            response.close()
+            raise
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            response.close()
+            raise requests.exceptions.ConnectionError(exc) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # cut short: sent again
+            response.close()
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        response._content = b"".join(pieces)
+        response._content_consumed = True
+        return response
 
 
 class FetchFailed(Exception):
     """One request failed for good (after retries); the message is one line for the report."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(redact(message).split()))
 
 
 class _Stopped(Exception):
@@ -188,6 +289,11 @@ class _Retry(GithubRetry):
         return super().new(**kwargs)
 
     def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        if self.client is not None and time.monotonic() > self.client.current_deadline():
+            # Past this request's (or the run's) deadline: no more tries.
+            error = kwargs.get("error") or (args[3] if len(args) > 3 else None)
+            pool, url = kwargs.get("_pool"), kwargs.get("url") or ""
+            raise urllib3.exceptions.MaxRetryError(pool, url, error)  # type: ignore[arg-type]
         retry = super().increment(*args, **kwargs)
         if self.client is not None:
             self.client.count_retry()
@@ -220,6 +326,9 @@ class GitHubClient:
         max_rate_wait: float = 90,
         seconds_between_writes: float | None = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        request_deadline: float = REQUEST_DEADLINE,
+        run_deadline: float = RUN_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._token = token
         self.api_url = _checked_api_url(api_url)
@@ -229,6 +338,10 @@ class GitHubClient:
         self.max_rate_wait = max_rate_wait
         self.seconds_between_writes = seconds_between_writes
         self._sleep = sleep
+        self.request_deadline = request_deadline
+        self.run_deadline = run_deadline
+        self.max_answer_bytes = max_answer_bytes
+        self._run_ends = time.monotonic() + run_deadline
         self._local = threading.local()
         self._lock = threading.Lock()
         self.stats = ClientStats()
@@ -237,7 +350,32 @@ class GitHubClient:
         self._exhausted: dict[str, float] = {}  # resource -> reset time, once Remaining hit 0
 
     def __repr__(self) -> str:  # never show the token
-        return f"GitHubClient({self.api_url!r})"
+        return f"GitHubClient({redact(self.api_url)!r})"
+
+    def start_run(self) -> None:
+        """The run's deadline starts now."""
+        self._run_ends = time.monotonic() + self.run_deadline
+
+    def request_ends(self) -> tuple[float, str]:
+        """When the request starting now must be read whole (monotonic clock), and why."""
+        ends = time.monotonic() + self.request_deadline
+        if self._run_ends < ends:
+            return self._run_ends, self._run_over()
+        return ends, f"GitHub's answer did not arrive whole within {self.request_deadline:g} s"
+
+    def set_deadline(self, deadline: float) -> None:
+        self._local.deadline = deadline
+
+    def current_deadline(self) -> float:
+        """The deadline of this thread's request under way (urllib3 retries stop there)."""
+        deadline: float = getattr(self._local, "deadline", self._run_ends)
+        return deadline
+
+    def _run_over(self) -> str:
+        return (
+            f"not fetched: the run's {self.run_deadline:g} s deadline passed "
+            "(GitHub too slow); run the same command again for the rest"
+        )
 
     def github(self, once: bool = False) -> Github:
         """This thread's client; `once`: a 5xx or a time-out is not sent again (a POST that may
@@ -265,6 +403,12 @@ class GitHubClient:
                 pool_size=2,
                 lazy=True,
             )
+            # PyGithub builds its requests session itself: mount the guarded adapter on it (the
+            # connection is persistent, so this is the one every request of this thread uses).
+            connection = client.requester._Requester__createConnection()  # type: ignore[attr-defined]
+            adapter = _GuardedAdapter(self, max_retries=retry, pool_connections=2, pool_maxsize=2)
+            connection.session.mount("http://", adapter)
+            connection.session.mount("https://", adapter)
             setattr(self._local, name, client)
         return client
 
@@ -274,9 +418,8 @@ class GitHubClient:
 
     def wait(self, seconds: float, headers: Mapping[str, str]) -> None:
         """Wait out a rate limit or a backoff; a rate limit that resets later stops the run."""
-        if seconds > self.max_rate_wait:
-            reset = datetime.now(UTC) + timedelta(seconds=seconds)
-            raise RateLimitStop(reset, headers.get("x-ratelimit-resource", "core"))
+        if not seconds <= self.max_rate_wait:  # also NaN
+            raise RateLimitStop(seconds, headers.get("x-ratelimit-resource", "core"))
         self._sleep(seconds)
 
     # ------------------------------------------------------------------ requests
@@ -300,14 +443,20 @@ class GitHubClient:
             except RateLimitExceededExceedsMaxWait:
                 raise
             except GithubException as exc:  # GithubRetry raises a 403 that is no rate limit
-                return Reply(exc.status, dict(exc.headers or {}), exc.data)
+                return Reply(exc.status, _lower(exc.headers), exc.data)
             data: Any = text
             if text and status != 304 and status < 500:
                 try:
                     data = json.loads(text)
                 except ValueError:
-                    if status < 400:
+                    kind = got.get("content-type", "")
+                    if status < 400 and "json" in kind:
                         raise  # a success whose JSON is cut short: sent again
+                    if status < 400:
+                        raise FetchFailed(
+                            f"GitHub answered {status} with {kind or 'a body'} instead of JSON "
+                            "(a proxy or a wrong --api-url?)"
+                        ) from None
                     # An error page from a proxy in front of GitHub Enterprise: keep the text.
             return Reply(status, got, data)
 
@@ -325,17 +474,19 @@ class GitHubClient:
                 partial = exc.data if isinstance(exc.data, dict) else None
                 if exc.status in (400, 404) and partial is not None and "data" in partial:
                     # PyGithub raises when an alias is NOT_FOUND; the other aliases' data is here.
-                    return Reply(200, dict(exc.headers or {}), partial)
-                return Reply(exc.status, dict(exc.headers or {}), exc.data)
+                    return Reply(200, _lower(exc.headers), partial)
+                return Reply(exc.status, _lower(exc.headers), exc.data)
             return Reply(200, headers, data)
 
         reply = self._call(send, "graphql")
         answer = reply.data
         if reply.status != 200 or not isinstance(answer, dict):
-            raise FetchFailed(f"GitHub GraphQL answered {reply.status}")
-        if any(e.get("type") == "RATE_LIMITED" for e in answer.get("errors") or []):
-            reset = float(reply.headers.get("x-ratelimit-reset") or time.time() + 3600)
-            self._wait_for_reset(reset, "graphql")
+            raise FetchFailed(f"GitHub GraphQL answered {reply.status} without a JSON object")
+        errors = answer.get("errors") or []
+        if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+            raise FetchFailed(f"GitHub GraphQL: {SHAPE_REASON}")
+        if any(e.get("type") == "RATE_LIMITED" for e in errors):
+            self._wait_for_reset(_seconds_until(reply.headers.get("x-ratelimit-reset")), "graphql")
         return answer
 
     def _call(self, send: Callable[[Github], Reply], resource: str, once: bool = False) -> Reply:
@@ -347,35 +498,43 @@ class GitHubClient:
         for attempt in range(tries):
             if self.stop.is_set():
                 raise _Stopped
+            if time.monotonic() > self._run_ends:
+                raise FetchFailed(self._run_over())
             with self._lock:
                 reset = self._exhausted.pop(resource, None)
             if reset is not None:
                 # The last answer said no requests are left: do not spend one to hear a 403.
-                self._wait_for_reset(reset, resource)
+                self._wait_for_reset(reset - time.time(), resource)
             try:
                 reply = send(self.github(once))
             except RateLimitStop as stop:
                 self._halt(stop)
             except RateLimitExceededExceedsMaxWait as exc:
                 headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-                reset = float(headers.get("x-ratelimit-reset") or time.time() + (exc.wait or 3600))
-                self._halt(
-                    RateLimitStop(
-                        datetime.fromtimestamp(reset, UTC),
-                        headers.get("x-ratelimit-resource", resource),
-                    )
-                )
+                wait = _seconds_until(headers.get("x-ratelimit-reset"), float(exc.wait or 3600))
+                self._halt(RateLimitStop(wait, headers.get("x-ratelimit-resource", resource)))
+            except RuntimeError as exc:
+                # PyGithub refuses a redirect to another host or scheme (a wrong --api-url).
+                raise FetchFailed(
+                    f"GitHub redirected elsewhere: {redact(str(exc))[:200]}"
+                ) from None
+            except AnswerProblem as exc:
+                raise FetchFailed(str(exc)) from None
             except (requests.RequestException, ValueError) as exc:
                 retried = _retries_exhausted(exc)
+                if isinstance(exc, requests.exceptions.InvalidURL):
+                    self._halt(UserError(f"--api-url {redact(self.api_url)}: {redact(str(exc))}"))
                 if isinstance(retried, urllib3.exceptions.NewConnectionError):
                     # Nothing reached the server: every student would fail the same way, so
                     # say it once instead of reporting each of them.
                     self._halt(
                         UserError(
-                            f"cannot connect to GitHub at {self.api_url}; check the network, "
+                            f"cannot connect to GitHub at {redact(self.api_url)}; check the network, "
                             "--api-url or course.github.api_url in schedule.yaml"
                         )
                     )
+                if time.monotonic() > self._run_ends:
+                    raise FetchFailed(self._run_over()) from None
                 if isinstance(retried, urllib3.exceptions.ReadTimeoutError):
                     raise FetchFailed(
                         f"no answer from GitHub within {self.timeout:g} s{said}"
@@ -386,18 +545,32 @@ class GitHubClient:
                 continue
             if reply.headers.get("x-ratelimit-remaining") == "0":
                 with self._lock:
-                    self._exhausted[resource] = float(reply.headers["x-ratelimit-reset"])
+                    left = _seconds_until(reply.headers.get("x-ratelimit-reset"))
+                    self._exhausted[resource] = time.time() + min(left, 2 * MAX_BELIEVED_WAIT)
             if reply.status == 401:
                 self._halt(
                     UserError(
-                        f"GitHub ({self.api_url}) refused the token (401 Bad credentials); "
+                        f"GitHub ({redact(self.api_url)}) refused the token (401 Bad credentials); "
                         f"check {TOKEN_ENV} or run `gh auth login` again"
                     )
                 )
             if reply.status in (403, 429) and _is_rate_limit(reply):
+                # GithubRetry gives a rate limit back when it cannot read its reset (a year out
+                # of range): a reset that far off stops the run, like any far reset.
+                wait = _seconds_until(reply.headers.get("x-ratelimit-reset"), 0.0)
+                if not wait <= self.max_rate_wait:
+                    self._halt(
+                        RateLimitStop(wait, reply.headers.get("x-ratelimit-resource", resource))
+                    )
                 raise FetchFailed("still rate limited after waiting for the reset")
             if reply.status >= 500:
                 raise FetchFailed(f"GitHub answered {reply.status}{said}")
+            if 300 <= reply.status < 400 and reply.status != 304:
+                where = redact(str(reply.headers.get("location", "")))[:200]
+                raise FetchFailed(
+                    f"GitHub answered {reply.status}, a redirect to {where or 'nowhere'} "
+                    "(check --api-url or course.github.api_url)"
+                )
             return reply
         raise AssertionError("unreachable")
 
@@ -409,12 +582,18 @@ class GitHubClient:
         self.stop.set()
         raise _Stopped
 
-    def _wait_for_reset(self, reset: float, resource: str) -> None:
-        """Wait for the reset when it is near; otherwise stop every worker with a clear message."""
-        wait = max(0.0, reset - time.time()) + 1  # GitHub's reset is in whole seconds
-        if wait > self.max_rate_wait:
-            self._halt(RateLimitStop(datetime.fromtimestamp(reset, UTC), resource))
+    def _wait_for_reset(self, seconds: float, resource: str) -> None:
+        """Wait `seconds` for the reset when it is near; otherwise stop every worker with a clear
+        message."""
+        wait = max(0.0, seconds) + 1  # GitHub's reset is in whole seconds
+        if not wait <= self.max_rate_wait:
+            self._halt(RateLimitStop(wait, resource))
         self._sleep(wait)
+
+
+def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Headers with lower-case names, as PyGithub gives them on success (not on an exception)."""
+    return {k.lower(): v for k, v in (headers or {}).items()}
 
 
 def _retries_exhausted(exc: BaseException) -> BaseException | None:
@@ -482,6 +661,9 @@ class FetchCache:
                     "listings": self.listings,
                 }
             )
+        # Reasons and kept answers came from the server: no credential is written to disk.
+        # (Students' texts are base64, which has no `_` or `:`, so redaction leaves them be.)
+        text = redact(text)
         atomic_write_text(self.path, text, private=True)  # students' repositories and texts
 
     def etag_for(self, url: str) -> tuple[str | None, Any]:
@@ -665,6 +847,7 @@ class GitHubSource:
     ) -> list[RepoFetch]:
         tick = progress or (lambda n: None)
         now = self.clock()
+        self.client.start_run()
         results: list[RepoFetch | None] = [None] * len(requests)
         pending: list[_Work] = []
         for index, request in enumerate(requests):
@@ -813,6 +996,8 @@ class GitHubSource:
                 work.outcome, work.reason = "error", str(exc)
             except _Stopped:
                 work.outcome, work.reason = "error", "stopped"
+            except SHAPE_ERRORS:
+                work.outcome, work.reason = "error", SHAPE_REASON
 
         self._map(run, items)
 
@@ -1106,6 +1291,9 @@ class GitHubSource:
             except _Stopped:
                 for work in chunk:
                     work.outcome, work.reason = "error", "stopped"
+            except SHAPE_ERRORS:
+                for work in chunk:
+                    work.outcome, work.reason = "error", f"GraphQL: {SHAPE_REASON}"
 
         self._map(run, chunks)
 
@@ -1154,6 +1342,8 @@ class GitHubSource:
                     return
                 else:
                     raise FetchFailed(f"activity: GitHub answered {reply.status}")
+                if not isinstance(events, list):
+                    raise FetchFailed(f"activity: {SHAPE_REASON}")
                 if first:
                     work.activity_etag = tag
                 first = False
@@ -1268,6 +1458,8 @@ class GitHubSource:
                 item[0].outcome, item[0].reason = "error", str(exc)
             except _Stopped:
                 item[0].outcome, item[0].reason = "error", "stopped"
+            except SHAPE_ERRORS:
+                item[0].outcome, item[0].reason = "error", SHAPE_REASON
 
         self._map(run, wanted)
 
@@ -1276,7 +1468,8 @@ class GitHubSource:
     def _result(self, work: _Work, cutoff: datetime) -> RepoFetch:
         request = work.request
         if work.outcome is not None:
-            return RepoFetch(request, work.outcome, work.reason)
+            # Reasons quote the server (messages, per-repository errors): one line, no credentials.
+            return RepoFetch(request, work.outcome, " ".join(redact(work.reason).split()))
         on_time: FileSnapshot | None = None
         if work.on_time_blob is not None and work.on_time_sha and work.on_time_at:
             assert work.on_time_blob.content is not None
@@ -1311,7 +1504,7 @@ class GitHubSource:
 
 def _message(reply: Reply) -> str:
     if isinstance(reply.data, dict) and reply.data.get("message"):
-        return str(reply.data["message"])[:200]
+        return " ".join(redact(str(reply.data["message"])).split())[:200]
     return f"GitHub answered {reply.status}"
 
 
@@ -1414,7 +1607,7 @@ def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
                 # 404: no repo or no access; 410: issues are turned off in this repository.
                 return IssueResult(item.github, item.repo, "failed", reason=_message(listing))
             for issue in listing.data:
-                if issue.get("title") == item.title:
+                if isinstance(issue, dict) and issue.get("title") == item.title:
                     return IssueResult(
                         item.github,
                         item.repo,
@@ -1430,6 +1623,8 @@ def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
         return IssueResult(item.github, item.repo, "failed", reason=str(exc))
     except _Stopped:
         return IssueResult(item.github, item.repo, "failed", reason="stopped")
+    except SHAPE_ERRORS:
+        return IssueResult(item.github, item.repo, "failed", reason=SHAPE_REASON)
     if created.status != 201 or not isinstance(created.data, dict):
         return IssueResult(item.github, item.repo, "failed", reason=_message(created))
     return IssueResult(
@@ -1444,6 +1639,11 @@ def _open_one(client: GitHubClient, item: Feedback) -> IssueResult:
 def make_feedback_client(api_url: str | None) -> GitHubClient:
     """A client for opening issues: one write a second, as GitHub's guidelines ask."""
     pause = float(os.environ.get("COURSECTL_GITHUB_WRITE_PAUSE", "1.0"))
+    # One write a second for a whole class can take longer than a fetch run: no run deadline
+    # (each request still has its own).
     return GitHubClient(
-        resolve_token(api_url=api_url), api_url, seconds_between_writes=pause or None
+        resolve_token(api_url=api_url),
+        api_url,
+        seconds_between_writes=pause or None,
+        run_deadline=float("inf"),
     )
