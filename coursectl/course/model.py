@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -617,16 +618,25 @@ class Schedule(StrictModel):
         description="deliverables due every week (added to `deliverables` when loaded)",
     )
 
+    # Deliverable id -> index in `repeats` of the rule that made it (errors point at the rule).
+    _repeated: dict[str, int] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _expand(self) -> Schedule:
         """Weekly deliverables from `repeats:`; a listed week without lectures gets one per
         lecture meeting day (not in a break)."""
-        for repeat in self.repeats:
-            self.deliverables.extend(repeat.expand(self))
+        for index, repeat in enumerate(self.repeats):
+            made = repeat.expand(self)
+            self._repeated.update(dict.fromkeys((d.id for d in made), index))
+            self.deliverables.extend(made)
         for week in self.weeks:
             if not week.lectures:
                 week.lectures = self.meeting_lectures(week.number)
         return self
+
+    def repeat_of(self, deliverable_id: str) -> int | None:
+        """Index in `repeats` of the rule that made this deliverable, or None."""
+        return self._repeated.get(deliverable_id)
 
     def meeting_lectures(self, number: int) -> list[Lecture]:
         """The lectures `meetings:` give course week `number`, in date order."""
