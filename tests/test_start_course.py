@@ -312,3 +312,31 @@ def test_a_problem_with_a_repeated_deliverable_names_its_rule(new_course: Path) 
     )
     # Week 2's Monday is Labor Day.
     assert [(p.line, "reflection-w02" in p.message) for p in problems] == [(line, True)], problems
+
+
+def test_init_in_a_terminal_asks_for_what_is_missing(tmp_path: Path) -> None:
+    # A real terminal (a pty), as a TA runs it: each missing answer is asked for in turn.
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "coursectl", "init", str(tmp_path / "c"), "--code", "CS 1"]
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    answers = ["Intro", "2026-08-31", "2026-12-11", "America/New_York", "MO WE 10:00-11:15"]
+    answers += ["A TU 09:00-09:50; B TU 11:00-11:50", "2026-09-07 Labor Day"]
+    seen = b""
+    for answer in answers:
+        deadline = time.monotonic() + 30
+        while not seen.rstrip().endswith(b":") and time.monotonic() < deadline:
+            seen += os.read(leader, 4096)
+        seen = b""
+        os.write(leader, answer.encode() + b"\n")
+    assert process.wait(timeout=60) == 0
+    os.close(leader)
+    schedule = load_course(tmp_path / "c").schedule
+    assert (schedule.course.name, schedule.sections()) == ("Intro", ["A", "B"])
+    assert [b.title for b in schedule.breaks] == ["Labor Day"]

@@ -25,6 +25,14 @@ def _ask(value: str | None, flag: str, question: str, default: str | None = None
     raise UserError(f"{flag} is missing; pass {flag} (or run init in a terminal to be asked)")
 
 
+def _optional_list(question: str) -> list[str]:
+    """An optional repeatable flag left out: none, or in a terminal the TA's ';'-list."""
+    if not sys.stdin.isatty():
+        return []
+    answer: str = typer.prompt(question, default="", show_default=False)
+    return [item.strip() for item in answer.split(";") if item.strip()]
+
+
 def _day(text: str, flag: str) -> date:
     try:
         return date.fromisoformat(text.strip().split()[-1])
@@ -85,32 +93,38 @@ def init(
     )
 
     refuse_non_empty(folder, force)  # before any question, not after all of them
-    interactive = sys.stdin.isatty()
-    sections = section
-    if sections is None and interactive:
-        answer = typer.prompt(
-            "Discussion sections, ';' between them (e.g. 'A TU 09:00-09:50'), empty for none",
-            default="",
+    # Asked in this order in a terminal: the required answers, then the optional ones.
+    answers = {
+        "code": _ask(code, "--code", "Course code (e.g. CS 201)"),
+        "name": _ask(name, "--name", "Course name"),
+        "start": _ask(start, "--start", "First day of term (YYYY-MM-DD)"),
+        "end": _ask(end, "--end", "Last day of term (YYYY-MM-DD)"),
+        "timezone": _ask(timezone, "--timezone", "Time zone (e.g. America/New_York)"),
+        "meets": _ask(meets, "--meets", "Lecture days and times (e.g. MO WE 10:00-11:15)"),
+    }
+    sections = (
+        section
+        if section is not None
+        else _optional_list(
+            "Discussion sections, ';' between them (e.g. 'A TU 09:00-09:50'), empty for none"
         )
-        sections = [s for s in answer.split(";") if s.strip()]
-    breaks = break_
-    if breaks is None and interactive:
-        answer = typer.prompt(
-            "Breaks, ';' between them (e.g. '2026-11-23..2026-11-27 Thanksgiving'), empty for none",
-            default="",
+    )
+    breaks = (
+        break_
+        if break_ is not None
+        else _optional_list(
+            "Breaks, ';' between them (e.g. '2026-11-23..2026-11-27 Thanksgiving'), empty for none"
         )
-        breaks = [b for b in answer.split(";") if b.strip()]
+    )
     spec = CourseSpec(
-        code=_ask(code, "--code", "Course code (e.g. CS 201)"),
-        name=_ask(name, "--name", "Course name"),
-        start=_day(_ask(start, "--start", "First day of term (YYYY-MM-DD)"), "--start"),
-        end=_day(_ask(end, "--end", "Last day of term (YYYY-MM-DD)"), "--end"),
-        timezone=_ask(timezone, "--timezone", "Time zone (e.g. America/New_York)"),
-        lectures=parse_meeting(
-            _ask(meets, "--meets", "Lecture days and times (e.g. MO WE 10:00-11:15)")
-        ),
-        sections=[parse_section(s) for s in sections or []],
-        breaks=[parse_break(b) for b in breaks or []],
+        code=answers["code"],
+        name=answers["name"],
+        start=_day(answers["start"], "--start"),
+        end=_day(answers["end"], "--end"),
+        timezone=answers["timezone"],
+        lectures=parse_meeting(answers["meets"]),
+        sections=[parse_section(s) for s in sections],
+        breaks=[parse_break(b) for b in breaks],
         term=term,
         github_org=github_org,
     )
