@@ -18,6 +18,8 @@ from coursectl.commands import (
     demo_command,
     gradebook_command,
     gradescope_command,
+    init_command,
+    new_term_command,
     render_command,
     validate_command,
 )
@@ -62,6 +64,8 @@ def _options(
     pass
 
 
+app.command("init")(init_command.init)
+app.command("new-term")(new_term_command.new_term)
 app.command("demo")(demo_command.demo)
 app.command("validate")(validate_command.validate)
 app.command("deadlines")(deadlines_command.deadlines)

@@ -48,7 +48,18 @@ ARGS: dict[str, list[str]] = {
     "gradebook explain": ["9100001"],
     "render week": ["7"],
     "render reminder": ["pp1-peer-reviews"],
+    # `{course}` stands for the course folder where a command takes it as an argument.
+    "new-term": [
+        "{course}",
+        str(Path(tempfile.mkdtemp(prefix="coursectl-nt-")) / "n"),
+        "--start",
+        "2027-01-19",
+    ],
+    "init": [],  # starts a course, reads none: see tests/test_start_course.py
 }
+# Commands that take the course folder as an argument instead of --course, or none.
+COURSE_ARGUMENT = {"new-term"}
+NO_COURSE = {"init"}
 
 LEAVES = [
     name for name, command in COMMANDS if not _is_group(command) or command.invoke_without_command
@@ -72,13 +83,18 @@ ROSTER_FREE = {
 
 @pytest.mark.parametrize(
     ("name", "case"),
-    [(name, "malformed-yaml") for name in sorted(ARGS)]
-    + [(name, "roster-missing-column") for name in sorted(set(ARGS) - ROSTER_FREE)],
+    [(name, "malformed-yaml") for name in sorted(set(ARGS) - NO_COURSE)]
+    + [
+        (name, "roster-missing-column")
+        for name in sorted(set(ARGS) - ROSTER_FREE - NO_COURSE - COURSE_ARGUMENT)
+    ],
 )
 def test_broken_course_gives_one_line_errors(
     runner: CliRunner, name: str, case: str, tmp_path: Path
 ) -> None:
-    argv = [*name.split(), *ARGS[name], "--course", str(COURSES / case)]
+    course = str(COURSES / case)
+    argv = [*name.split(), *(course if a == "{course}" else a for a in ARGS[name])]
+    argv += [] if name in COURSE_ARGUMENT else ["--course", course]
     result = runner.invoke(app, argv, env={**OFFLINE, "HOME": str(tmp_path)})
     assert result.exit_code != 0, result.output
     assert isinstance(result.exception, SystemExit), repr(result.exception)

@@ -151,6 +151,16 @@ def _read_checked_roster(root: Path, schedule: Schedule) -> tuple[list[Student],
     return students, problems + unknown_sections(schedule, students, roster_name)
 
 
+def _locate_repeated(schedule: Schedule, smap: SourceMap) -> None:
+    """A problem with a deliverable made by `repeats:` names the line of its rule."""
+    for index, item in enumerate(schedule.deliverables):
+        rule = schedule.repeat_of(item.id)
+        if rule is not None:
+            line, column = smap.locate(("repeats", rule, "deliverable"))
+            if line is not None and column is not None:
+                smap.positions[("deliverables", index)] = (line, column)
+
+
 def read_course_files(root: Path, roster: bool = True) -> tuple[CourseFiles | None, list[Problem]]:
     """Parse schedule.yaml, rubrics/ and (with `roster`) the roster, each checked on its own:
     what the rules look at (None when schedule.yaml did not load), and each file's problems."""
@@ -176,6 +186,7 @@ def read_course_files(root: Path, roster: bool = True) -> tuple[CourseFiles | No
         problems += found
     if schedule is None:
         return None, problems
+    _locate_repeated(schedule, smap)
     students: list[Student] | None = None
     if roster:
         roster_path = root / schedule.course.roster

@@ -19,6 +19,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -507,6 +510,101 @@ Deliverable = Annotated[
 ]
 
 
+_DELIVERABLE_ADAPTER: TypeAdapter[Deliverable] = TypeAdapter(Deliverable)
+
+
+def _week_list(value: Any) -> Any:
+    """'1-14' or '1-6, 8-14' or [1, 2, 3] -> [1, ..., 14]."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if not isinstance(value, str):
+        return value
+    weeks: list[int] = []
+    for part in value.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            weeks += list(range(int(first), int(last if dash else first) + 1))
+        except ValueError:
+            raise ValueError(
+                f"weeks: '{value}' is not a list of weeks; write e.g. '1-14'"
+            ) from None
+    return weeks
+
+
+class Repeat(StrictModel):
+    """One deliverable every week, so a term is not typed out: each course week in `weeks`
+    gets a copy of `deliverable`, due on `every` at `at`, with `{week}` (or `{week:02}`) in its
+    strings replaced by the week's number. Ids stay stable across edits: reflection-w{week:02}."""
+
+    every: Weekday = Field(description="weekday it is due, e.g. FR")
+    at: ClockTime = Field(description="local time it is due, e.g. '23:59'")
+    weeks: Annotated[list[Annotated[int, Field(ge=1)]], BeforeValidator(_week_list)] = Field(
+        default_factory=list,
+        description="course weeks, e.g. '1-14' or '1-6, 8-14'; default every week of the term",
+    )
+    skip_breaks: bool = Field(True, description="no deliverable when its due day is in a break")
+    deliverable: dict[str, Any] = Field(
+        description="the deliverable's keys (id, kind, title, platform, ...) without week and due"
+    )
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _weekday_word(cls, value: Any) -> Any:
+        index = _weekday_from_word(str(value)) if isinstance(value, str) else None
+        return list(Weekday)[index].value if index is not None else value
+
+    @field_validator("deliverable")
+    @classmethod
+    def _a_deliverable(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in ("week", "due"):
+            if key in value:
+                raise ValueError(f"deliverable: remove '{key}'; the repeat sets it for each week")
+        if "{week" not in str(value.get("id", "")):
+            raise ValueError(
+                "deliverable: its id needs '{week}' or '{week:02}' so each week's id differs, "
+                "e.g. reflection-w{week:02}"
+            )
+        # Fails here, at the repeat's own line, rather than once per week later.
+        try:
+            _DELIVERABLE_ADAPTER.validate_python(
+                {**expand_week(value, 1), "week": 1, "due": "2000-01-03 23:59"}
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"] if p not in DELIVERABLE_KINDS)
+            if first["type"] == "missing":
+                raise ValueError(f"deliverable: missing required key '{where}'; add it") from None
+            if first["type"] == "extra_forbidden":
+                raise ValueError(
+                    f"deliverable: unknown key '{where}'; check its spelling"
+                ) from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"deliverable: {where}: {message}".replace(": : ", ": ")) from None
+        return value
+
+    def expand(self, schedule: Schedule) -> list[Deliverable]:
+        found: list[Deliverable] = []
+        for number in self.weeks or schedule.week_numbers():
+            day = schedule.monday_of(number) + timedelta(days=self.every.number)
+            if self.skip_breaks and schedule.break_on(day):
+                continue
+            fields = {**expand_week(self.deliverable, number), "week": number}
+            fields["due"] = datetime.combine(day, self.at, tzinfo=schedule.tz)
+            found.append(_DELIVERABLE_ADAPTER.validate_python(fields))
+        return found
+
+
+def expand_week(value: Any, number: int) -> Any:
+    """`value` with '{week}' / '{week:02}' in every string replaced by `number`."""
+    if isinstance(value, str):
+        return value.replace("{week:02}", f"{number:02}").replace("{week}", str(number))
+    if isinstance(value, dict):
+        return {key: expand_week(item, number) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand_week(item, number) for item in value]
+    return value
+
+
 class Schedule(StrictModel):
     """The whole of schedule.yaml."""
 
@@ -515,6 +613,59 @@ class Schedule(StrictModel):
     breaks: list[Break] = Field(default_factory=list)
     weeks: list[Week] = Field(default_factory=list)
     deliverables: list[Deliverable] = Field(default_factory=list)
+    repeats: list[Repeat] = Field(
+        default_factory=list,
+        description="deliverables due every week (added to `deliverables` when loaded)",
+    )
+
+    # Deliverable id -> index in `repeats` of the rule that made it (errors point at the rule).
+    _repeated: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _expand(self) -> Schedule:
+        """Weekly deliverables from `repeats:`; a listed week without lectures gets one per
+        lecture meeting day (not in a break)."""
+        for index, repeat in enumerate(self.repeats):
+            made = repeat.expand(self)
+            self._repeated.update(dict.fromkeys((d.id for d in made), index))
+            self.deliverables.extend(made)
+        for week in self.weeks:
+            if not week.lectures:
+                week.lectures = self.meeting_lectures(week.number)
+        return self
+
+    def repeat_of(self, deliverable_id: str) -> int | None:
+        """Index in `repeats` of the rule that made this deliverable, or None."""
+        return self._repeated.get(deliverable_id)
+
+    def meeting_lectures(self, number: int) -> list[Lecture]:
+        """The lectures `meetings:` give course week `number`, in date order."""
+        monday = self.monday_of(number)
+        lectures = []
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            if self.break_on(day) or not self.course.start <= day <= self.course.end:
+                continue
+            lectures += [
+                Lecture(date=day, title=meeting.title)
+                for meeting in self.meetings
+                if meeting.kind == "lecture"
+                and day.weekday() in {d.number for d in meeting.days}
+                and (meeting.first or self.course.start) <= day <= (meeting.last or self.course.end)
+            ]
+        return lectures
+
+    def monday_of(self, number: int) -> date:
+        """The Monday course week `number` starts on (weeks that are all break are not counted,
+        as in `week_of`)."""
+        monday = self.course.start - timedelta(days=self.course.start.weekday())
+        week = 1
+        while True:
+            if not all(self.break_on(monday + timedelta(days=d)) for d in range(5)):
+                if week == number:
+                    return monday
+                week += 1
+            monday += timedelta(weeks=1)
 
     @property
     def tz(self) -> ZoneInfo:
