@@ -34,7 +34,11 @@ BROKEN = {
     "misspelled-key": ("schedule.yaml", 51, "unknown key 'platfrom'; did you mean 'platform'?"),
     "deadline-without-time": ("schedule.yaml", 50, "has no time; a deadline needs one"),
     "break-outside-term": ("schedule.yaml", 29, "is outside the term"),
-    "unknown-kind": ("schedule.yaml", 35, "unknown kind 'portfolio'"),
+    "unknown-kind": (
+        "schedule.yaml",
+        36,
+        "unknown kind 'portfolio'; did you mean 'portfolio-piece'?",
+    ),
     "policy-weights": ("rubrics/grading-policy.yaml", 3, "category weights add up to 90, not 100"),
     "policy-unknown-item": ("rubrics/grading-policy.yaml", 7, "unknown deliverable 'pp2'"),
     "roster-repeated-header": ("rosters/roster.csv", 4, "line 4 repeats the header; remove it"),

@@ -327,7 +327,9 @@ def times_happen_once(course: CourseFiles) -> list[Problem]:
     problems = []
     for index, item in enumerate(schedule.deliverables):
         for key, moment in (("due", item.due), ("start", getattr(item, "start", None))):
-            twice = _repeated_by_clocks(moment, schedule.tz) if moment is not None else None
+            if moment is None:
+                continue
+            twice = _repeated_by_clocks(moment, schedule.tz)
             if twice is None:
                 continue
             before, after = twice
@@ -554,7 +556,9 @@ def _pattern_mistake(pattern: str, fields: tuple[str, ...]) -> str | None:
     try:
         parsed = list(string.Formatter().parse(pattern))
     except ValueError as exc:
-        return f"is not a pattern ({exc}); write fields as {allowed}, a brace itself as {{{{ or }}}}"
+        return (
+            f"is not a pattern ({exc}); write fields as {allowed}, a brace itself as {{{{ or }}}}"
+        )
     names = [name for _, name, _, _ in parsed if name is not None]
     for name in names:
         if name not in fields:
@@ -868,8 +872,8 @@ def policy_grades_every_deliverable(course: CourseFiles) -> list[Problem]:
     ]
 
 
-# (template, the command that renders it, whether this course runs that command)
 def _templates_needed(schedule: Schedule) -> list[tuple[str, str]]:
+    """Each template this course's commands render, with the command that renders it."""
     kinds = {d.kind for d in schedule.deliverables}
     reflections_on_github = any(
         d.kind == "reflection" and d.platform == "github" for d in schedule.deliverables

@@ -9,7 +9,7 @@ import difflib
 import re
 import types
 from collections.abc import Sequence
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,9 @@ from coursectl.course.model import DELIVERABLE_KINDS, WEEKDAY_NAMES
 from coursectl.course.rules import zone_advice
 from coursectl.course.yamlsource import PathKey, SourceMap
 from coursectl.errors import Problem
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 # What to write for a group of keys given as one value, by model; {value} is what was written.
 EXAMPLES = {
@@ -136,7 +139,7 @@ def _written_keys(smap: SourceMap, path: PathKey) -> set[str]:
 # ---------------------------------------------------------------------------- one error
 
 
-def _number_advice(error: dict[str, Any], key: str) -> str:
+def _number_advice(error: ErrorDetails, key: str) -> str:
     kind = error["type"]
     number = "a whole number" if kind != "float_parsing" else "a number"
     written = str(error["input"])
@@ -146,14 +149,16 @@ def _number_advice(error: dict[str, Any], key: str) -> str:
     return f"{key}: '{written}' is not {number}; write e.g. 7"
 
 
-def _keys_advice(error: dict[str, Any], key: str, model: type[BaseModel] | None) -> str:
+def _keys_advice(error: ErrorDetails, key: str, model: type[BaseModel] | None) -> str:
     """A group of keys written as one value (`words: 300-500`, `github: my-org`)."""
     value = error["input"]
     name = (error.get("ctx") or {}).get("class_name") or (model.__name__ if model else "")
     if name == "WordRange":
         numbers = re.findall(r"\d+", str(value))
-        low, high = (numbers + ["300", "500"])[:2] if len(numbers) != 1 else ("0", numbers[0])
-        return f"{key}: {_shown(value)} is not a word range; write {key}: {{min: {low}, max: {high}}}"
+        low, high = [*numbers, "300", "500"][:2] if len(numbers) != 1 else ("0", numbers[0])
+        return (
+            f"{key}: {_shown(value)} is not a word range; write {key}: {{min: {low}, max: {high}}}"
+        )
     if name in EXAMPLES and isinstance(value, str | int | float):
         example = EXAMPLES[name].format(value=value)
         if name == "PolicyItem" and value in DELIVERABLE_KINDS:
@@ -169,7 +174,7 @@ def _keys_advice(error: dict[str, Any], key: str, model: type[BaseModel] | None)
     return f"{key}: {_shown(value)} should be keys on their own lines, indented under '{key}:'"
 
 
-def _list_advice(error: dict[str, Any], key: str) -> str:
+def _list_advice(error: ErrorDetails, key: str) -> str:
     value = error["input"]
     if value is None:
         return f"{key}: is empty; write a list, e.g. {key}: [a, b], or remove the key"
@@ -192,13 +197,13 @@ def _choice_advice(written: Any, choices: Sequence[str], key: str, what: str) ->
     return f"{key}: unknown {what} '{text}'; use one of {shown}"
 
 
-def _expected(error: dict[str, Any]) -> list[str]:
+def _expected(error: ErrorDetails) -> list[str]:
     """The choices pydantic lists in 'expected' ("'a', 'b' or 'c'")."""
     expected = str((error.get("ctx") or {}).get("expected", ""))
     return re.findall(r"'([^']*)'", expected)
 
 
-def _weekday_advice(error: dict[str, Any]) -> str:
+def _weekday_advice(error: ErrorDetails) -> str:
     written = str(error["input"])
     parts = [p for p in re.split(r"[,\s/]+", written) if p]
     days = []
@@ -206,11 +211,13 @@ def _weekday_advice(error: dict[str, Any]) -> str:
         match = [n for n in WEEKDAY_NAMES if len(part) >= 2 and n.startswith(part.lower())]
         days.append(match[0][:2].upper() if match else None)
     if len(parts) > 1 and all(days):
-        return f"days: '{written}' is several days in one; write days: [{', '.join(map(str, days))}]"
+        return (
+            f"days: '{written}' is several days in one; write days: [{', '.join(map(str, days))}]"
+        )
     return f"days: '{written}' is not a weekday; write MO, TU, WE, TH, FR, SA or SU"
 
 
-def _bound_advice(error: dict[str, Any], key: str) -> str:
+def _bound_advice(error: ErrorDetails, key: str) -> str:
     ctx = {
         name: f"{bound:g}" if isinstance(bound, int | float) else bound
         for name, bound in (error.get("ctx") or {}).items()
@@ -226,7 +233,7 @@ def _bound_advice(error: dict[str, Any], key: str) -> str:
     return f"{key}: {written} is too large; it must be {ctx.get('le')} or less"
 
 
-def describe(error: dict[str, Any], root: type[BaseModel]) -> str:
+def describe(error: ErrorDetails, root: type[BaseModel]) -> str:
     """One pydantic error in a TA's words, with what to write instead."""
     kind = error["type"]
     loc = error["loc"]
@@ -286,7 +293,7 @@ def describe(error: dict[str, Any], root: type[BaseModel]) -> str:
 
 
 def _misspelling(
-    error: dict[str, Any], root: type[BaseModel], smap: SourceMap, missing: set[PathKey]
+    error: ErrorDetails, root: type[BaseModel], smap: SourceMap, missing: set[PathKey]
 ) -> tuple[str, PathKey | None] | None:
     """For an unknown key: the message naming the key it likely means, and that key's path
     when it is a required key reported missing beside it (so that line can go)."""
@@ -324,6 +331,8 @@ def validation_problems(
     for error in errors:
         path = yaml_path(error["loc"])
         message = describe(error, root)
+        if error["type"] == "union_tag_invalid":
+            path = (*path, "kind")
         if error["type"] == "union_tag_not_found":
             # 'knid: reflection' leaves pydantic no kind to check the other keys by.
             close = difflib.get_close_matches("kind", sorted(_written_keys(smap, path)), n=1)
@@ -342,4 +351,3 @@ def validation_problems(
         for (path, message), error in zip(lines, errors, strict=True)
         if not (error["type"] == "missing" and path in explained)
     ]
-
