@@ -716,3 +716,10 @@ def test_rule_summaries_name_every_rule_errors_first() -> None:
     assert summaries[0].summary == (
         "course.timezone is a place's IANA zone, not an abbreviation or fixed offset (EST, UTC-5)."
     )
+
+
+def test_every_rule_is_listed_in_the_course_files_reference() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "course-files.md").read_text(encoding="utf-8")
+    for summary in rule_summaries():
+        row = f"| `{summary.name}` | {summary.kind} | {summary.summary} |"
+        assert row in docs, f"docs/course-files.md: add the row {row}"
