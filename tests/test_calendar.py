@@ -416,7 +416,7 @@ def test_cli_alarm_options(course_dir: Path, runner: CliRunner) -> None:
             r"schedule\.yaml:5(:\d+)?: 'America/Springfield' is not an IANA time zone",
         ),
         ("break-outside-term", r"schedule\.yaml:29(:\d+)?: break .* is outside the term"),
-        ("deadline-without-time", r"schedule\.yaml:49(:\d+)?: .*has no time; a deadline needs one"),
+        ("deadline-without-time", r"schedule\.yaml:50(:\d+)?: .*has no time; a deadline needs one"),
     ],
 )
 def test_bad_input_one_line_error_and_no_file(

@@ -138,7 +138,7 @@ def test_validate_json_lists_problems_and_warnings(runner: CliRunner) -> None:
     assert report["problems"] == [
         {
             "file": str(schedule),
-            "line": 46,
+            "line": 47,
             "column": report["problems"][0]["column"],
             "message": "duplicate id 'pp1' (first on line 35); make it unique",
             "level": "error",
@@ -152,5 +152,5 @@ def test_validate_json_lists_problems_and_warnings(runner: CliRunner) -> None:
     code, report = _validate_json(runner, COURSES / "lecture-off-pattern")
     assert code == 0 and report["ok"] is True
     (warning,) = report["problems"]
-    assert warning["level"] == "warning" and warning["line"] == 61
+    assert warning["level"] == "warning" and warning["line"] == 62
     assert "a day no lecture meets" in warning["message"]

@@ -3,6 +3,7 @@ message, the course it was made from gets nothing. Each test names the rule it c
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -72,6 +73,7 @@ deliverables:
     platform: gradescope
     reviews: pp1
     rubric: peer-review
+    submission_link: https://github.com/{org}/pp1-{github}
   - id: exam-1
     kind: exam
     title: Exam 1
@@ -109,7 +111,8 @@ categories:
     title: Reflections
     weight: 40
     items:
-      - {kind: reflection, weight: 100, rule: completion}
+      - {kind: reflection, weight: 50, rule: completion}
+      - {kind: exam, weight: 50}
 gradebook:
   canvas_ids:
     pp1: "510001"
@@ -185,6 +188,75 @@ def at(needle: str, text: str = SCHEDULE, file: str = "course/schedule.yaml") ->
 # ---------------------------------------------------------------------------- schedule.yaml
 
 
+@pytest.mark.parametrize(
+    ("zone", "region"),
+    [
+        ("EST", "America/New_York"),
+        ("EST5EDT", "America/New_York"),
+        ("MST", "America/Denver"),
+        ("HST", "Pacific/Honolulu"),
+        ("GMT", "Europe/London"),
+        ("CET", "Europe/Paris"),
+        ("Etc/GMT+5", "America/New_York"),
+        ("Etc/GMT-1", "Europe/Paris"),
+    ],
+)
+def test_timezone_is_a_region(course: Path, zone: str, region: str) -> None:
+    for fine in ("America/Los_Angeles", "America/Phoenix", "UTC"):  # Phoenix: no DST, a place
+        assert (
+            run(rules.timezone_is_a_region, course, edit(SCHEDULE, "America/Los_Angeles", fine))
+            == []
+        )
+    broken = edit(SCHEDULE, "America/Los_Angeles", zone)
+    [message] = run(rules.timezone_is_a_region, course, broken)
+    assert message.startswith(f"{at('timezone:', broken)}:13: '{zone}' is ")
+    assert message.endswith(f"e.g. '{region}'") or f"e.g. '{region}' (" in message
+
+
+@pytest.mark.parametrize(
+    ("written", "advice"),
+    [
+        (
+            "UTC-5",
+            "'UTC-5' is a fixed offset from UTC: summer time would be wrong for the whole "
+            "term; write the region's IANA zone, e.g. 'America/New_York'",
+        ),
+        ("GMT+1", "e.g. 'Europe/Paris'"),
+        ("+05:30", "e.g. 'Asia/Kolkata'"),
+        (
+            "PST",
+            "'PST' is an abbreviation, not the zone of a place: the clock changes would be "
+            "wrong for the term; write the IANA region zone, e.g. 'America/Los_Angeles'",
+        ),
+        ("America/Springfield", "'America/Springfield' is not an IANA time zone"),
+    ],
+)
+def test_timezone_is_a_region_when_zoneinfo_does_not_know_it(
+    course: Path, written: str, advice: str
+) -> None:
+    """Zones zoneinfo refuses are the model's error; it says the same thing as the rule."""
+    write(course, edit(SCHEDULE, "America/Los_Angeles", f"'{written}'"))
+    _, problems = read_course_files(course)
+    assert [p.line for p in problems] == [line(SCHEDULE, "timezone:")]
+    assert advice in problems[0].message
+
+
+def test_course_not_empty(course: Path) -> None:
+    assert run(rules.course_not_empty, course) == []
+    no_weeks = SCHEDULE[: SCHEDULE.index("weeks:")] + SCHEDULE[SCHEDULE.index("deliverables:") :]
+    assert run(rules.course_not_empty, course, no_weeks, policy=None) == []
+    empty = SCHEDULE[: SCHEDULE.index("weeks:")] + "deliverables: []\n"
+    assert run(rules.course_not_empty, course, empty, policy=None) == [
+        f"{at('deliverables: []', empty)}:15: the course has no weeks and no deliverables: "
+        "there is nothing to render, remind of or grade; add weeks: and deliverables: to "
+        "schedule.yaml"
+    ]
+    assert run(rules.course_not_empty, course, SCHEDULE[: SCHEDULE.index("weeks:")]) == [
+        "course/schedule.yaml:1:1: the course has no weeks and no deliverables: there is "
+        "nothing to render, remind of or grade; add weeks: and deliverables: to schedule.yaml"
+    ]
+
+
 def test_unique_ids(course: Path) -> None:
     assert run(rules.unique_ids, course) == []
     broken = edit(SCHEDULE, "id: exam-1", "id: pp1")
@@ -228,6 +300,37 @@ def test_times_exist(course: Path) -> None:
         f"{at('due: Sun 2026-03-08', broken)}:10: 'pp1': Sun 2026-03-08 02:30 does not exist in "
         "America/Los_Angeles (clocks jump from 02:00 to 03:00 that night); write 03:00 or 01:59"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "suggestion"),
+    [
+        (
+            "Sun 2026-11-01 01:30",
+            "write 00:59 or 02:00, or add the offset: '2026-11-01 01:30-07:00' (the first) or "
+            "'2026-11-01 01:30-08:00' (the second)",
+        ),
+        ("Sun 2026-11-01 01:00", "write 00:59 or 02:00"),
+        ("Sun 2026-11-01 01:59", "write 00:59 or 02:00"),
+    ],
+)
+def test_times_happen_once(course: Path, written: str, suggestion: str) -> None:
+    assert run(rules.times_happen_once, course) == []
+    for fine in ("Sun 2026-11-01 00:59", "Sun 2026-11-01 02:00", "Sun 2026-11-01 01:30-08:00"):
+        assert (
+            run(rules.times_happen_once, course, edit(SCHEDULE, "Fri 2026-03-06 23:59", fine)) == []
+        )
+    broken = edit(SCHEDULE, "due: Fri 2026-03-06 23:59", f"due: {written}")
+    [message] = run(rules.times_happen_once, course, broken)
+    assert message.startswith(
+        f"{at('due: Sun 2026-11-01', broken)}:10: 'pp1': {written} happens twice in "
+        "America/Los_Angeles (clocks go back from 02:00 to 01:00 that night); "
+    )
+    assert suggestion in message
+    exam = edit(SCHEDULE, "start: Wed 2026-03-18 10:00", "start: Sun 2026-11-01 01:15")
+    exam = edit(exam, "due: Wed 2026-03-18 11:20", "due: Sun 2026-11-01 03:00")
+    [message] = run(rules.times_happen_once, course, exam)
+    assert message.startswith(f"{at('start: Sun 2026-11-01', exam)}:12: 'exam-1': ")
 
 
 def test_deadlines_outside_breaks(course: Path) -> None:
@@ -311,6 +414,56 @@ def test_github_org_set(course: Path) -> None:
         f"{at('platform: github', broken)}:15: platform github needs course.github.org in "
         "schedule.yaml"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "{org}/pp1-{github}",
+            "{org}/pp1-{login}",
+            "'pp1-peer-reviews' submission_link 'https://github.com/{org}/pp1-{login}' uses "
+            "{login}, which coursectl cannot fill; use {github}, {sid}, {org}",
+        ),
+        (
+            "{org}/pp1-{github}",
+            "{org}/pp1-{gthub}",
+            "uses {gthub}, which coursectl cannot fill; did you mean {github}? use {github}, "
+            "{sid}, {org}",
+        ),
+        ("{org}/pp1-{github}", "{org}/pp1-{github", "is not a pattern ("),
+        ("{org}/pp1-{github}", "{org}/pp1-{}", "uses {}, which coursectl cannot fill"),
+        ("{org}/pp1-{github}", "{org}/pp1-{github.lower}", "uses {github.lower}, which"),
+        ("{org}/pp1-{github}", "{org}/pp1-{github:>{sid}}", "a field inside a format spec"),
+        ("{org}/pp1-{github}", "{org}/pp1-{github:d}", "cannot be filled ("),
+    ],
+)
+def test_patterns_can_be_filled(course: Path, old: str, new: str, message: str) -> None:
+    assert run(rules.patterns_can_be_filled, course) == []
+    broken = edit(SCHEDULE, old, new)
+    [found] = run(rules.patterns_can_be_filled, course, broken)
+    assert found.startswith(f"{at('submission_link:', broken)}:22: ")
+    assert message in found
+
+
+def test_patterns_can_be_filled_for_reflection_repos(course: Path) -> None:
+    where = "    path: reflections/week-01.md\n"
+    repo = edit(SCHEDULE, where, where + "    repo: '{org}/reflections-{student}'\n")
+    assert run(rules.patterns_can_be_filled, course, repo) == [
+        f"{at('repo:', repo)}:11: 'reflection-1' repo '{{org}}/reflections-{{student}}' uses "
+        "{student}, which coursectl cannot fill; use {org}, {github}, {sid}"
+    ]
+    flat = edit(SCHEDULE, where, where + "    repo: 'reflections-{github}'\n")
+    assert run(rules.patterns_can_be_filled, course, flat) == [
+        f"{at('repo:', flat)}:11: 'reflection-1' repo 'reflections-{{github}}' gives "
+        "'reflections-x', not owner/name; write e.g. '{org}/reflections-{github}'"
+    ]
+    no_org = edit(SCHEDULE, "  github:\n    org: test-org\n", "")
+    assert [m for m in run(rules.patterns_can_be_filled, course, no_org)] == [
+        f"{at('submission_link:', no_org)}:22: 'pp1-peer-reviews' submission_link "
+        "'https://github.com/{org}/pp1-{github}' uses {org}, but course.github.org is not set; "
+        "set it or drop {org}"
+    ]  # the reflection on GitHub: github_org_set says it
 
 
 def test_lecture_numbers_unique(course: Path) -> None:
@@ -404,6 +557,17 @@ def test_roster_sections_exist(course: Path) -> None:
     assert run(rules.roster_sections_exist, course, roster=broken) == [
         "course/roster.csv:4: unknown section 'Z' for 1003; use one of A"
     ]
+    many = ROSTER + "".join(f"{2000 + n},S {n},s{n}@example.edu,s-{n},Z\n" for n in range(40))
+    assert run(rules.roster_sections_exist, course, roster=many) == [
+        "course/roster.csv:4: unknown section 'Z' for 2000 and 39 more students; use one of A"
+    ]
+    header, *rows = ROSTER.splitlines(keepends=True)
+    renamed = header + "".join(r.replace(",A\n", f",{n % 2 + 101}\n") for n, r in enumerate(rows))
+    assert run(rules.roster_sections_exist, course, roster=renamed) == [
+        "course/roster.csv:2: none of the 2 students is in a section schedule.yaml's meetings "
+        "name (A): the roster has 101, 102; make the section meetings' section: match the "
+        "roster's section column"
+    ]
 
 
 def test_adjustments_name_known_students(course: Path) -> None:
@@ -435,17 +599,103 @@ def test_deliverable_week_is_due_week(course: Path) -> None:
     ]
 
 
-def test_default_peer_review_rubric(course: Path) -> None:
-    assert run(rules.default_peer_review_rubric, course) == []
-    broken = edit(SCHEDULE, "    rubric: peer-review\n", "")
+def test_peer_reviews_have_link_and_rubric(course: Path) -> None:
+    assert run(rules.peer_reviews_have_link_and_rubric, course) == []
+    where = at("- id: pp1-peer-reviews")
+    no_rubric = edit(SCHEDULE, "    rubric: peer-review\n", "")
+    assert run(rules.peer_reviews_have_link_and_rubric, course, no_rubric) == []  # the default
     other = edit(RUBRIC, "id: peer-review", "id: other")
-    assert run(rules.default_peer_review_rubric, course, broken, rubric=None) == []  # no rubrics
+    assert run(rules.peer_reviews_have_link_and_rubric, course, no_rubric, rubric=None) == []
     (course / "rubrics" / "other.yaml").write_text(other, encoding="utf-8")
-    assert run(rules.default_peer_review_rubric, course, broken, rubric=None) == [
-        f"{at('- id: pp1-peer-reviews', broken)}:5: 'pp1-peer-reviews' names no rubric and "
+    assert run(rules.peer_reviews_have_link_and_rubric, course, no_rubric, rubric=None) == [
+        f"{at('- id: pp1-peer-reviews', no_rubric)}:5: 'pp1-peer-reviews' names no rubric and "
         "rubrics/peer-review.yaml is missing: its review messages would go out without a "
         "rubric; restore the file or set rubric:"
     ]
+    no_link = edit(SCHEDULE, "    submission_link: https://github.com/{org}/pp1-{github}\n", "")
+    assert run(rules.peer_reviews_have_link_and_rubric, course, no_link) == [
+        f"{where}:5: 'pp1-peer-reviews' has no submission_link: its review messages would not "
+        "say where each author's work is; set submission_link:, e.g. "
+        "https://github.com/{org}/pp1-{github}"
+    ]
+    (course / "rubrics" / "other.yaml").unlink()
+    neither = edit(no_link, "    rubric: peer-review\n", "")
+    assert run(rules.peer_reviews_have_link_and_rubric, course, neither, rubric=None) == [
+        f"{where}:5: 'pp1-peer-reviews' has no submission_link and no rubric (no rubric: and "
+        "no rubrics/peer-review.yaml): its review messages would name authors but give nothing "
+        "to open or score by; set submission_link: (e.g. https://github.com/{org}/pp1-{github}) "
+        "and rubric:"
+    ]
+
+
+def test_policy_grades_every_deliverable(course: Path) -> None:
+    assert run(rules.policy_grades_every_deliverable, course) == []
+    assert run(rules.policy_grades_every_deliverable, course, policy=None) == []
+    broken = edit(
+        POLICY, "{deliverable: pp1-peer-reviews, weight: 20", "{deliverable: pp1, weight: 20"
+    )
+    assert run(rules.policy_grades_every_deliverable, course, policy=broken) == [
+        f"{at('- id: pp1-peer-reviews')}:5: 'pp1-peer-reviews' is in no category of "
+        "rubrics/grading-policy.yaml: the gradebook gives it no weight; add an item "
+        "{deliverable: pp1-peer-reviews, weight: ...} unless it is not graded"
+    ]
+
+
+ALL_TEMPLATES = (
+    "week.md.j2",
+    "week.html.j2",
+    "reminder.md.j2",
+    "review-message.md.j2",
+    "reflection-feedback.md.j2",
+)
+
+
+def templates_found(folder: Path, defaults: Path | None) -> list[str]:
+    files, problems = read_course_files(folder)
+    assert files is not None and problems == []
+    found = rules.templates_exist(dataclasses.replace(files, default_templates=defaults))
+    return [str(p) for p in found]
+
+
+def test_templates_exist(course: Path, tmp_path: Path) -> None:
+    write(course)
+    own, packaged = course / "templates", tmp_path / "packaged"
+    assert templates_found(course, None) == []  # no templates anywhere: renders nothing
+    own.mkdir()
+    for name in ALL_TEMPLATES:
+        (own / name).write_text("{{ page }}\n", encoding="utf-8")
+    assert templates_found(course, None) == []
+    (own / "review-message.md.j2").unlink()
+    assert templates_found(course, None) == [
+        "course/templates/review-message.md.j2: missing, and `coursectl assign-reviews` needs "
+        "it; restore it (git checkout -- templates/review-message.md.j2) or copy one from "
+        "coursectl's templates"
+    ]
+    packaged.mkdir()
+    (packaged / "review-message.md.j2").write_text("{{ reviewer }}\n", encoding="utf-8")
+    assert templates_found(course, packaged) == []  # the package's default serves
+    for name in ALL_TEMPLATES:
+        (own / name).unlink(missing_ok=True)
+        if name != "week.md.j2":
+            (packaged / name).write_text("{{ page }}\n", encoding="utf-8")
+    own.rmdir()
+    [missing] = templates_found(course, packaged)  # no templates/, and a default is lacking
+    assert missing.startswith("course/templates/week.md.j2: missing, and `coursectl render week`")
+
+
+def test_templates_exist_names_what_the_commands_read() -> None:
+    from coursectl.pages import views
+    from coursectl.reflections import feedback
+    from coursectl.reviews import messages, outputs
+
+    used = {
+        *views.WEEK_TEMPLATES.values(),
+        views.REMINDER_TEMPLATE,
+        messages.TEMPLATE.removeprefix("templates/"),
+        feedback.TEMPLATE.removeprefix("templates/"),
+    }
+    assert used == set(ALL_TEMPLATES)
+    assert rules.LINK_FIELDS == outputs.LINK_FIELDS
 
 
 # ---------------------------------------------------------------------------- the lists
@@ -463,7 +713,13 @@ def test_rule_summaries_name_every_rule_errors_first() -> None:
     summaries = rule_summaries()
     assert [s.name for s in summaries] == [r.__name__ for r in [*RULES, *WARNINGS]]
     assert [s.kind for s in summaries] == ["error"] * len(RULES) + ["warning"] * len(WARNINGS)
-    assert (
-        summaries[0].summary
-        == "Meeting, break and deliverable ids and week numbers are each used once."
+    assert summaries[0].summary == (
+        "course.timezone is a place's IANA zone, not an abbreviation or fixed offset (EST, UTC-5)."
     )
+
+
+def test_every_rule_is_listed_in_the_course_files_reference() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "course-files.md").read_text(encoding="utf-8")
+    for summary in rule_summaries():
+        row = f"| `{summary.name}` | {summary.kind} | {summary.summary} |"
+        assert row in docs, f"docs/course-files.md: add the row {row}"

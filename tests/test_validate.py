@@ -17,7 +17,7 @@ BROKEN = {
     "malformed-yaml": ("schedule.yaml", 21, "malformed YAML"),
     "malformed-csv": ("rosters/roster.csv", 5, "malformed CSV"),  # the row with the open quote
     "roster-missing-column": ("rosters/roster.csv", 1, "missing column(s) github"),
-    "duplicate-id": ("schedule.yaml", 46, "duplicate id 'pp1' (first on line 35)"),
+    "duplicate-id": ("schedule.yaml", 47, "duplicate id 'pp1' (first on line 35)"),
     "duplicate-sid": ("rosters/roster.csv", 4, "duplicate sid '1001' (also on line 2)"),
     "duplicate-email": ("rosters/roster.csv", 4, "duplicate email 'ADA@example.edu'"),
     "duplicate-github": ("rosters/roster.csv", 4, "duplicate github 'Ada-Example'"),
@@ -31,10 +31,14 @@ BROKEN = {
     "weekday-mismatch": ("schedule.yaml", 38, "2026-03-06 is a Friday, not a Thursday"),
     "deadline-in-break": ("schedule.yaml", 43, "inside 'Spring break'"),
     "unknown-reference": ("schedule.yaml", 45, "reviews unknown deliverable 'pp9'"),
-    "misspelled-key": ("schedule.yaml", 50, "unknown key 'platfrom'; did you mean 'platform'?"),
-    "deadline-without-time": ("schedule.yaml", 49, "has no time; a deadline needs one"),
+    "misspelled-key": ("schedule.yaml", 51, "unknown key 'platfrom'; did you mean 'platform'?"),
+    "deadline-without-time": ("schedule.yaml", 50, "has no time; a deadline needs one"),
     "break-outside-term": ("schedule.yaml", 29, "is outside the term"),
-    "unknown-kind": ("schedule.yaml", 35, "unknown kind 'portfolio'"),
+    "unknown-kind": (
+        "schedule.yaml",
+        36,
+        "unknown kind 'portfolio'; did you mean 'portfolio-piece'?",
+    ),
     "policy-weights": ("rubrics/grading-policy.yaml", 3, "category weights add up to 90, not 100"),
     "policy-unknown-item": ("rubrics/grading-policy.yaml", 7, "unknown deliverable 'pp2'"),
     "roster-repeated-header": ("rosters/roster.csv", 4, "line 4 repeats the header; remove it"),
@@ -46,12 +50,12 @@ BROKEN = {
     ),
     "duplicate-lecture-number": (
         "schedule.yaml",
-        66,
-        "two lectures numbered 2 (first on line 60); renumber one",
+        67,
+        "two lectures numbered 2 (first on line 61); renumber one",
     ),
     "review-of-a-review": (
         "schedule.yaml",
-        57,
+        58,
         "'pp1-meta-reviews' reviews 'pp1-peer-reviews', which is itself a peer review; "
         "name the deliverable whose submissions are reviewed, e.g. 'pp1'",
     ),
@@ -63,12 +67,12 @@ BROKEN = {
     ),
     "rubric-file-missing": (
         "schedule.yaml",
-        46,
+        47,
         "rubrics/peer-review.yaml is missing (no rubric there has id 'peer-review')",
     ),
     "rubrics-folder-missing": (
         "schedule.yaml",
-        46,
+        47,
         "names rubric 'peer-review', but there is no ",
     ),
     "deadline-in-dst-gap": (
@@ -76,6 +80,43 @@ BROKEN = {
         38,
         "'pp1': Sun 2026-03-08 02:30 does not exist in America/Los_Angeles (clocks jump from "
         "02:00 to 03:00 that night); write 03:00 or 01:59",
+    ),
+    "timezone-abbreviation": (
+        "schedule.yaml",
+        5,
+        "'EST' is an abbreviation, not the zone of a place: the clock changes would be wrong "
+        "for the term; write the IANA region zone, e.g. 'America/New_York'",
+    ),
+    "timezone-offset": ("schedule.yaml", 5, "'UTC-5' is a fixed offset from UTC"),
+    "deadline-at-fall-back": (
+        "schedule.yaml",
+        38,
+        "'pp1': Sun 2026-11-01 01:30 happens twice in America/Los_Angeles (clocks go back from "
+        "02:00 to 01:00 that night); write 00:59 or 02:00, or add the offset: "
+        "'2026-11-01 01:30-07:00' (the first) or '2026-11-01 01:30-08:00' (the second)",
+    ),
+    "empty-course": ("schedule.yaml", 34, "the course has no weeks and no deliverables"),
+    "link-unknown-field": (
+        "schedule.yaml",
+        46,
+        "'pp1-peer-reviews' submission_link 'https://github.com/{org}/pp1-{login}' uses "
+        "{login}, which coursectl cannot fill; use {github}, {sid}, {org}",
+    ),
+    "words-as-range": (
+        "schedule.yaml",
+        53,
+        "words: '300-500' is not a word range; write words: {min: 300, max: 500}",
+    ),
+    "sections-mismatch": (
+        "rosters/roster.csv",
+        2,
+        "none of the 40 students is in a section schedule.yaml's meetings name (A): the roster "
+        "has 101, 102; make the section meetings' section: match the roster's section column",
+    ),
+    "misspelled-optional-key": (
+        "schedule.yaml",
+        46,
+        "unknown key 'submision_link'; did you mean 'submission_link'?",
     ),
     "api-url-without-scheme": (
         "schedule.yaml",
@@ -89,8 +130,19 @@ BROKEN = {
 WARNED = {
     "lecture-off-pattern": (
         "schedule.yaml",
-        61,
+        62,
         "Lecture 2 is on Thu 2026-03-05, a day no lecture meets ('lecture' meets MO, WE)",
+    ),
+    "ungraded-deliverable": (
+        "schedule.yaml",
+        47,
+        "'pp1-quiz' is in no category of rubrics/grading-policy.yaml: the gradebook gives it no "
+        "weight; add an item {deliverable: pp1-quiz, weight: ...} unless it is not graded",
+    ),
+    "peer-review-without-link": (
+        "schedule.yaml",
+        40,
+        "'pp1-peer-reviews' has no submission_link and no rubric",
     ),
     "deliverable-week-mismatch": (
         "schedule.yaml",
@@ -147,8 +199,17 @@ def test_each_mistake_is_one_line_naming_file_and_line(runner: CliRunner, case: 
     expected = f"{(folder / file).relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder / file}:{line}"
     matching = [entry for entry in lines if expected in entry and words in entry]
     assert matching, f"no line naming {expected} with {words!r} in:\n{result.output}"
-    for entry in lines:  # every problem is a one-line 'error: file:line[:col]: message'
-        assert re.match(r"error: \S+?:(\d+:)?(\d+:)? \S", entry), entry
+    for entry in lines:  # every problem is one line: 'error: file:line[:col]: message'
+        assert re.match(r"(error|warning): \S+?:(\d+:)?(\d+:)? \S", entry), entry
+
+
+@pytest.mark.parametrize("case", ["misspelled-key", "sections-mismatch", "words-as-range"])
+def test_one_mistake_is_one_line(runner: CliRunner, case: str) -> None:
+    """A misspelled required key is not also reported missing; forty students in sections the
+    meetings do not name are one line, not forty."""
+    result = runner.invoke(app, ["validate", "--course", str(COURSES / case)])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1, result.output
 
 
 def test_course_from_environment_variable(runner: CliRunner) -> None:
@@ -262,3 +323,18 @@ def test_week_written_as_a_word(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--course", str(course)])
     assert result.exit_code == 1
     assert "week: 'seven' is not a whole number; write e.g. 7" in result.output
+
+
+@pytest.mark.parametrize(
+    ("case", "level"), [("timezone-abbreviation", "error"), ("ungraded-deliverable", "warning")]
+)
+def test_new_checks_in_json(runner: CliRunner, case: str, level: str) -> None:
+    import json
+
+    result = runner.invoke(app, ["validate", "--course", str(COURSES / case), "--format", "json"])
+    assert result.exit_code == (1 if level == "error" else 0)
+    report = json.loads(result.stdout)
+    file, line, words = {**BROKEN, **WARNED}[case]
+    [entry] = report["problems"]
+    assert entry["level"] == level and entry["line"] == line and words in entry["message"]
+    assert entry["file"].endswith(file)

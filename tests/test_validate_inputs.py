@@ -137,7 +137,14 @@ def test_times_the_clocks_skip_are_refused(
 
 
 @pytest.mark.parametrize(
-    "written", ["Sun 2026-03-08 01:59", "Sun 2026-03-08 03:00", "Sun 2026-11-01 01:30"]
+    "written",
+    [
+        "Sun 2026-03-08 01:59",
+        "Sun 2026-03-08 03:00",
+        "Sun 2026-11-01 00:59",
+        "Sun 2026-11-01 02:00",
+        "Sun 2026-11-01 01:30-07:00",  # the first 01:30 of the night the clocks go back
+    ],
 )
 def test_times_around_the_gap_are_accepted(runner: CliRunner, tmp_path: Path, written: str) -> None:
     course = copy_valid(tmp_path)

@@ -7,7 +7,6 @@ files), so a command never starts work on a course that `coursectl validate` wou
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +14,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from coursectl.course.model import DELIVERABLE_KINDS, GradingPolicy, Rubric, Schedule
+from coursectl.course.model import GradingPolicy, Rubric, Schedule
 from coursectl.course.roster import Student, read_roster
 from coursectl.course.rules import (
     RUBRICS_DIR,
     CourseFiles,
+    package_templates,
     problems_of,
     unknown_sections,
     warnings_of,
 )
-from coursectl.course.yamlsource import PathKey, SourceMap, load_yaml
+from coursectl.course.wording import validation_problems
+from coursectl.course.yamlsource import SourceMap, load_yaml
 from coursectl.errors import Problem, UserError
 from coursectl.files import display_path
 
@@ -73,60 +74,6 @@ def default_course_dir() -> Path:
     return Path(os.environ.get(COURSE_ENV) or ".")
 
 
-def _describe(error: Any) -> str:
-    kind = error["type"]
-    loc = error["loc"]
-    if kind == "missing":
-        return f"missing required key '{loc[-1]}'; add it"
-    if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'; check its spelling or remove it"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"'{error['input']}' is not allowed here; use one of {expected}"
-    if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
-        return f"unknown kind '{ctx.get('tag')}'; use one of {ctx.get('expected_tags')}"
-    if kind == "union_tag_not_found":
-        return "missing 'kind:'; say what this is (reflection, peer-review, exam, ...)"
-    if kind == "value_error":
-        message = str(error["msg"])
-        return message.removeprefix("Value error, ")
-    if kind in ("int_parsing", "int_from_float", "float_parsing"):
-        number = "a whole number" if kind != "float_parsing" else "a number"
-        return f"{loc[-1]}: '{error['input']}' is not {number}; write e.g. 7"
-    if kind == "string_pattern_mismatch":
-        return f"'{error['input']}' is not a valid id; use lower-case letters, digits and '-'"
-    field_name = loc[-1] if loc else "value"
-    return f"{field_name}: {error['msg']} (got {error['input']!r})"
-
-
-def _yaml_path(loc: tuple[Any, ...]) -> PathKey:
-    """Drop the union tag pydantic inserts after a list index ('deliverables', 3, 'exam', 'due')."""
-    return tuple(
-        part
-        for index, part in enumerate(loc)
-        if not (part in DELIVERABLE_KINDS and index > 0 and isinstance(loc[index - 1], int))
-    )
-
-
-def validation_problems(exc: ValidationError, smap: SourceMap) -> list[Problem]:
-    errors = exc.errors()
-    # A misspelled key shows up twice: as an unknown key and as a missing one beside it.
-    missing = {
-        _yaml_path(e["loc"])[:-1]: str(e["loc"][-1]) for e in errors if e["type"] == "missing"
-    }
-    problems = []
-    for error in errors:
-        path = _yaml_path(error["loc"])
-        message = _describe(error)
-        if error["type"] == "extra_forbidden" and path[:-1] in missing:
-            wanted = missing[path[:-1]]
-            if difflib.get_close_matches(str(path[-1]), [wanted], n=1, cutoff=0.6):
-                message = f"unknown key '{path[-1]}'; did you mean '{wanted}'?"
-        problems.append(smap.problem(path, message))
-    return problems
-
-
 def _parse(model: type[BaseModel], path: Path) -> tuple[Any, SourceMap, list[Problem]]:
     data, smap, problems = load_yaml(path, display_path(path))
     if data is None:
@@ -140,7 +87,7 @@ def _parse(model: type[BaseModel], path: Path) -> tuple[Any, SourceMap, list[Pro
     try:
         return model.model_validate(data), smap, problems
     except ValidationError as exc:
-        return None, smap, problems + validation_problems(exc, smap)
+        return None, smap, problems + validation_problems(exc, smap, model)
 
 
 def _read_checked_roster(root: Path, schedule: Schedule) -> tuple[list[Student], list[Problem]]:
@@ -192,7 +139,17 @@ def read_course_files(root: Path, roster: bool = True) -> tuple[CourseFiles | No
         roster_path = root / schedule.course.roster
         students, found = read_roster(roster_path, display_path(roster_path))
         problems += found
-    files = CourseFiles(root, schedule, smap, rubrics, rubric_ids, policy, policy_map, students)
+    files = CourseFiles(
+        root,
+        schedule,
+        smap,
+        rubrics,
+        rubric_ids,
+        policy,
+        policy_map,
+        students,
+        default_templates=package_templates(),
+    )
     return files, problems
 
 

@@ -10,17 +10,23 @@ list order; `rule_summaries()` names them for `validate` to list.
 from __future__ import annotations
 
 import difflib
+import re
+import string
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files as package_files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coursectl.course.model import (
     ExamDeliverable,
     GradingPolicy,
     PeerReviewDeliverable,
+    ReflectionDeliverable,
     Rubric,
     Schedule,
     SelfAssessmentDeliverable,
@@ -32,6 +38,18 @@ from coursectl.files import display_path
 
 RUBRICS_DIR = "rubrics"
 DEFAULT_PEER_REVIEW_RUBRIC = "peer-review"  # what reviews/outputs.py falls back to
+TEMPLATES_DIR = "templates"
+# The fields a pattern may use: reviews/outputs.py fills submission_link, reflections/check.py
+# a reflection's repo (tests/test_course_rules.py keeps these in step with them).
+LINK_FIELDS = ("github", "sid", "org")
+REPO_FIELDS = ("org", "github", "sid")
+
+
+def package_templates() -> Traversable | None:
+    """The default templates shipped inside the package (`coursectl/templates/`), or None
+    when this coursectl has none: then only the course's own templates/ counts."""
+    folder = package_files("coursectl") / TEMPLATES_DIR
+    return folder if folder.is_dir() else None
 
 
 @dataclass(frozen=True)
@@ -46,12 +64,136 @@ class CourseFiles:
     policy: GradingPolicy | None = None
     policy_map: SourceMap | None = None
     students: list[Student] | None = None  # None: the roster was not read
+    # Where a template the course lacks comes from (`package_templates()`); None: nowhere.
+    default_templates: Traversable | None = None
 
 
 Rule = Callable[[CourseFiles], list[Problem]]
 
 
 # ---------------------------------------------------------------------------- schedule.yaml
+
+
+# Abbreviations TAs write for a zone, and the region zone to write instead. zoneinfo knows
+# some of them (EST, MST, HST, CET...) as zones that never change their clocks, or change them
+# by old US rules: a course written in one is an hour off for half the term.
+ZONE_ABBREVIATIONS = {
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "EST5EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "CST6CDT": "America/Chicago",
+    "MST": "America/Denver",  # Arizona, which keeps MST all year: America/Phoenix
+    "MDT": "America/Denver",
+    "MST7MDT": "America/Denver",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "PST8PDT": "America/Los_Angeles",
+    "AKST": "America/Anchorage",
+    "AKDT": "America/Anchorage",
+    "HST": "Pacific/Honolulu",
+    "GMT": "Europe/London",
+    "GMT0": "Europe/London",
+    "GMT+0": "Europe/London",
+    "GMT-0": "Europe/London",
+    "GREENWICH": "Europe/London",
+    "BST": "Europe/London",
+    "WET": "Europe/Lisbon",
+    "CET": "Europe/Paris",
+    "CEST": "Europe/Paris",
+    "MET": "Europe/Paris",
+    "EET": "Europe/Athens",
+    "EEST": "Europe/Athens",
+    "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland",
+}
+# A region that keeps each standard offset (hours east of UTC), for "UTC-5" or "Etc/GMT+5".
+OFFSET_REGIONS = {
+    -10.0: "Pacific/Honolulu",
+    -9.0: "America/Anchorage",
+    -8.0: "America/Los_Angeles",
+    -7.0: "America/Denver",
+    -6.0: "America/Chicago",
+    -5.0: "America/New_York",
+    -4.0: "America/Halifax",
+    -3.0: "America/Sao_Paulo",
+    0.0: "Europe/London",
+    1.0: "Europe/Paris",
+    2.0: "Europe/Athens",
+    3.0: "Europe/Moscow",
+    5.5: "Asia/Kolkata",
+    8.0: "Asia/Shanghai",
+    9.0: "Asia/Tokyo",
+    10.0: "Australia/Sydney",
+    12.0: "Pacific/Auckland",
+}
+UTC_ZONES = ("UTC", "Etc/UTC")  # a course that runs on UTC says so on purpose
+_OFFSET = re.compile(r"^(?:UTC|GMT|Z)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_ETC_OFFSET = re.compile(r"^Etc/GMT([+-]\d{1,2})$")
+
+
+def _offset_advice(hours: float, written: str) -> str:
+    region = OFFSET_REGIONS.get(hours, "America/New_York")
+    return (
+        f"'{written}' is a fixed offset from UTC: summer time would be wrong for the whole "
+        f"term; write the region's IANA zone, e.g. '{region}'"
+    )
+
+
+def zone_advice(written: str) -> str | None:
+    """What to write instead of a zone that is an abbreviation or a fixed offset (`EST`,
+    `UTC-5`, `Etc/GMT+5`), whether or not zoneinfo knows it; None for a region zone."""
+    text = written.strip()
+    if text in UTC_ZONES:
+        return None
+    region = ZONE_ABBREVIATIONS.get(text.upper())
+    if region is not None:
+        return (
+            f"'{written}' is an abbreviation, not the zone of a place: the clock changes would "
+            f"be wrong for the term; write the IANA region zone, e.g. '{region}'"
+            + (" (or 'America/Phoenix' in Arizona)" if text.upper() == "MST" else "")
+        )
+    etc = _ETC_OFFSET.match(text)
+    if etc:  # Etc/GMT+5 is five hours *behind* UTC: the POSIX sign
+        return _offset_advice(-float(etc.group(1)), written) + " (Etc/GMT+5 means UTC-5)"
+    offset = _OFFSET.match(text)
+    if offset:
+        sign = -1 if offset.group(1) == "-" else 1
+        hours = int(offset.group(2)) + int(offset.group(3) or 0) / 60
+        return _offset_advice(sign * hours, written)
+    if text.startswith("Etc/"):
+        try:
+            fixed = ZoneInfo(text).utcoffset(datetime(2026, 1, 15))
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        hours = fixed.total_seconds() / 3600 if fixed is not None else 0.0
+        return _offset_advice(hours, written)
+    return None
+
+
+def timezone_is_a_region(course: CourseFiles) -> list[Problem]:
+    """course.timezone is a place's IANA zone, not an abbreviation or fixed offset (EST, UTC-5)."""
+    advice = zone_advice(course.schedule.course.timezone)
+    return [] if advice is None else [course.smap.problem(("course", "timezone"), advice)]
+
+
+def course_not_empty(course: CourseFiles) -> list[Problem]:
+    """schedule.yaml lists weeks or deliverables: a course with neither has nothing to run."""
+    schedule = course.schedule
+    if schedule.weeks or schedule.deliverables:
+        return []
+    where: PathKey = ("deliverables",) if ("deliverables",) in course.smap.positions else ()
+    return [
+        course.smap.problem(
+            where,
+            "the course has no weeks and no deliverables: there is nothing to render, remind "
+            "of or grade; add weeks: and deliverables: to schedule.yaml",
+        )
+    ]
 
 
 def unique_ids(course: CourseFiles) -> list[Problem]:
@@ -149,6 +291,61 @@ def times_exist(course: CourseFiles) -> list[Problem]:
                         f"write {after:%H:%M} or {before:%H:%M}",
                     )
                 )
+    return problems
+
+
+def _repeated_by_clocks(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """For a local time that happens twice (01:30 when summer time ends), the last whole
+    minute before the repeated hour and the first time after it; None for a time that
+    happens once.
+
+    zoneinfo takes the first of the two (fold=0) without a word; students may read the second.
+    """
+    if not isinstance(moment.tzinfo, ZoneInfo) or moment.tzinfo.key != zone.key:
+        return None  # written with an explicit offset: it names one instant
+    first, second = moment.replace(fold=0), moment.replace(fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    minute = timedelta(minutes=1)
+    start = first.replace(second=0, microsecond=0)
+    for _ in range(24 * 60):  # repeated hours are an hour, a few at most
+        earlier = start - minute
+        if earlier.replace(fold=0).utcoffset() == earlier.replace(fold=1).utcoffset():
+            break
+        start = earlier
+    end = second.replace(second=0, microsecond=0)
+    for _ in range(24 * 60):
+        end += minute
+        if end.replace(fold=0).utcoffset() == end.replace(fold=1).utcoffset():
+            break
+    return (start - minute).replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def times_happen_once(course: CourseFiles) -> list[Problem]:
+    """No deadline or start time is in the hour that happens twice when summer time ends."""
+    schedule = course.schedule
+    problems = []
+    for index, item in enumerate(schedule.deliverables):
+        for key, moment in (("due", item.due), ("start", getattr(item, "start", None))):
+            if moment is None:
+                continue
+            twice = _repeated_by_clocks(moment, schedule.tz)
+            if twice is None:
+                continue
+            before, after = twice
+            first, second = (moment.replace(fold=fold).strftime("%z") for fold in (0, 1))
+            local = f"{moment:%Y-%m-%d %H:%M}"
+            problems.append(
+                course.smap.problem(
+                    ("deliverables", index, key),
+                    f"'{item.id}': {moment:%a %Y-%m-%d %H:%M} happens twice in "
+                    f"{schedule.course.timezone} (clocks go back from "
+                    f"{after:%H:%M} to {before + timedelta(minutes=1):%H:%M} that night); write "
+                    f"{before:%H:%M} or {after:%H:%M}, or add the offset: "
+                    f"'{local}{first[:3]}:{first[3:]}' (the first) or "
+                    f"'{local}{second[:3]}:{second[3:]}' (the second)",
+                )
+            )
     return problems
 
 
@@ -353,6 +550,60 @@ def class_days_in_their_week(course: CourseFiles) -> list[Problem]:
     return problems
 
 
+def _pattern_mistake(pattern: str, fields: tuple[str, ...]) -> str | None:
+    """What keeps `pattern` from being filled with `fields` by str.format, or None."""
+    allowed = ", ".join("{" + name + "}" for name in fields)
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        return (
+            f"is not a pattern ({exc}); write fields as {allowed}, a brace itself as {{{{ or }}}}"
+        )
+    names = [name for _, name, _, _ in parsed if name is not None]
+    for name in names:
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+            hint = f"did you mean {{{close[0]}}}? " if close else ""
+            return f"uses {{{name}}}, which coursectl cannot fill; {hint}use {allowed}"
+    if any("{" in (spec or "") for _, _, spec, _ in parsed):
+        return f"has a field inside a format spec; use plain {allowed}"
+    try:
+        pattern.format(**dict.fromkeys(fields, "x"))
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"cannot be filled ({exc}); use plain {allowed}"
+    return None
+
+
+def patterns_can_be_filled(course: CourseFiles) -> list[Problem]:
+    """A peer review's submission_link and a reflection's repo use only the fields coursectl fills."""
+    has_org = course.schedule.course.github is not None
+    problems = []
+    for index, item in enumerate(course.schedule.deliverables):
+        if isinstance(item, PeerReviewDeliverable) and item.submission_link:
+            key, pattern, fields = "submission_link", item.submission_link, LINK_FIELDS
+        elif isinstance(item, ReflectionDeliverable):
+            key, pattern, fields = "repo", item.repo, REPO_FIELDS
+        else:
+            continue
+        mistake = _pattern_mistake(pattern, fields)
+        filled = pattern.format(**dict.fromkeys(fields, "x")) if mistake is None else ""
+        if mistake is None and key == "repo" and not re.fullmatch(r"[^/\s]+/[^/\s]+", filled):
+            mistake = (
+                f"gives '{filled}', not owner/name; write e.g. '{{org}}/reflections-{{github}}'"
+            )
+        # A reflection on GitHub without an org is already github_org_set's line.
+        platform_says_it = key == "repo" and item.platform == "github"
+        if mistake is None and not has_org and "{org}" in pattern and not platform_says_it:
+            mistake = "uses {org}, but course.github.org is not set; set it or drop {org}"
+        if mistake is not None:
+            problems.append(
+                course.smap.problem(
+                    ("deliverables", index, key), f"'{item.id}' {key} '{pattern}' {mistake}"
+                )
+            )
+    return problems
+
+
 # ---------------------------------------------------------------------------- grading policy
 
 
@@ -451,21 +702,43 @@ def gradebook_files_private(course: CourseFiles) -> list[Problem]:
 
 
 def unknown_sections(schedule: Schedule, students: list[Student], roster: str) -> list[Problem]:
-    """Roster lines whose section is none of schedule.yaml's (none when it names no sections)."""
+    """Roster sections that none of schedule.yaml's section meetings name (nothing when it names
+    no sections): one line per section, at its first student, not one per student."""
     sections = set(schedule.sections())
     if not sections:
         return []
-    return [
-        Problem(
-            roster,
-            student.line,
-            None,
-            f"unknown section '{student.section}' for {student.sid}; use one of "
-            f"{', '.join(sorted(sections))}",
+    unknown: dict[str, list[Student]] = defaultdict(list)
+    for student in students:
+        if student.section not in sections:
+            unknown[student.section].append(student)
+    if not unknown:
+        return []
+    known = ", ".join(sorted(sections))
+    if len(unknown) > 1 and not any(s.section in sections for s in students):
+        # Every student is off: the meetings' section: names are the likely mistake.
+        first = min((group[0] for group in unknown.values()), key=lambda s: s.line or 0)
+        return [
+            Problem(
+                roster,
+                first.line,
+                None,
+                f"none of the {len(students)} students is in a section schedule.yaml's "
+                f"meetings name ({known}): the roster has {', '.join(sorted(unknown))}; make "
+                "the section meetings' section: match the roster's section column",
+            )
+        ]
+    problems = []
+    for name, group in unknown.items():
+        more = f" and {len(group) - 1} more students" if len(group) > 1 else ""
+        problems.append(
+            Problem(
+                roster,
+                group[0].line,
+                None,
+                f"unknown section '{name}' for {group[0].sid}{more}; use one of {known}",
+            )
         )
-        for student in students
-        if student.section not in sections
-    ]
+    return problems
 
 
 def roster_sections_exist(course: CourseFiles) -> list[Problem]:
@@ -545,29 +818,105 @@ def deliverable_week_is_due_week(course: CourseFiles) -> list[Problem]:
     return warnings
 
 
-def default_peer_review_rubric(course: CourseFiles) -> list[Problem]:
-    """A peer review naming no rubric has rubrics/peer-review.yaml to fall back to."""
-    # Without that file its review messages silently go out without a rubric.
-    rubrics = course.rubrics
-    if not rubrics or DEFAULT_PEER_REVIEW_RUBRIC in rubrics:
-        return []  # a course without any rubric chose that (assign-reviews still says so)
+def peer_reviews_have_link_and_rubric(course: CourseFiles) -> list[Problem]:
+    """A peer review has a submission_link and a rubric (its own or rubrics/peer-review.yaml)."""
+    # Without them its review messages silently go out naming authors but no work to open or
+    # no rubric to score it by.
+    warnings = []
+    for index, item in enumerate(course.schedule.deliverables):
+        if not isinstance(item, PeerReviewDeliverable):
+            continue
+        no_rubric = not item.rubric and DEFAULT_PEER_REVIEW_RUBRIC not in course.rubrics
+        no_link = not item.submission_link
+        if no_rubric and not no_link and not course.rubrics:
+            continue  # a course without any rubric chose that (assign-reviews still says so)
+        link_example = f"https://github.com/{{org}}/{item.reviews}-{{github}}"
+        default_file = f"{RUBRICS_DIR}/{DEFAULT_PEER_REVIEW_RUBRIC}.yaml"
+        if no_rubric and no_link:
+            message = (
+                f"'{item.id}' has no submission_link and no rubric (no rubric: and no "
+                f"{default_file}): its review messages would name authors but give nothing to "
+                f"open or score by; set submission_link: (e.g. {link_example}) and rubric:"
+            )
+        elif no_rubric:
+            message = (
+                f"'{item.id}' names no rubric and {default_file} is missing: its review messages "
+                "would go out without a rubric; restore the file or set rubric:"
+            )
+        elif no_link:
+            message = (
+                f"'{item.id}' has no submission_link: its review messages would not say where "
+                f"each author's work is; set submission_link:, e.g. {link_example}"
+            )
+        else:
+            continue
+        warnings.append(course.smap.problem(("deliverables", index), message))
+    return warnings
+
+
+def policy_grades_every_deliverable(course: CourseFiles) -> list[Problem]:
+    """The grading policy grades every deliverable, by its id or its kind (a survey may be meant)."""
+    if course.policy is None:
+        return []
+    ids = {i.deliverable for c in course.policy.categories for i in c.items if i.deliverable}
+    kinds = {i.kind for c in course.policy.categories for i in c.items if i.kind}
     return [
         course.smap.problem(
             ("deliverables", index),
-            f"'{item.id}' names no rubric and {RUBRICS_DIR}/{DEFAULT_PEER_REVIEW_RUBRIC}.yaml is "
-            "missing: its review messages would go out without a rubric; restore the file or "
-            "set rubric:",
+            f"'{item.id}' is in no category of {RUBRICS_DIR}/grading-policy.yaml: the gradebook "
+            f"gives it no weight; add an item {{deliverable: {item.id}, weight: ...}} unless it "
+            "is not graded",
         )
         for index, item in enumerate(course.schedule.deliverables)
-        if isinstance(item, PeerReviewDeliverable) and not item.rubric
+        if item.id not in ids and item.kind not in kinds
+    ]
+
+
+def _templates_needed(schedule: Schedule) -> list[tuple[str, str]]:
+    """Each template this course's commands render, with the command that renders it."""
+    kinds = {d.kind for d in schedule.deliverables}
+    reflections_on_github = any(
+        d.kind == "reflection" and d.platform == "github" for d in schedule.deliverables
+    )
+    needed = [
+        ("week.md.j2", "render week", bool(schedule.weeks)),
+        ("week.html.j2", "render week --format html", bool(schedule.weeks)),
+        ("reminder.md.j2", "render reminder", bool(schedule.deliverables)),
+        ("review-message.md.j2", "assign-reviews", "peer-review" in kinds),
+        ("reflection-feedback.md.j2", "check-reflections --comment", reflections_on_github),
+    ]
+    return [(name, command) for name, command, used in needed if used]
+
+
+def templates_exist(course: CourseFiles) -> list[Problem]:
+    """Each template a command needs is in the course's templates/ or among coursectl's defaults."""
+    own = course.root / TEMPLATES_DIR
+    defaults = course.default_templates
+    if defaults is None and not own.is_dir():
+        # Neither a templates/ folder nor packaged defaults: the course renders nothing on
+        # purpose (deadlines, calendars and grades need no template).
+        return []
+    return [
+        Problem(
+            display_path(own / name),
+            None,
+            None,
+            f"missing, and `coursectl {command}` needs it; restore it "
+            f"(git checkout -- {TEMPLATES_DIR}/{name}) or copy one from coursectl's templates",
+        )
+        for name, command in _templates_needed(course.schedule)
+        if not (own / name).is_file() and not (defaults is not None and (defaults / name).is_file())
     ]
 
 
 RULES: list[Rule] = [
+    timezone_is_a_region,
+    course_not_empty,
     unique_ids,
     breaks_in_term,
     meetings_end_after_start,
     times_exist,
+    times_happen_once,
     deadlines_outside_breaks,
     deadlines_in_term,
     reviews_name_a_submission,
@@ -575,6 +924,7 @@ RULES: list[Rule] = [
     exams_on_one_day,
     deliverable_weeks_exist,
     github_org_set,
+    patterns_can_be_filled,
     lecture_numbers_unique,
     class_days_outside_breaks,
     class_days_in_their_week,
@@ -589,7 +939,9 @@ RULES: list[Rule] = [
 WARNINGS: list[Rule] = [
     lectures_on_meeting_days,
     deliverable_week_is_due_week,
-    default_peer_review_rubric,
+    peer_reviews_have_link_and_rubric,
+    policy_grades_every_deliverable,
+    templates_exist,
 ]
 
 
