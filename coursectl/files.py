@@ -1,5 +1,5 @@
-"""Files coursectl writes: atomic replacement, output paths and formats, and whether git would
-publish a file.
+"""Files coursectl writes: atomic replacement, the one CSV writer, output paths and formats,
+and whether git would publish a file.
 
 Atomic output: a failed run leaves the previous file intact.
 
@@ -11,13 +11,16 @@ reflection reports: FERPA).
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import secrets
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
@@ -150,6 +153,60 @@ def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+# --- the one CSV writer: every CSV coursectl writes goes through csv_text
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) in a name).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# A cell is text (str) or a number (int, float, Decimal). The type decides, not the look: a
+# str is always text and neutralised ("-1" as a name becomes "'-1"); a number is never touched
+# (a score of -1.5 stays -1.5 for Canvas and spreadsheets). Code that formats a number itself
+# ("2.50") passes Decimal("2.50"). None and NaN are empty cells.
+Cell = str | int | float | Decimal | None
+
+
+def neutralise(cell: str) -> str:
+    """Text a spreadsheet would run as a formula, prefixed with an apostrophe (OWASP's advice).
+
+    Text that already starts with apostrophes before a formula character gets one more, so
+    `unneutralise` gives back exactly what was written."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_PREFIXES) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """What `neutralise` was given: for reading back a CSV coursectl wrote (a roster)."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_PREFIXES):
+        return cell[1:]
+    return cell
+
+
+def _cell_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return neutralise(cell)
+    if isinstance(cell, bool):  # a bool is an int to Python; written as words, not 1/0
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell != cell:  # NaN
+        return ""
+    return str(cell)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """CSV text: a header, then rows; "\n" line ends; text cells (header too) neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(name) for name in header])
+    writer.writerows([_cell_text(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
+
+
+def write_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]], *, private: bool = True
+) -> None:
+    """`csv_text` written atomically; private (0600) unless said otherwise: CSVs name students."""
+    atomic_write_text(path, csv_text(header, rows), private=private)
 
 
 # --- output paths and formats: what every `--out` file shares

@@ -6,8 +6,6 @@ course side as the loaded model and roster. No network, no printing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from zoneinfo import ZoneInfo
 from coursectl.course.model import Deliverable, GradingPolicy, Schedule
 from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
 from coursectl.errors import UserError
+from coursectl.files import csv_text
 from coursectl.platforms.records import Assignment, Extension, Member
 
 # ---------------------------------------------------------------------------- roster
@@ -190,15 +189,11 @@ def diff_roster(
 def roster_csv(students: Iterable[Student], with_team: bool) -> str:
     """The roster file's text: the columns coursectl.course.roster reads, in its order."""
     columns = [*REQUIRED_COLUMNS, *(OPTIONAL_COLUMNS if with_team else ())]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for s in students:
-        row = [s.sid, s.name, s.email, s.github, s.section]
-        if with_team:
-            row.append(s.team or "")
-        writer.writerow(row)
-    return out.getvalue()
+    rows = (
+        [s.sid, s.name, s.email, s.github, s.section, *([s.team or ""] if with_team else [])]
+        for s in students
+    )
+    return csv_text(columns, rows)
 
 
 # ---------------------------------------------------------------------------- dates
@@ -524,37 +519,31 @@ def extension_rows(
     return ExtensionsReport(rows, unknown, conflicts)
 
 
-def _neutral(cell: str) -> str:
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
-
-
 def extensions_csv(rows: Iterable[ExtensionRow], zone: ZoneInfo) -> str:
     """The CSV; times are ISO 8601 in the course's zone with their UTC offset."""
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXTENSION_COLUMNS)
-    for r in rows:
-        note = (
-            "Gradescope extension"
-            if r.extends_due
-            else "Gradescope extension of the late due date only"
-        )
-        writer.writerow(
+    def note(r: ExtensionRow) -> str:
+        if r.extends_due:
+            return "Gradescope extension"
+        return "Gradescope extension of the late due date only"
+
+    return csv_text(
+        EXTENSION_COLUMNS,
+        (
             [
-                _neutral(r.sid),
+                r.sid,
                 r.deliverable,
                 "extension",
                 when(r.due),
-                note,
-                _neutral(r.email),
-                _neutral(r.name),
+                note(r),
+                r.email,
+                r.name,
                 r.gradescope_id,
                 when(r.late_due),
             ]
-        )
-    return out.getvalue()
+            for r in rows
+        ),
+    )
