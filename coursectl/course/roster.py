@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from coursectl.errors import Problem
+from coursectl.files import unneutralise
 
 REQUIRED_COLUMNS = ("sid", "name", "email", "github", "section")
 OPTIONAL_COLUMNS = ("team",)
@@ -130,12 +131,11 @@ def _read_roster_rows(
                     continue
                 if len(row) < width:
                     row += [""] * (width - len(row))
+                # A roster coursectl wrote (gradescope roster --write) has formula-looking
+                # names neutralised ("'=x"): read back what Gradescope said.
                 sid, name, email, github, section = (
-                    row[i_sid].strip(),
-                    row[i_name].strip(),
-                    row[i_email].strip(),
-                    row[i_github].strip(),
-                    row[i_section].strip(),
+                    unneutralise(row[i].strip())
+                    for i in (i_sid, i_name, i_email, i_github, i_section)
                 )
                 if not (sid and name and email and github and section):
                     values = dict(
@@ -181,7 +181,7 @@ def _read_roster_rows(
                                 "each student appears once",
                             )
                         )
-                team = row[i_team].strip() if i_team is not None else ""
+                team = unneutralise(row[i_team].strip()) if i_team is not None else ""
                 students.append(Student(sid, name, email, github, section, team or None, line))
         except csv.Error as exc:
             problems.append(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from coursectl.course.matching import sid_key
 from coursectl.course.model import Deliverable, GradingPolicy, Schedule
 from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
 from coursectl.errors import UserError
@@ -60,8 +61,8 @@ def shared_sids(members: Iterable[Member]) -> dict[str, list[Member]]:
     """
     by_sid: dict[str, list[Member]] = {}
     for member in members:
-        if member.role == "Student" and member.sid:
-            by_sid.setdefault(member.sid, []).append(member)
+        if member.role == "Student" and member.sid.strip():
+            by_sid.setdefault(sid_key(member.sid), []).append(member)
     return {sid: group for sid, group in by_sid.items() if len(group) > 1}
 
 
@@ -112,17 +113,17 @@ def diff_roster(
     """
     gs_students = [m for m in members if m.role == "Student"]
     shared = shared_sids(gs_students)
-    conflicts = [shared_sid_problem(sid, group) for sid, group in sorted(shared.items())]
+    conflicts = [shared_sid_problem(group[0].sid, group) for _, group in sorted(shared.items())]
     skipped: list[str] = []
-    by_sid = {s.sid: s for s in students if s.sid}
+    by_sid = {sid_key(s.sid): s for s in students if s.sid}
     by_email = {s.email.casefold(): s for s in students}
     known_keys = {section_key(s) for s in known_sections}
     matched: dict[str, Member] = {}  # roster sid -> Gradescope member
     new: list[Member] = []
     for member in gs_students:
-        if member.sid in shared:
+        if sid_key(member.sid) in shared:
             continue
-        student = by_sid.get(member.sid) if member.sid else None
+        student = by_sid.get(sid_key(member.sid)) if member.sid else None
         if student is None and member.email:
             student = by_email.get(member.email.casefold())
         if student is None or student.sid in matched:
@@ -151,7 +152,7 @@ def diff_roster(
     for student in students:
         found = matched.get(student.sid)
         if found is None:
-            if student.sid in shared:
+            if sid_key(student.sid) in shared:
                 proposed.append(student)  # kept as is until Gradescope says who has the sid
                 continue
             changes.append(RosterChange("dropped", student.sid, student.name, old=student.email))
@@ -479,7 +480,7 @@ def extension_rows(
     }
     people = {m.user_id: m for m in members if m.user_id}
     shared = shared_sids(members)
-    by_sid = {s.sid: s for s in students}
+    by_sid = {sid_key(s.sid): s for s in students}
     by_email = {s.email.casefold(): s for s in students}
     rows: list[ExtensionRow] = []
     unknown: list[Extension] = []
@@ -490,15 +491,15 @@ def extension_rows(
             continue
         person = people.get(ext.user_id)
         student = None
-        if person is not None and person.sid in shared:
+        if person is not None and sid_key(person.sid) in shared:
             # Either member could be the roster student with that sid: attribute to neither.
             conflicts.append(
                 f"extension on {item.id} for {describe_member(person)} not written: "
-                + shared_sid_problem(person.sid, shared[person.sid])
+                + shared_sid_problem(person.sid, shared[sid_key(person.sid)])
             )
             continue
         if person is not None:
-            student = by_sid.get(person.sid) if person.sid else None
+            student = by_sid.get(sid_key(person.sid)) if person.sid else None
             student = student or by_email.get(person.email.casefold())
         if student is None:
             unknown.append(ext)
