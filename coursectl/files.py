@@ -175,7 +175,8 @@ def neutralise(cell: str) -> str:
 
 
 def unneutralise(cell: str) -> str:
-    """What `neutralise` was given: for reading back a CSV coursectl wrote (a roster)."""
+    """What `neutralise` was given: for reading back a CSV coursectl wrote (a roster). A CR
+    inside a cell comes back as "\n" (see _cell_text)."""
     if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_PREFIXES):
         return cell[1:]
     return cell
@@ -185,7 +186,10 @@ def _cell_text(cell: Cell) -> str:
     if cell is None:
         return ""
     if isinstance(cell, str):
-        return neutralise(cell)
+        text = neutralise(cell)
+        # The csv module quotes a cell holding "\n" but not one holding a bare "\r", which
+        # spreadsheets read as a line end (a row split in two): CR line ends become "\n".
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     if isinstance(cell, bool):  # a bool is an int to Python; written as words, not 1/0
         return "true" if cell else "false"
     if isinstance(cell, float) and cell != cell:  # NaN
