@@ -76,6 +76,23 @@ def leftover_temp_files(path: Path) -> list[Path]:
     return list(path.parent.glob(_TEMP_NAME.format(name=path.name, tag="*")))
 
 
+# A temp file this old is a killed run's leftover (a write takes seconds at most); a younger one
+# may belong to a run still writing, so it is left alone.
+STALE_TEMP_SECONDS = 15 * 60
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """A killed run's temp files name students (grades, rosters): the next write removes them."""
+    import time
+
+    for leftover in leftover_temp_files(path):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
+                leftover.unlink()
+        except OSError:
+            continue  # gone already, or not ours to remove: it breaks nothing
+
+
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     """A new temp file beside `path`, created with `mode` (the kernel applies the umask).
 
@@ -111,6 +128,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _remove_stale_temp_files(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise type(exc)(
