@@ -117,3 +117,17 @@ def test_sids_match_the_roster_whatever_their_case_and_spaces(
     lines.append("a87654321,exam-1,excused,,family emergency")
     adjustments.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert gradebook(runner)[UPPER]["exam-1"] == "EX"
+
+
+def test_gradescope_roster_matches_a_sid_in_another_case() -> None:
+    # Gradescope's member list with a lower-case sid and a personal email: the same student,
+    # not one dropped and one new.
+    from coursectl.course.roster import Student
+    from coursectl.platforms.records import Member
+    from coursectl.platforms.sync import diff_roster
+
+    roster = [Student(UPPER, "Avery Q", "avery@students.example.edu", "avery-q", "A")]
+    members = [Member("Avery Q", " a87654321 ", "aq@gmail.example", "Student", ("A",), "1")]
+    diff = diff_roster(roster, members, ["A"])
+    assert [change.kind for change in diff.changes] == ["email"]
+    assert [s.sid for s in diff.proposed] == [UPPER]

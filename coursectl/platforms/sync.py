@@ -159,7 +159,8 @@ def diff_roster(
             continue
         member = found
         updated = student
-        if member.sid and member.sid != student.sid:
+        # The same sid in another case or with spaces is no change: the roster keeps its spelling.
+        if member.sid.strip() and sid_key(member.sid) != sid_key(student.sid):
             changes.append(RosterChange("sid", student.sid, student.name, student.sid, member.sid))
             updated = updated._replace(sid=member.sid)
         if member.email and member.email.casefold() != student.email.casefold():
