@@ -1,5 +1,5 @@
-"""Files coursectl writes: atomic replacement, output paths and formats, and whether git would
-publish a file.
+"""Files coursectl writes: atomic replacement, the one CSV writer, output paths and formats,
+and whether git would publish a file.
 
 Atomic output: a failed run leaves the previous file intact.
 
@@ -11,13 +11,16 @@ reflection reports: FERPA).
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import secrets
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
@@ -73,6 +76,23 @@ def leftover_temp_files(path: Path) -> list[Path]:
     return list(path.parent.glob(_TEMP_NAME.format(name=path.name, tag="*")))
 
 
+# A temp file this old is a killed run's leftover (a write takes seconds at most); a younger one
+# may belong to a run still writing, so it is left alone.
+STALE_TEMP_SECONDS = 15 * 60
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """A killed run's temp files name students (grades, rosters): the next write removes them."""
+    import time
+
+    for leftover in leftover_temp_files(path):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
+                leftover.unlink()
+        except OSError:
+            continue  # gone already, or not ours to remove: it breaks nothing
+
+
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     """A new temp file beside `path`, created with `mode` (the kernel applies the umask).
 
@@ -108,6 +128,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _remove_stale_temp_files(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise type(exc)(
@@ -150,6 +171,64 @@ def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+# --- the one CSV writer: every CSV coursectl writes goes through csv_text
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) in a name).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# A cell is text (str) or a number (int, float, Decimal). The type decides, not the look: a
+# str is always text and neutralised ("-1" as a name becomes "'-1"); a number is never touched
+# (a score of -1.5 stays -1.5 for Canvas and spreadsheets). Code that formats a number itself
+# ("2.50") passes Decimal("2.50"). None and NaN are empty cells.
+Cell = str | int | float | Decimal | None
+
+
+def neutralise(cell: str) -> str:
+    """Text a spreadsheet would run as a formula, prefixed with an apostrophe (OWASP's advice).
+
+    Text that already starts with apostrophes before a formula character gets one more, so
+    `unneutralise` gives back exactly what was written."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_PREFIXES) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """What `neutralise` was given: for reading back a CSV coursectl wrote (a roster). A CR
+    inside a cell comes back as "\n" (see _cell_text)."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_PREFIXES):
+        return cell[1:]
+    return cell
+
+
+def _cell_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        text = neutralise(cell)
+        # The csv module quotes a cell holding "\n" but not one holding a bare "\r", which
+        # spreadsheets read as a line end (a row split in two): CR line ends become "\n".
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    if isinstance(cell, bool):  # a bool is an int to Python; written as words, not 1/0
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell != cell:  # NaN
+        return ""
+    return str(cell)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """CSV text: a header, then rows; "\n" line ends; text cells (header too) neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(name) for name in header])
+    writer.writerows([_cell_text(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
+
+
+def write_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]], *, private: bool = True
+) -> None:
+    """`csv_text` written atomically; private (0600) unless said otherwise: CSVs name students."""
+    atomic_write_text(path, csv_text(header, rows), private=private)
 
 
 # --- output paths and formats: what every `--out` file shares

@@ -272,7 +272,7 @@ def test_scores_export_missing_status_and_unknown_status(here: Path, runner: Cli
     rewrite(SELF, ",Graded,", ",Done,")
     one_error(
         *run(runner, *build())[::2],
-        r"self-assessment_scores\.csv:2: Status 'Done' is not Graded, Missing or blank",
+        r"self-assessment_scores\.csv:2: Status 'Done' is not Graded, Ungraded, Missing or blank",
     )
 
 

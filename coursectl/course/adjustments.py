@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from coursectl.course.matching import sid_key
 from coursectl.course.model import Schedule
 from coursectl.errors import Problem, decode_error_line
+from coursectl.files import unneutralise
 
 ACTIONS = ("excused", "extension")
 COLUMNS = ("sid", "deliverable", "action")
@@ -103,18 +105,23 @@ def read_adjustments(
     reader.fieldnames = header
     found: list[Adjustment] = []
     seen: dict[tuple[str, str], int] = {}
+    roster_sid = {sid_key(sid): sid for sid in sids}
     for row in reader:
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k}
         if not any(values.values()):
             continue
-        sid, deliverable_id = values.get("sid", ""), values.get("deliverable", "")
+        written_sid, deliverable_id = values.get("sid", ""), values.get("deliverable", "")
         action = values.get("action", "").lower()
         until, note = values.get("until", ""), values.get("note", "")
         deliverable = schedule.deliverable(deliverable_id)
-        if sid not in sids:
+        # extensions.csv is written by coursectl (neutralised cells); sids match as everywhere
+        sid = roster_sid.get(sid_key(unneutralise(written_sid)), "")
+        if not sid:
             problems.append(
-                Problem(display, line, None, f"unknown sid '{sid}'; use a sid from the roster")
+                Problem(
+                    display, line, None, f"unknown sid '{written_sid}'; use a sid from the roster"
+                )
             )
             continue
         if deliverable is None:

@@ -1,7 +1,9 @@
 """Matching a source row to a roster student: by sid, then email, then GitHub name.
 
-Never by name: two students can share one. Emails compare case-insensitively, with the
-policy's alias domains (students.example.edu = example.edu) mapped to one spelling.
+Never by name: two students can share one. Sids compare case-insensitively with surrounding
+spaces stripped (`sid_key`: Gradescope and Canvas exports write 'a87654321' for roster
+'A87654321'). Emails compare case-insensitively, with the policy's alias domains
+(students.example.edu = example.edu) mapped to one spelling.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ if TYPE_CHECKING:
     from coursectl.course.model import Schedule
 
 NO_MATCH = -1
+
+
+def sid_key(sid: str) -> str:
+    """The form sids are compared in, everywhere a row is matched to the roster."""
+    return sid.strip().casefold()
 
 
 def _domain_map(alias_groups: Sequence[Sequence[str]]) -> dict[str, str]:
@@ -44,7 +51,7 @@ class RosterIndex:
         domains = _domain_map(alias_groups)
         index = cls(students, {}, {}, {}, domains)
         for position, student in enumerate(students):
-            index.by_sid[student.sid.strip()] = position
+            index.by_sid[sid_key(student.sid)] = position
             index.by_email[index.email_key(student.email)] = position
             index.by_github[student.github.strip().lower()] = position
         return index
@@ -57,7 +64,7 @@ class RosterIndex:
 
     def match(self, sid: str = "", email: str = "", github: str = "") -> tuple[int, str]:
         """(roster position or NO_MATCH, what matched: 'sid', 'email' or 'github')."""
-        sid = sid.strip()
+        sid = sid_key(sid)
         if sid and sid in self.by_sid:
             return self.by_sid[sid], "sid"
         if email:

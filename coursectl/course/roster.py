@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from coursectl.errors import Problem
+from coursectl.files import unneutralise
 
 REQUIRED_COLUMNS = ("sid", "name", "email", "github", "section")
 OPTIONAL_COLUMNS = ("team",)
@@ -111,7 +112,11 @@ def _read_roster_rows(
                 )
                 continue
             row += [""] * (len(header) - len(row))
-            values = dict(zip(REQUIRED_COLUMNS, (row[i].strip() for i in columns), strict=True))
+            # A roster coursectl wrote (gradescope roster --write) has formula-looking cells
+            # neutralised ("'=x"): read back what Gradescope said.
+            values = dict(
+                zip(REQUIRED_COLUMNS, (unneutralise(row[i].strip()) for i in columns), strict=True)
+            )
             empty = [c for c in REQUIRED_COLUMNS if not values[c]]
             if empty:
                 problems.append(
@@ -137,7 +142,7 @@ def _read_roster_rows(
                             "each student appears once",
                         )
                     )
-            team = row[i_team].strip() if i_team is not None else ""
+            team = unneutralise(row[i_team].strip()) if i_team is not None else ""
             students.append(Student(sid, name, email, github, section, team or None, line))
     except csv.Error as exc:
         problems.append(

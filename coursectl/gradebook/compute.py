@@ -34,7 +34,7 @@ import numpy as np
 
 from coursectl.course import Course, load_course
 from coursectl.course.adjustments import Adjustment, read_adjustments
-from coursectl.course.matching import RosterIndex
+from coursectl.course.matching import RosterIndex, sid_key
 from coursectl.course.model import (
     Deliverable,
     GradingPolicy,
@@ -236,7 +236,7 @@ def build_gradebook(
     adjustment_note: dict[tuple[str, int], Adjustment] = {}
     position_of = roster.by_sid
     for adjustment in adjustments:
-        position = position_of[adjustment.sid]
+        position = position_of[sid_key(adjustment.sid)]
         adjustment_note[adjustment.deliverable, position] = adjustment
         if adjustment.action == "excused":
             excused.setdefault(adjustment.deliverable, np.zeros(size, dtype=bool))[position] = True

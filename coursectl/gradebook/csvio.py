@@ -1,9 +1,9 @@
-"""Reading CSV exports the way they arrive, and writing CSV that spreadsheets open safely.
+"""Reading CSV exports the way they arrive (writing is the kernel's: coursectl.files.csv_text).
 
 Exports come with a byte-order mark (Gradescope, Excel's "CSV UTF-8"), as UTF-16 with tabs
 (Excel's "Unicode text"), or re-saved in a legacy encoding. We decode the first two exactly
 and refuse the rest with the line of the first bad byte: guessing an encoding garbles names
-silently. Reading and writing are the csv module's.
+silently. Reading is the csv module's.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import numpy as np
 import numpy.typing as npt
 
 from coursectl.errors import Problem, UserError, decode_error_line
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def decode(data: bytes, display: str) -> str:
@@ -174,25 +172,3 @@ def require(table: Table, columns: Sequence[str], hint: str) -> None:
     if missing:
         quoted = ", ".join(f"'{c}'" for c in missing)
         raise UserError(Problem(table.display, 1, None, f"missing column {quoted}; {hint}"))
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
-
-
-def csv_text(
-    header: Sequence[str], columns: Sequence[Sequence[str]], text_columns: Iterable[int]
-) -> str:
-    """CSV from columns; the text columns (names, notes, ...) are neutralised cell by cell.
-
-    The other columns hold numbers we formatted ourselves ("-2.50" stays a number).
-    """
-    cells = [list(column) for column in columns]
-    for index in text_columns:
-        cells[index] = [neutralise(cell) for cell in cells[index]]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(name) for name in header])
-    writer.writerows(zip(*cells, strict=True))
-    return buffer.getvalue()

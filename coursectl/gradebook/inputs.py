@@ -52,7 +52,13 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
 
-SUBMISSION_STATUSES = {"graded": "graded", "missing": "missing", "": "ungraded"}
+# Gradescope writes blank or "Ungraded" for a submission not graded yet (not counted: pending).
+SUBMISSION_STATUSES = {
+    "graded": "graded",
+    "missing": "missing",
+    "": "ungraded",
+    "ungraded": "ungraded",
+}
 LATENESS = "Lateness (H:M:S)"
 
 
@@ -335,7 +341,7 @@ def read_assignment_scores(
         raise UserError(
             table.problem(
                 row,
-                f"Status '{table.column('Status')[row]}' is not Graded, Missing or blank; fix it",
+                f"Status '{table.column('Status')[row]}' is not Graded, Ungraded, Missing or blank; fix it",
             )
         )
     status = np.array([SUBMISSION_STATUSES[s] for s in status_text], dtype=object)

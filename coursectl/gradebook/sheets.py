@@ -7,13 +7,14 @@ number (a total is never the sum of rounded parts).
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from coursectl.course.model import SelfAssessmentDeliverable
+from coursectl.files import Cell, csv_text
 from coursectl.gradebook.compute import Gradebook, ItemResult
-from coursectl.gradebook.csvio import csv_text
 
 STUDENT_COLUMNS = ("sid", "name", "email", "github", "section")
 # The nudge keeps 1.005 (stored as 1.00499999...) rounding up, as a TA doing it by hand would.
@@ -25,14 +26,14 @@ def round2(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.floor(values * 100 + 0.5 + _NUDGE) / 100
 
 
-def _cells(values: npt.NDArray[np.float64], blank: str = "") -> list[str]:
-    """Each number rounded once and formatted. A number we format ("-2.50" from a negative
-    Gradescope score) is no formula, and must stay a number for Canvas and spreadsheets."""
+def _cells(values: npt.NDArray[np.float64]) -> list[Cell]:
+    """Each number rounded once and formatted, as a number cell (Decimal keeps "2.50"): the CSV
+    writer leaves numbers alone, so "-2.50" from a negative score stays a number for Canvas."""
     rounded = round2(np.asarray(values, dtype=np.float64)).tolist()
-    return [blank if math.isnan(value) else f"{value:.2f}" for value in rounded]
+    return [None if math.isnan(value) else Decimal(f"{value:.2f}") for value in rounded]
 
 
-def _item_cells(result: ItemResult, scale: float) -> list[str]:
+def _item_cells(result: ItemResult, scale: float) -> list[Cell]:
     cells = _cells(result.earned * scale)
     return [
         "EX" if state == "excused" else cell
@@ -65,7 +66,7 @@ def gradebook_csv(book: Gradebook) -> str:
     """One row per roster student: items (percent of the item), categories (percent), total."""
     students = book.course.students
     header: list[str] = list(STUDENT_COLUMNS)
-    columns: list[list[str]] = [
+    columns: list[list[Cell]] = [
         [s.sid for s in students],
         [s.name for s in students],
         [s.email for s in students],
@@ -85,8 +86,9 @@ def gradebook_csv(book: Gradebook) -> str:
         header.append(f"category {category.category.id}")
         columns.append(_cells(category.score * 100))
     header += ["total", "counted weight", "notes"]
-    columns += [_cells(book.total * 100), _cells(book.counted_weight), _notes(book)]
-    return csv_text(header, columns, text_columns=[0, 1, 2, 3, 4, len(columns) - 1])
+    notes: list[Cell] = list(_notes(book))
+    columns += [_cells(book.total * 100), _cells(book.counted_weight), notes]
+    return csv_text(header, zip(*columns, strict=True))
 
 
 def canvas_csv(book: Gradebook) -> str:
@@ -95,8 +97,8 @@ def canvas_csv(book: Gradebook) -> str:
     policy = book.course.policy
     canvas_ids = policy.gradebook.canvas_ids if policy else {}
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    points_row = ["    Points Possible", "", "", "", ""]
-    columns: list[list[str]] = [
+    points_row: list[Cell] = ["    Points Possible", "", "", "", ""]
+    columns: list[list[Cell]] = [
         [s.name for s in students],
         [""] * len(students),  # Canvas's own user id: unknown here, Canvas then matches SIS User ID
         [s.sid for s in students],
@@ -107,11 +109,11 @@ def canvas_csv(book: Gradebook) -> str:
         deliverable = result.item.deliverable
         canvas_id = canvas_ids.get(deliverable.id)
         header.append(f"{deliverable.title} ({canvas_id})" if canvas_id else deliverable.title)
-        points_row.append(f"{result.points_possible:.2f}")
+        points_row.append(Decimal(f"{result.points_possible:.2f}"))
         columns.append(_item_cells(result, result.points_possible))
     for index, cell in enumerate(points_row):
         columns[index].insert(0, cell)
-    return csv_text(header, columns, text_columns=[0, 1, 2, 3, 4])
+    return csv_text(header, zip(*columns, strict=True))
 
 
 def _percent(value: float) -> str:

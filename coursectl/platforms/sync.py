@@ -6,8 +6,6 @@ course side as the loaded model and roster. No network, no printing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from coursectl.course.matching import sid_key
 from coursectl.course.model import Deliverable, GradingPolicy, Schedule
 from coursectl.course.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Student
 from coursectl.errors import UserError
-from coursectl.files import GitState, git_state
+from coursectl.files import GitState, csv_text, git_state
 from coursectl.platforms.records import Assignment, Extension, Member
 
 if TYPE_CHECKING:
@@ -66,8 +65,8 @@ def shared_sids(members: Iterable[Member]) -> dict[str, list[Member]]:
     """
     by_sid: dict[str, list[Member]] = {}
     for member in members:
-        if member.role == "Student" and member.sid:
-            by_sid.setdefault(member.sid, []).append(member)
+        if member.role == "Student" and member.sid.strip():
+            by_sid.setdefault(sid_key(member.sid), []).append(member)
     return {sid: group for sid, group in by_sid.items() if len(group) > 1}
 
 
@@ -118,17 +117,17 @@ def diff_roster(
     """
     gs_students = [m for m in members if m.role == "Student"]
     shared = shared_sids(gs_students)
-    conflicts = [shared_sid_problem(sid, group) for sid, group in sorted(shared.items())]
+    conflicts = [shared_sid_problem(group[0].sid, group) for _, group in sorted(shared.items())]
     skipped: list[str] = []
-    by_sid = {s.sid: s for s in students if s.sid}
+    by_sid = {sid_key(s.sid): s for s in students if s.sid}
     by_email = {s.email.casefold(): s for s in students}
     known_keys = {section_key(s) for s in known_sections}
     matched: dict[str, Member] = {}  # roster sid -> Gradescope member
     new: list[Member] = []
     for member in gs_students:
-        if member.sid in shared:
+        if sid_key(member.sid) in shared:
             continue
-        student = by_sid.get(member.sid) if member.sid else None
+        student = by_sid.get(sid_key(member.sid)) if member.sid else None
         if student is None and member.email:
             student = by_email.get(member.email.casefold())
         if student is None or student.sid in matched:
@@ -157,14 +156,15 @@ def diff_roster(
     for student in students:
         found = matched.get(student.sid)
         if found is None:
-            if student.sid in shared:
+            if sid_key(student.sid) in shared:
                 proposed.append(student)  # kept as is until Gradescope says who has the sid
                 continue
             changes.append(RosterChange("dropped", student.sid, student.name, old=student.email))
             continue
         member = found
         updated = student
-        if member.sid and member.sid != student.sid:
+        # The same sid in another case or with spaces is no change: the roster keeps its spelling.
+        if member.sid.strip() and sid_key(member.sid) != sid_key(student.sid):
             changes.append(RosterChange("sid", student.sid, student.name, student.sid, member.sid))
             updated = updated._replace(sid=member.sid)
         if member.email and member.email.casefold() != student.email.casefold():
@@ -195,15 +195,11 @@ def diff_roster(
 def roster_csv(students: Iterable[Student], with_team: bool) -> str:
     """The roster file's text: the columns coursectl.course.roster reads, in its order."""
     columns = [*REQUIRED_COLUMNS, *(OPTIONAL_COLUMNS if with_team else ())]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for s in students:
-        row = [s.sid, s.name, s.email, s.github, s.section]
-        if with_team:
-            row.append(s.team or "")
-        writer.writerow(row)
-    return out.getvalue()
+    rows = (
+        [s.sid, s.name, s.email, s.github, s.section, *([s.team or ""] if with_team else [])]
+        for s in students
+    )
+    return csv_text(columns, rows)
 
 
 @dataclass
@@ -560,7 +556,7 @@ def extension_rows(
     }
     people = {m.user_id: m for m in members if m.user_id}
     shared = shared_sids(members)
-    by_sid = {s.sid: s for s in students}
+    by_sid = {sid_key(s.sid): s for s in students}
     by_email = {s.email.casefold(): s for s in students}
     rows: list[ExtensionRow] = []
     unknown: list[Extension] = []
@@ -571,15 +567,15 @@ def extension_rows(
             continue
         person = people.get(ext.user_id)
         student = None
-        if person is not None and person.sid in shared:
+        if person is not None and sid_key(person.sid) in shared:
             # Either member could be the roster student with that sid: attribute to neither.
             conflicts.append(
                 f"extension on {item.id} for {describe_member(person)} not written: "
-                + shared_sid_problem(person.sid, shared[person.sid])
+                + shared_sid_problem(person.sid, shared[sid_key(person.sid)])
             )
             continue
         if person is not None:
-            student = by_sid.get(person.sid) if person.sid else None
+            student = by_sid.get(sid_key(person.sid)) if person.sid else None
             student = student or by_email.get(person.email.casefold())
         if student is None:
             unknown.append(ext)
@@ -600,37 +596,31 @@ def extension_rows(
     return ExtensionsReport(rows, unknown, conflicts)
 
 
-def _neutral(cell: str) -> str:
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
-
-
 def extensions_csv(rows: Iterable[ExtensionRow], zone: ZoneInfo) -> str:
     """The CSV; times are ISO 8601 in the course's zone with their UTC offset."""
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXTENSION_COLUMNS)
-    for r in rows:
-        note = (
-            "Gradescope extension"
-            if r.extends_due
-            else "Gradescope extension of the late due date only"
-        )
-        writer.writerow(
+    def note(r: ExtensionRow) -> str:
+        if r.extends_due:
+            return "Gradescope extension"
+        return "Gradescope extension of the late due date only"
+
+    return csv_text(
+        EXTENSION_COLUMNS,
+        (
             [
-                _neutral(r.sid),
+                r.sid,
                 r.deliverable,
                 "extension",
                 when(r.due),
-                note,
-                _neutral(r.email),
-                _neutral(r.name),
+                note(r),
+                r.email,
+                r.name,
                 r.gradescope_id,
                 when(r.late_due),
             ]
-        )
-    return out.getvalue()
+            for r in rows
+        ),
+    )

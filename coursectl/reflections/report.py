@@ -9,6 +9,7 @@ import json
 from datetime import datetime, tzinfo
 from typing import Any
 
+from coursectl.files import csv_text
 from coursectl.reflections.check import ReflectionRecord, ReflectionReport, format_duration
 
 CSV_COLUMNS = (
@@ -51,23 +52,17 @@ def record_fields(record: ReflectionRecord, zone: tzinfo) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def to_csv(report: ReflectionReport, zone: tzinfo) -> str:
-    """One row per student, roster order; empty cells for unknown values."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in report.records:
-        fields = record_fields(record, zone) | {"deliverable": report.deliverable_id}
-        writer.writerow([_cell(fields[name]) for name in CSV_COLUMNS])
-    return out.getvalue()
+    """One row per student, roster order; empty cells for unknown values; the kernel's writer
+    (a GitHub login or reason that looks like a formula is neutralised, word counts are numbers)."""
+    rows = (
+        [
+            (record_fields(record, zone) | {"deliverable": report.deliverable_id})[name]
+            for name in CSV_COLUMNS
+        ]
+        for record in report.records
+    )
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def to_json(report: ReflectionReport, zone: tzinfo, source: str) -> str:

@@ -3,8 +3,6 @@ and the manifest, written together so the folder never mixes two allocations."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import stat
 import string
@@ -16,7 +14,7 @@ from coursectl.course import Course
 from coursectl.course.model import PeerReviewDeliverable
 from coursectl.course.roster import Student
 from coursectl.errors import UserError
-from coursectl.files import atomic_write_text, check_target, leftover_temp_files
+from coursectl.files import Cell, atomic_write_text, check_target, csv_text, leftover_temp_files
 from coursectl.reviews.manifest import Manifest, ManifestEvent, protect_folder
 from coursectl.reviews.messages import messages_jsonl, pseudonym, render_messages
 
@@ -94,20 +92,20 @@ def render_csv(
     students: Mapping[str, Student],
     links: Mapping[str, str],
 ) -> str:
-    """One row per review, reviewers in the manifest's order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, "author_pseudonym"] if manifest.anonymous else CSV_COLUMNS)
+    """One row per review, reviewers in the manifest's order (the kernel's writer: names and
+    logins that look like formulas are neutralised)."""
+    rows: list[list[Cell]] = []
     for sid in manifest.students:
         reviewer = students[sid]
         for author_sid in manifest.allocation[sid]:
             author = students[author_sid]
-            row = [deliverable.id, sid, reviewer.name, reviewer.email]
+            row: list[Cell] = [deliverable.id, sid, reviewer.name, reviewer.email]
             row += [author_sid, author.name, author.github, links[author_sid]]
             if manifest.anonymous:
                 row.append(pseudonym(manifest.pseudonym_key, author_sid))
-            writer.writerow(row)
-    return buffer.getvalue()
+            rows.append(row)
+    header = [*CSV_COLUMNS, "author_pseudonym"] if manifest.anonymous else list(CSV_COLUMNS)
+    return csv_text(header, rows)
 
 
 def check_link_pattern(course: Course, deliverable: PeerReviewDeliverable) -> None:
