@@ -205,8 +205,13 @@ class _Handler(BaseHTTPRequestHandler):
         kept = {k: v for k, v in query.items() if k not in ("page", "per_page")}
 
         def link(number: int, rel: str) -> str:
-            params = urlencode([*((k, x) for k, v in kept.items() for x in v),
-                                ("page", str(number)), ("per_page", str(per_page))])
+            params = urlencode(
+                [
+                    *((k, x) for k, v in kept.items() for x in v),
+                    ("page", str(number)),
+                    ("per_page", str(per_page)),
+                ]
+            )
             return f'<{self.canvas.url}{path}?{params}>; rel="{rel}"'
 
         links = [link(page, "current"), link(1, "first"), link(last, "last")]
@@ -239,8 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
                 failure.times -= 1
                 headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
                 body = failure.body or {
-                    401: {"status": "unauthorized",
-                          "errors": [{"message": "user not authorized to perform that action"}]},
+                    401: {
+                        "status": "unauthorized",
+                        "errors": [{"message": "user not authorized to perform that action"}],
+                    },
                     403: {"errors": [{"message": "Forbidden"}]},
                     404: {"errors": [{"message": "The specified resource does not exist."}]},
                     429: "403 Forbidden (Rate Limit Exceeded)",
@@ -260,17 +267,30 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, fake._progress[progress_id])
             return
         match = re.fullmatch(r"/api/v1/courses/([^/]+)(/.*)?", path)
-        if not match or match.group(1) not in (str(course.id), f"sis_course_id:{course.sis_course_id}"):
+        if not match or match.group(1) not in (
+            str(course.id),
+            f"sis_course_id:{course.sis_course_id}",
+        ):
             self._send(404, not_found)
             return
         rest = match.group(2) or ""
         base = f"/api/v1/courses/{match.group(1)}"
         include = query.get("include[]", [])
         if rest == "" and method == "GET":
-            self._send(200, {"id": course.id, "name": course.name, "course_code": course.name,
-                             "sis_course_id": course.sis_course_id, "workflow_state": "available"})
+            self._send(
+                200,
+                {
+                    "id": course.id,
+                    "name": course.name,
+                    "course_code": course.name,
+                    "sis_course_id": course.sis_course_id,
+                    "workflow_state": "available",
+                },
+            )
         elif rest == "/sections" and method == "GET":
-            sections = [{"id": i, "name": n, "course_id": course.id} for i, n in course.sections.items()]
+            sections = [
+                {"id": i, "name": n, "course_id": course.id} for i, n in course.sections.items()
+            ]
             self._page(sections, query, base + rest)
         elif rest in ("/search_users", "/users") and method == "GET":
             users = [_user_json(u, include) for u in course.users]
@@ -297,9 +317,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, not_found)
 
     def _assignment(self, a: FakeAssignment) -> dict[str, Any]:
-        return {"id": a.id, "name": a.name, "points_possible": a.points_possible,
-                "published": a.published, "course_id": self.canvas.course.id,
-                "grading_type": "points", "due_at": None, "submission_types": ["none"]}
+        return {
+            "id": a.id,
+            "name": a.name,
+            "points_possible": a.points_possible,
+            "published": a.published,
+            "course_id": self.canvas.course.id,
+            "grading_type": "points",
+            "due_at": None,
+            "submission_types": ["none"],
+        }
 
     def _update_grades(self, assignment: FakeAssignment, form: dict[str, list[str]]) -> None:
         fake = self.canvas
@@ -322,9 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
             fake.grade_posts.append({"assignment": assignment.id, "grades": dict(grades)})
             fake._pending[progress_id] = (assignment.id, grades)
             fake._progress[progress_id] = {
-                "id": progress_id, "context_id": fake.course.id, "context_type": "Course",
-                "user_id": None, "tag": "submissions_update", "completion": 0,
-                "workflow_state": "queued", "message": None,
+                "id": progress_id,
+                "context_id": fake.course.id,
+                "context_type": "Course",
+                "user_id": None,
+                "tag": "submissions_update",
+                "completion": 0,
+                "workflow_state": "queued",
+                "message": None,
                 "url": f"{fake.url}/api/v1/progress/{progress_id}",
             }
             self._send(200, fake._progress[progress_id])

@@ -127,7 +127,8 @@ def test_link_push_hand_edit_push_again(
     assert "0 grade(s) to write" in out and len(fake.grade_posts) == posts
 
     # A TA edits one grade in Canvas; the gradebook changes another (an excused pp1).
-    edited, excused = list(user_of)[0], list(user_of)[2]
+    sids = list(user_of)
+    edited, excused = sids[0], sids[2]
     fake.set_grade(pp1, user_of[edited], 1.25)
     with (inputs / "adjustments.csv").open("a", newline="") as handle:
         csv.writer(handle).writerow([excused, "pp1", "excused", "", "family emergency"])
@@ -176,7 +177,11 @@ def test_roster_proposes_canvas_students(
         (401, {}, "refused course 4242 (401: not authorized)"),
         (403, {}, "forbids course 4242 (403)"),
         (404, {}, "has no course 4242 (404)"),
-        (429, {"retry_after": "120"}, "is throttling requests (429) while reading course 4242; wait 120 s"),
+        (
+            429,
+            {"retry_after": "120"},
+            "is throttling requests (429) while reading course 4242; wait 120 s",
+        ),
     ],
 )
 def test_errors_are_one_line(
@@ -199,7 +204,9 @@ def test_errors_are_one_line(
 def test_bad_token_and_short_throttle(
     runner: CliRunner, course_dir: Path, fake: FakeCanvas
 ) -> None:
-    code, out = _run(runner, course_dir, _env(fake, COURSECTL_CANVAS_TOKEN="wrong"), "canvas", "roster")
+    code, out = _run(
+        runner, course_dir, _env(fake, COURSECTL_CANVAS_TOKEN="wrong"), "canvas", "roster"
+    )
     assert code == 1 and "rejected the API token (401)" in out and "wrong" not in out, out
     fake.fail(r"/search_users", 429, times=1, retry_after="0")
     code, out = _run(runner, course_dir, _env(fake), "canvas", "roster")
@@ -226,6 +233,9 @@ def test_set_canvas_ids_keeps_the_file() -> None:
         "title: x\n# keep\ngradebook:\n  reviews: r   # note\n  canvas_ids:\n"
         '    a: "2"  # c\n    b: "3"\n# tail\nnotes: []\n'
     )
-    assert set_canvas_ids("title: x\n", {"a": "1"}, "p") == 'title: x\ngradebook:\n  canvas_ids:\n    a: "1"\n'
+    assert (
+        set_canvas_ids("title: x\n", {"a": "1"}, "p")
+        == 'title: x\ngradebook:\n  canvas_ids:\n    a: "1"\n'
+    )
     added = set_canvas_ids("gradebook:\n  reviews: r\nnotes: []\n", {"a": "1"}, "p")
     assert added == 'gradebook:\n  reviews: r\n  canvas_ids:\n    a: "1"\nnotes: []\n'

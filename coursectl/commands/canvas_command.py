@@ -1,13 +1,13 @@
 """`coursectl canvas ...`: the roster from Canvas, links to Canvas assignments, grades to Canvas.
 
-Wiring only: options, the Canvas adapter, one call into coursectl.platforms.canvas, rendering.
+Wiring only: options, the Canvas adapter, one call into coursectl.platforms.canvas_sync, rendering.
 canvasapi and the core modules are imported inside the commands, so `coursectl --help` never
 loads them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -87,7 +87,7 @@ def roster(
     from coursectl.course import load_course
     from coursectl.errors import UserError
     from coursectl.files import GitState, atomic_write_bytes, atomic_write_text, git_state
-    from coursectl.platforms.canvas import diff_canvas_roster
+    from coursectl.platforms.canvas_sync import diff_canvas_roster
     from coursectl.platforms.sync import roster_csv
 
     loaded = load_course(course)
@@ -201,7 +201,7 @@ def link(
     from coursectl.errors import UserError
     from coursectl.files import atomic_write_text
     from coursectl.gradebook.compute import expand_items
-    from coursectl.platforms.canvas import plan_links
+    from coursectl.platforms.canvas_sync import plan_links
     from coursectl.platforms.policy_edit import set_canvas_ids
 
     loaded = load_course(course, roster=False)  # links name no students
@@ -281,11 +281,11 @@ def push(
     from rich.console import Console
     from rich.table import Table
 
-    from coursectl.errors import UserError
+    from coursectl.errors import Problem, UserError
     from coursectl.files import atomic_write_text
     from coursectl.gradebook.canvas_scores import canvas_cells
     from coursectl.gradebook.compute import gradebook_for
-    from coursectl.platforms.canvas import match_students, plan_push, read_record, write_record
+    from coursectl.platforms.canvas_sync import match_students, plan_push, read_record, write_record
 
     book = gradebook_for(course, inputs)
     loaded = book.course
@@ -316,7 +316,7 @@ def push(
         ) from None
     plan = plan_push(loaded.students, ours, points, links, on_canvas, held, record, force)
     if plan.problems:
-        raise UserError(plan.problems)
+        raise UserError([Problem("", None, None, line) for line in plan.problems])
     console = Console(markup=False)
     if plan.changes:
         table = Table(title=f"Grades vs Canvas course {client.course_id}", title_justify="left")
@@ -347,15 +347,17 @@ def push(
         by_assignment.setdefault(c.assignment.id, []).append((c.user_id, c.ours))
     for assignment_id, user_id, cell in plan.agreed:
         record.remember(assignment_id, user_id, cell)
+    sent = 0
     try:
         for assignment_id, cells in by_assignment.items():
             client.post(assignment_id, cells)
+            sent += len(cells)
             for user_id, cell in cells:
                 record.remember(assignment_id, user_id, cell)
     finally:  # what reached Canvas is recorded even when a later assignment fails
         if writes or plan.agreed:
-            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            record.pushes.append({"at": stamp, "written": sum(map(len, by_assignment.values()))})
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            record.pushes.append({"at": stamp, "written": sent})
             atomic_write_text(record_path, write_record(record_text, record), private=True)
     console.print(f"wrote {len(writes)} grade(s) to Canvas; record: {record_path}")
     if kept:

@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from coursectl.course.model import CanvasSettings
 from coursectl.errors import UserError
-from coursectl.platforms.canvas import (
+from coursectl.platforms.canvas_sync import (
     EXCUSED,
     CanvasAssignment,
     CanvasGrade,
@@ -124,7 +124,7 @@ class CanvasClient:
             warnings.simplefilter("ignore")  # canvasapi warns about http:// (a test server)
             self._canvas = Canvas(url, token)
         # canvasapi keeps its requests session on a name-mangled attribute; no public hook.
-        self._requester: Any = self._canvas._Canvas__requester  # type: ignore[attr-defined]
+        self._requester: Any = self._canvas._Canvas__requester
         self._requester._session.mount("http://", HTTPAdapter(max_retries=_retry()))
         self._requester._session.mount("https://", HTTPAdapter(max_retries=_retry()))
         self._course: Any = None

@@ -81,9 +81,7 @@ def set_canvas_ids(text: str, ids: Mapping[str, str], source: str) -> str:
             if found is None:
                 at = _next_line(text, _last_scalar_end(gb))
                 indent = gb.value[0][0].start_mark.column
-                edits.append(
-                    (at, at, f"{' ' * indent}canvas_ids:\n" + _lines(indent + 2, ids))
-                )
+                edits.append((at, at, f"{' ' * indent}canvas_ids:\n" + _lines(indent + 2, ids)))
             else:
                 edits += _edit_block(text, found[0], found[1], ids, source)
     for start, end, replacement in sorted(edits, reverse=True):
@@ -110,11 +108,11 @@ def _edit_block(
             f"{source}:{key.start_mark.line + 1}: canvas_ids must map deliverable ids to "
             "Canvas assignment ids; fix it, then run coursectl canvas link again"
         )
-    existing = {
-        k.value: v for k, v in value.value if isinstance(k, yaml.ScalarNode)
-    }
+    existing = {k.value: v for k, v in value.value if isinstance(k, yaml.ScalarNode)}
     if value.flow_style:
-        merged = {k: (v.value if isinstance(v, yaml.ScalarNode) else "") for k, v in existing.items()}
+        merged = {
+            k: (v.value if isinstance(v, yaml.ScalarNode) else "") for k, v in existing.items()
+        }
         merged.update(ids)
         inner = ", ".join(f"{_key(k)}: {_quote(v)}" for k, v in merged.items())
         return [(int(value.start_mark.index), int(value.end_mark.index), "{" + inner + "}")]

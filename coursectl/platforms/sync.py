@@ -116,9 +116,7 @@ def diff_roster(
     """
     gs_students = [m for m in members if m.role == "Student"]
     shared = shared_sids(gs_students)
-    conflicts = [
-        shared_sid_problem(sid, group, platform) for sid, group in sorted(shared.items())
-    ]
+    conflicts = [shared_sid_problem(sid, group, platform) for sid, group in sorted(shared.items())]
     skipped: list[str] = []
     by_sid = {s.sid: s for s in students if s.sid}
     by_email = {s.email.casefold(): s for s in students}

@@ -81,9 +81,7 @@ def diff_canvas_roster(
     known_sections: Sequence[str] = (),
 ) -> RosterDiff:
     """Gradescope's roster diff, fed with Canvas's students (SIS user id as sid)."""
-    return diff_roster(
-        students, [s.as_member() for s in canvas], known_sections, platform="Canvas"
-    )
+    return diff_roster(students, [s.as_member() for s in canvas], known_sections, platform="Canvas")
 
 
 def match_students(
@@ -100,9 +98,9 @@ def match_students(
                 by_mail.setdefault(address.casefold(), person)
     found: dict[str, CanvasStudent] = {}
     for student in students:
-        person = by_sis.get(student.sid) or by_mail.get(student.email.casefold())
-        if person is not None:
-            found[student.sid] = person
+        match = by_sis.get(student.sid) or by_mail.get(student.email.casefold())
+        if match is not None:
+            found[student.sid] = match
     return found
 
 
@@ -165,7 +163,10 @@ def plan_links(
         found = by_title.get(_norm(text), [])
         if len(found) > 1:
             ids = ", ".join(a.id for a in found)
-            return None, f"{len(found)} Canvas assignments are titled '{text}' ({ids}); link with --set"
+            return (
+                None,
+                f"{len(found)} Canvas assignments are titled '{text}' ({ids}); link with --set",
+            )
         return (found[0], "") if found else (None, "")
 
     links: list[Link] = []
@@ -178,8 +179,13 @@ def plan_links(
             if found is None:
                 found, note = by_name(wanted)
             if found is None:
-                note = note or f"--set {deliverable}={wanted}: no Canvas assignment has that id or title"
-            links.append(Link(deliverable, title, previous, found, "given" if found else "none", note))
+                note = (
+                    note
+                    or f"--set {deliverable}={wanted}: no Canvas assignment has that id or title"
+                )
+            links.append(
+                Link(deliverable, title, previous, found, "given" if found else "none", note)
+            )
             continue
         if previous and previous in by_id:
             links.append(Link(deliverable, title, previous, by_id[previous], "kept"))
