@@ -239,3 +239,50 @@ def test_set_canvas_ids_keeps_the_file() -> None:
     )
     added = set_canvas_ids("gradebook:\n  reviews: r\nnotes: []\n", {"a": "1"}, "p")
     assert added == 'gradebook:\n  reviews: r\n  canvas_ids:\n    a: "1"\nnotes: []\n'
+
+
+def test_sis_course_id_and_link_by_hand(
+    runner: CliRunner, course_dir: Path, fake: FakeCanvas
+) -> None:
+    env = _env(fake, COURSECTL_CANVAS_COURSE_ID="sis_course_id:LLM101-SP26")
+    exam = next(a for a in fake.course.assignments if a.name == "Exam 1")
+    exam.name = "Midterm"  # no longer the deliverable's title
+    code, out = _run(runner, course_dir, env, "canvas", "link", "-n")
+    assert code == 1 and "unlinked: exam-1: no Canvas assignment titled 'Exam 1'" in out, out
+    code, out = _run(runner, course_dir, env, "canvas", "link", "--set", "exam-1=Midterm")
+    assert code == 0, out
+    ids = load_course(course_dir, roster=False).policy.gradebook.canvas_ids  # type: ignore[union-attr]
+    assert ids["exam-1"] == str(exam.id)
+
+
+def test_a_grade_coursectl_never_wrote_is_kept() -> None:
+    from coursectl.course.roster import Student
+    from coursectl.platforms.canvas_sync import (
+        CanvasAssignment,
+        CanvasGrade,
+        CanvasStudent,
+        PushRecord,
+        plan_push,
+    )
+
+    students = [Student("1", "A", "a@x.edu", "a", "A"), Student("2", "B", "b@x.edu", "b", "A")]
+    on_canvas = {
+        s.sid: CanvasStudent(f"u{s.sid}", s.name, s.sid, s.github, s.email, ()) for s in students
+    }
+    link = {"hw": CanvasAssignment("9", "HW", 10.0)}
+    held = {"9": {"u1": CanvasGrade("u1", 7.0), "u2": CanvasGrade("u2", None)}}
+    plan = plan_push(
+        students,
+        {"hw": {"1": "8.00", "2": "EX"}},
+        {"hw": 10.0},
+        link,
+        on_canvas,
+        held,
+        PushRecord("c"),
+    )
+    assert [(c.sid, c.status) for c in plan.changes] == [("1", "hand-edited"), ("2", "write")]
+    assert plan.hand_edited[0].why == "graded in Canvas, not by coursectl"
+    wrong_points = plan_push(
+        students, {"hw": {"1": "8.00"}}, {"hw": 20.0}, link, on_canvas, held, PushRecord("c")
+    )
+    assert wrong_points.problems and not wrong_points.changes
