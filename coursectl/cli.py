@@ -13,6 +13,7 @@ import typer
 from coursectl.commands import (
     assign_reviews_command,
     calendar_command,
+    canvas_command,
     check_reflections_command,
     deadlines_command,
     demo_command,
@@ -73,6 +74,7 @@ app.command("assign-reviews")(assign_reviews_command.assign_reviews)
 app.add_typer(calendar_command.app, name="calendar")
 app.command("check-reflections")(check_reflections_command.check_reflections)
 app.add_typer(gradescope_command.app, name="gradescope")
+app.add_typer(canvas_command.app, name="canvas")
 app.add_typer(gradebook_command.app, name="gradebook")
 app.add_typer(render_command.app, name="render")
 

@@ -31,6 +31,8 @@ OFFLINE = {
     "COURSECTL_CALDAV_USER": "ta",
     "COURSECTL_CALDAV_PASSWORD": "not-a-real-password",
     "GITHUB_TOKEN": "not-a-real-token",
+    "COURSECTL_CANVAS_URL": "http://127.0.0.1:9",
+    "COURSECTL_CANVAS_TOKEN": "not-a-real-token",
 }
 
 ARGS: dict[str, list[str]] = {
@@ -44,6 +46,9 @@ ARGS: dict[str, list[str]] = {
     "gradescope roster": [],
     "gradescope check-dates": [],
     "gradescope extensions": [],
+    "canvas roster": [],
+    "canvas link": [],
+    "canvas push": [],
     "gradebook": [],
     "gradebook explain": ["9100001"],
     "render week": ["7"],
@@ -78,6 +83,7 @@ ROSTER_FREE = {
     "render week",
     "render reminder",
     "gradescope check-dates",
+    "canvas link",
 }
 
 

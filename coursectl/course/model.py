@@ -230,6 +230,16 @@ class GradescopeSettings(StrictModel):
     exports: str = Field("exports/gradescope", description="folder of Gradescope CSV exports")
 
 
+class CanvasSettings(StrictModel):
+    """Where the course lives on Canvas (env COURSECTL_CANVAS_URL / COURSECTL_CANVAS_COURSE_ID
+    override both); the API token is never written here."""
+
+    url: str | None = Field(None, description="the Canvas site, e.g. https://canvas.example.edu")
+    course_id: IdText | None = Field(
+        None, description="Canvas course id, or sis_course_id:<SIS id>"
+    )
+
+
 class CourseInfo(StrictModel):
     code: IdText
     name: str
@@ -243,6 +253,7 @@ class CourseInfo(StrictModel):
     )
     github: GitHubSettings | None = None
     gradescope: GradescopeSettings | None = None
+    canvas: CanvasSettings | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -70,11 +70,11 @@ def shared_sids(members: Iterable[Member]) -> dict[str, list[Member]]:
     return {sid: group for sid, group in by_sid.items() if len(group) > 1}
 
 
-def shared_sid_problem(sid: str, group: Sequence[Member]) -> str:
+def shared_sid_problem(sid: str, group: Sequence[Member], platform: str = "Gradescope") -> str:
     names = " and ".join(describe_member(m) for m in group)
     return (
-        f"Gradescope members {names} share sid {sid}; fix the SID of the wrong one in "
-        "Gradescope's roster"
+        f"{platform} members {names} share sid {sid}; fix the SID of the wrong one in "
+        f"{platform}'s roster"
     )
 
 
@@ -103,7 +103,10 @@ def _gradescope_section(member: Member, known: Sequence[str]) -> str | None:
 
 
 def diff_roster(
-    students: Sequence[Student], members: Iterable[Member], known_sections: Sequence[str] = ()
+    students: Sequence[Student],
+    members: Iterable[Member],
+    known_sections: Sequence[str] = (),
+    platform: str = "Gradescope",
 ) -> RosterDiff:
     """Match Gradescope students to the roster (by sid, then email) and list what differs.
 
@@ -117,7 +120,9 @@ def diff_roster(
     """
     gs_students = [m for m in members if m.role == "Student"]
     shared = shared_sids(gs_students)
-    conflicts = [shared_sid_problem(group[0].sid, group) for _, group in sorted(shared.items())]
+    conflicts = [
+        shared_sid_problem(group[0].sid, group, platform) for _, group in sorted(shared.items())
+    ]
     skipped: list[str] = []
     by_sid = {sid_key(s.sid): s for s in students if s.sid}
     by_email = {s.email.casefold(): s for s in students}
@@ -133,8 +138,8 @@ def diff_roster(
         if student is None or student.sid in matched:
             if not member.sid:
                 skipped.append(
-                    f"Gradescope member {describe_member(member)} has no sid and matches no "
-                    "roster email; not written: add their SID on Gradescope"
+                    f"{platform} member {describe_member(member)} has no sid and matches no "
+                    f"roster email; not written: add their SID on {platform}"
                 )
             else:
                 new.append(member)
@@ -145,8 +150,8 @@ def diff_roster(
         section = _gradescope_section(member, known_sections)
         if section is not None and known_keys and section_key(section) not in known_keys:
             skipped.append(
-                f"Gradescope member {describe_member(member)} is in section '{section}', which "
-                "schedule.yaml does not have; section not taken from Gradescope"
+                f"{platform} member {describe_member(member)} is in section '{section}', which "
+                f"schedule.yaml does not have; section not taken from {platform}"
             )
             return None
         return section
