@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "coursectl"
 
 KERNEL = {"coursectl", "coursectl.errors", "coursectl.files"}
-JOBS = {"calendar", "reviews", "reflections", "gradebook", "pages", "platforms"}
+JOBS = {"calendar", "reviews", "reflections", "gradebook", "pages", "platforms", "outbox"}
 
 
 # An outside service's SDK (top-level import name) -> the only modules that may import it.
