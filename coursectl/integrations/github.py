@@ -653,17 +653,14 @@ class FetchCache:
         from coursectl.files import atomic_write_text
 
         with self._lock:
-            text = json.dumps(
-                {
-                    "version": CACHE_VERSION,
-                    "etags": self.etags,
-                    "results": self.results,
-                    "listings": self.listings,
-                }
-            )
-        # Reasons and kept answers came from the server: no credential is written to disk.
-        # (Students' texts are base64, which has no `_` or `:`, so redaction leaves them be.)
-        text = redact(text)
+            document = {
+                "version": CACHE_VERSION,
+                "etags": self.etags,
+                "results": self.results,
+                "listings": self.listings,
+            }
+            # Reasons and kept answers came from the server: no credential is written to disk.
+            text = json.dumps(_redacted(document))
         atomic_write_text(self.path, text, private=True)  # students' repositories and texts
 
     def etag_for(self, url: str) -> tuple[str | None, Any]:
@@ -695,6 +692,19 @@ class FetchCache:
     def keep_listing(self, owner: str, state: dict[str, Any]) -> None:
         with self._lock:
             self.listings[owner.lower()] = state
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with every string redacted, except students' texts: they are base64, which holds
+    no credential shape (no `_`, `:` or space), and scanning megabytes of it cost a second at
+    5,000 students."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: item if key == "content" else _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def _snapshot_json(snapshot: FileSnapshot | None) -> dict[str, Any] | None:
