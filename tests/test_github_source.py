@@ -559,11 +559,22 @@ def test_cache_is_kept_apart_per_api_url(fake: FakeGitHub, tmp_path: Path) -> No
     assert stored["version"] == 1 and len(stored["results"]) == 1
 
 
-def test_damaged_cache_is_ignored_not_fatal(fake: FakeGitHub, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b'{"version": 1, "results": {"trunc',  # cut short, e.g. by a full disk
+        b"\xff\xfe not UTF-8 \x80",
+        b"[1, 2, 3]",  # JSON, but not the cache's object
+    ],
+    ids=["cut", "not-utf8", "not-an-object"],
+)
+def test_damaged_cache_is_ignored_not_fatal(
+    fake: FakeGitHub, tmp_path: Path, damage: bytes
+) -> None:
     repo(fake, "hy").push({PATH: words(350)}, at=DUE - timedelta(hours=1))
     source(fake, cache=tmp_path).fetch([request("hy")], CUTOFF)
     (cache_file,) = tmp_path.iterdir()
-    cache_file.write_text('{"version": 1, "results": {"trunc')  # e.g. a full disk
+    cache_file.write_bytes(damage)
 
     record = judge(source(fake, cache=tmp_path).fetch([request("hy")], CUTOFF))["hy"]
 

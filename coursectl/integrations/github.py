@@ -642,7 +642,8 @@ class FetchCache:
         if self.path is not None and self.path.exists():
             with suppress(OSError, ValueError):
                 stored = json.loads(self.path.read_text(encoding="utf-8"))
-                if stored.get("version") == CACHE_VERSION:
+                # A damaged or foreign cache is ignored: the run fetches afresh.
+                if isinstance(stored, dict) and stored.get("version") == CACHE_VERSION:
                     self.etags = stored.get("etags", {})
                     self.results = stored.get("results", {})
                     self.listings = stored.get("listings", {})
