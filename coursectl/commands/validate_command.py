@@ -58,10 +58,16 @@ def validate(
 
 def _summary(loaded: Course) -> str:
     schedule = loaded.schedule
+    counts = (
+        (len(schedule.meetings), "meeting"),
+        (len(schedule.weeks), "week"),
+        (len(schedule.deliverables), "deliverable"),
+        (len(loaded.students), "student"),
+        (len(loaded.rubrics), "rubric"),
+    )
     return (
-        f"{schedule.course.code} {schedule.course.term}: {len(schedule.meetings)} meetings, "
-        f"{len(schedule.weeks)} weeks, {len(schedule.deliverables)} deliverables, "
-        f"{len(loaded.students)} students, {len(loaded.rubrics)} rubrics"
+        f"{schedule.course.code} {schedule.course.term}: "
+        + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
         + (", grading policy" if loaded.policy else "")
     )
 
